@@ -6,6 +6,7 @@ import { VERSION } from "./version.ts";
 type Command = { run(args: string[]): Promise<number> };
 
 const commands: Record<string, () => Promise<Command>> = {
+  server: () => import("./cli/server.ts"),
   chart: () => import("./cli/chart.ts"),
 };
 

@@ -1,0 +1,115 @@
+// The API server's HTTP application: authentication, discovery, OpenAPI, health and the
+// resource routes, with every failure answered as a Kubernetes Status.
+import { Hono } from "hono";
+import type { KindDef } from "../kinds/kind.ts";
+import { ApiError, toApiError, unauthorized } from "../errors.ts";
+import type { Registry } from "../registry/registry.ts";
+import { KUBE_VERSION } from "../../version.ts";
+import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groupVersions } from "./discovery.ts";
+import { healthResponse, type HealthCheck } from "./health.ts";
+import { openapiGroupVersion, openapiRoot } from "./openapi.ts";
+import { parseResourcePath } from "./paths.ts";
+import { handleResource, json } from "./resources.ts";
+import type { RequestAttributes, SubresourceHandler, UserInfo, WatchMetrics } from "./types.ts";
+
+export type ApiAppOptions = {
+  registry: Registry;
+  /** Maps a bearer token to its user, or undefined when the token is unknown. */
+  authenticate: (token: string) => UserInfo | undefined;
+  /** Throws a 403 ApiError when the user may not do this. */
+  authorize?: (user: UserInfo, attrs: RequestAttributes) => void;
+  health: { livez: HealthCheck[]; readyz: HealthCheck[] };
+  caPem?: string;
+  serverAddress: string;
+  bookmarkIntervalMs?: number;
+  subresources?: Map<string, SubresourceHandler>;
+  /** Extra routes (node join, metrics…) mounted before the resource routes. */
+  extend?: (app: Hono<Env>) => void;
+  /** Paths answered without a token. */
+  anonymousPaths?: string[];
+  watchMetrics?: WatchMetrics;
+  onRequest?: (info: { verb: string; resource: string; code: number; seconds: number }) => void;
+};
+
+export type Env = { Variables: { user: UserInfo } };
+
+const OPEN_PATHS = new Set(["/livez", "/readyz", "/healthz", "/version", "/cacerts"]);
+
+export function createApiApp(opts: ApiAppOptions): Hono<Env> {
+  const app = new Hono<Env>();
+  const kinds: KindDef[] = opts.registry.kinds;
+  const anonymous = new Set([...OPEN_PATHS, ...(opts.anonymousPaths ?? [])]);
+  const subresources = opts.subresources ?? new Map();
+  const authorize = opts.authorize ?? (() => {});
+
+  app.onError((err) => {
+    const e = toApiError(err);
+    return json(e.toStatus(), e.code);
+  });
+  app.notFound(() => json(new ApiError(404, "NotFound", "the server could not find the requested resource", {}).toStatus(), 404));
+
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    const path = c.req.path;
+    if (!anonymous.has(path)) {
+      const header = c.req.header("authorization") ?? "";
+      const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+      const user = token ? opts.authenticate(token) : undefined;
+      if (!user) return json(unauthorized().toStatus(), 401);
+      c.set("user", user);
+    }
+    await next();
+    opts.onRequest?.({ verb: c.req.method, resource: path, code: c.res.status, seconds: (performance.now() - started) / 1000 });
+  });
+
+  app.get("/version", (c) =>
+    c.json({ ...KUBE_VERSION, gitCommit: "", gitTreeState: "clean", buildDate: "2026-11-28T00:00:00Z", goVersion: "bun" + Bun.version, compiler: "bun", platform: `${process.platform}/${process.arch === "x64" ? "amd64" : process.arch}` }),
+  );
+  app.get("/livez", (c) => healthResponse(opts.health.livez, new URL(c.req.url), "livez"));
+  app.get("/readyz", (c) => healthResponse(opts.health.readyz, new URL(c.req.url), "readyz"));
+  app.get("/healthz", (c) => healthResponse(opts.health.readyz, new URL(c.req.url), "healthz"));
+  app.get("/cacerts", (c) => (opts.caPem ? c.text(opts.caPem) : c.notFound()));
+
+  const aggregated = (accept: string | undefined) => (accept ?? "").split(",")[0]!.includes("as=APIGroupDiscoveryList");
+  app.get("/api", (c) =>
+    aggregated(c.req.header("accept"))
+      ? new Response(JSON.stringify(aggregatedDiscovery(kinds, true)), { headers: { "Content-Type": AGGREGATED_CONTENT_TYPE } })
+      : c.json(apiVersions(opts.serverAddress)),
+  );
+  app.get("/apis", (c) =>
+    aggregated(c.req.header("accept"))
+      ? new Response(JSON.stringify(aggregatedDiscovery(kinds, false)), { headers: { "Content-Type": AGGREGATED_CONTENT_TYPE } })
+      : c.json(apiGroupList(kinds)),
+  );
+  app.get("/api/v1", (c) => c.json(apiResourceList(kinds, "", "v1")));
+  app.get("/apis/:group", (c) => {
+    const versions = groupVersions(kinds, c.req.param("group"));
+    if (!versions.length) return c.notFound();
+    return c.json(apiGroup(c.req.param("group"), versions));
+  });
+  app.get("/apis/:group/:version", (c) => {
+    const { group, version } = c.req.param();
+    if (!groupVersions(kinds, group).includes(version)) return c.notFound();
+    return c.json(apiResourceList(kinds, group, version));
+  });
+  app.get("/openapi/v3", (c) => c.json(openapiRoot(kinds)));
+  app.get("/openapi/v3/*", (c) => {
+    const rest = c.req.path.slice("/openapi/v3/".length).split("/");
+    const [group, version] = rest[0] === "api" ? ["", rest[1]!] : [rest[1]!, rest[2]!];
+    const doc = openapiGroupVersion(kinds, group, version);
+    return doc ? c.json(doc) : c.notFound();
+  });
+
+  opts.extend?.(app);
+
+  const resources = { registry: opts.registry, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, subresources, authorize, watchMetrics: opts.watchMetrics };
+  app.all("/api/*", (c) => route(c.req.raw, c.get("user")));
+  app.all("/apis/*", (c) => route(c.req.raw, c.get("user")));
+  function route(req: Request, user: UserInfo) {
+    const url = new URL(req.url);
+    const path = parseResourcePath(url.pathname);
+    if (!path) throw new ApiError(404, "NotFound", "the server could not find the requested resource", {});
+    return handleResource(req, url, path, resources, user);
+  }
+  return app;
+}

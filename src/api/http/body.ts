@@ -1,0 +1,82 @@
+// Reading request bodies: size limit, content types, JSON or YAML, nesting depth.
+import { parse as parseYaml } from "yaml";
+import { badRequest, tooLarge, unsupportedMediaType } from "../errors.ts";
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+const MAX_DEPTH = 200;
+
+export type BodyFormat = "json" | "yaml" | "merge-patch" | "json-patch" | "strategic-merge-patch" | "apply-patch";
+
+export function bodyFormat(contentType: string | null | undefined, method: string): BodyFormat {
+  // kubectl sends some PUTs with no Content-Type at all: that means JSON.
+  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (method === "PATCH") {
+    switch (type) {
+      case "application/merge-patch+json":
+        return "merge-patch";
+      case "application/json-patch+json":
+        return "json-patch";
+      case "application/strategic-merge-patch+json":
+        return "strategic-merge-patch";
+      case "application/apply-patch+yaml":
+      case "application/apply-patch+json":
+        return "apply-patch";
+      default:
+        throw unsupportedMediaType(type || "none");
+    }
+  }
+  if (type === "" || type === "application/json" || type === "*/*" || type === "text/plain") return "json";
+  if (type === "application/yaml" || type === "application/x-yaml" || type === "text/yaml") return "yaml";
+  throw unsupportedMediaType(type);
+}
+
+/** Read at most MAX_BODY_BYTES, then parse. Returns undefined for an empty body. */
+export async function readBody(req: Request, format: BodyFormat): Promise<unknown> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const text = await readLimited(req);
+  if (text.trim() === "") return undefined;
+  let value: unknown;
+  try {
+    value = format === "yaml" || format === "apply-patch" ? parseYaml(text, { maxAliasCount: 100, uniqueKeys: false }) : JSON.parse(text);
+  } catch (e) {
+    const what = format === "yaml" || format === "apply-patch" ? "YAML" : "JSON";
+    throw badRequest(`the request body is not valid ${what}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  if (depth(value, 0) > MAX_DEPTH) throw badRequest(`the request body is nested deeper than ${MAX_DEPTH} levels`);
+  return value;
+}
+
+async function readLimited(req: Request): Promise<string> {
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    throw badRequest("the request body is not valid UTF-8");
+  }
+}
+
+function depth(v: unknown, d: number): number {
+  if (d > MAX_DEPTH) return d;
+  if (v === null || typeof v !== "object") return d;
+  let max = d + 1;
+  for (const child of Array.isArray(v) ? v : Object.values(v)) {
+    const c = depth(child, d + 1);
+    if (c > max) max = c;
+    if (max > MAX_DEPTH) break;
+  }
+  return max;
+}

@@ -1,0 +1,42 @@
+// Resource paths, as upstream lays them out:
+//   /api/v1[/namespaces/{ns}]/{plural}[/{name}[/{subresource}]]
+//   /apis/{group}/{version}[/namespaces/{ns}]/{plural}[/{name}[/{subresource}]]
+// plus the legacy /watch/ prefix before the namespace/plural part.
+export type ResourcePath = {
+  group: string;
+  version: string;
+  namespace?: string;
+  plural: string;
+  name?: string;
+  subresource?: string;
+  legacyWatch: boolean;
+};
+
+export function parseResourcePath(pathname: string): ResourcePath | null {
+  const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (parts[0] === "api" && parts.length >= 3) {
+    group = "";
+    version = parts[1]!;
+    rest = parts.slice(2);
+  } else if (parts[0] === "apis" && parts.length >= 4) {
+    group = parts[1]!;
+    version = parts[2]!;
+    rest = parts.slice(3);
+  } else return null;
+  let legacyWatch = false;
+  if (rest[0] === "watch") {
+    legacyWatch = true;
+    rest = rest.slice(1);
+  }
+  if (rest[0] === "namespaces" && rest.length >= 3 && !(rest.length === 3 && (rest[2] === "status" || rest[2] === "finalize"))) {
+    const [, namespace, plural, name, subresource, ...extra] = rest;
+    if (extra.length) return null;
+    return { group, version, namespace, plural: plural!, name, subresource, legacyWatch };
+  }
+  const [plural, name, subresource, ...extra] = rest;
+  if (!plural || extra.length) return null;
+  return { group, version, plural, name, subresource, legacyWatch };
+}

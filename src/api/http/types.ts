@@ -1,0 +1,23 @@
+// Shapes shared by the HTTP layer.
+import type { KindDef } from "../kinds/kind.ts";
+import type { ResourcePath } from "./paths.ts";
+
+export type UserInfo = {
+  name: string;
+  groups: string[];
+  /** Set for a node agent's credential: the node it may act for. */
+  node?: string;
+};
+
+export type RequestAttributes = {
+  verb: "get" | "list" | "watch" | "create" | "update" | "patch" | "delete" | "deletecollection";
+  kind: KindDef;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+};
+
+/** Routes like pods/log or pods/exec that another part of skiff answers (the node proxy). */
+export type SubresourceHandler = (req: Request, url: URL, path: ResourcePath, user: UserInfo) => Promise<Response> | Response;
+
+export type WatchMetrics = { opened(kind: KindDef): void; closed(kind: KindDef): void; sent(kind: KindDef): void };

@@ -1,0 +1,87 @@
+// A watch as an HTTP response: newline-delimited JSON events, headers sent at once,
+// periodic BOOKMARKs when asked for, closed on timeout, client disconnect or overflow.
+import type { KindDef, KubeObject } from "../kinds/kind.ts";
+import { ApiError, toApiError } from "../errors.ts";
+import { openWatch } from "../watch.ts";
+import type { Registry } from "../registry/registry.ts";
+import { toTable } from "../tables/index.ts";
+import type { WatchMetrics } from "./types.ts";
+
+export type WatchStreamOptions = {
+  namespace?: string;
+  matches?: (o: KubeObject) => boolean;
+  resourceVersion?: string;
+  allowBookmarks: boolean;
+  bookmarkIntervalMs: number;
+  timeoutSeconds?: number;
+  table?: { includeObject: "None" | "Metadata" | "Object" };
+  signal: AbortSignal;
+  metrics?: WatchMetrics;
+};
+
+/** A client this far behind is cut off; it will re-list and re-watch. */
+const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+
+export function watchResponse(registry: Registry, kind: KindDef, opts: WatchStreamOptions): Response {
+  const encoder = new TextEncoder();
+  let close = () => {};
+  let firstTable = true;
+  const encodeObject = (obj: KubeObject) => {
+    if (!opts.table) return obj;
+    const table = toTable(kind, [obj], { includeObject: opts.table.includeObject, now: Date.now() });
+    if (!firstTable) table.columnDefinitions = [];
+    firstTable = false;
+    return table;
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      let open = true;
+      let queued = 0;
+      const timers: Timer[] = [];
+      let unsubscribe = () => {};
+      close = () => {
+        if (!open) return;
+        open = false;
+        unsubscribe();
+        for (const t of timers) clearInterval(t);
+        opts.signal.removeEventListener("abort", close);
+        opts.metrics?.closed(kind);
+        try {
+          controller.close();
+        } catch {}
+      };
+      const send = (event: unknown) => {
+        if (!open) return;
+        const bytes = encoder.encode(JSON.stringify(event) + "\n");
+        queued = controller.desiredSize !== null && controller.desiredSize < 0 ? -controller.desiredSize : 0;
+        if (queued > MAX_QUEUED_BYTES) return close();
+        controller.enqueue(bytes);
+      };
+      opts.metrics?.opened(kind);
+      opts.signal.addEventListener("abort", close);
+      try {
+        unsubscribe = openWatch(registry, kind, opts, (type, obj) => {
+          send({ type, object: encodeObject(obj) });
+          opts.metrics?.sent(kind);
+        });
+      } catch (e) {
+        const err = e instanceof ApiError ? e : toApiError(e);
+        send({ type: "ERROR", object: err.toStatus() });
+        return close();
+      }
+      if (opts.allowBookmarks) {
+        const bookmark = () =>
+          send({ type: "BOOKMARK", object: { kind: kind.kind, apiVersion: kind.group ? `${kind.group}/${kind.version}` : kind.version, metadata: { resourceVersion: String(registry.store.revision) } } });
+        timers.push(setInterval(bookmark, opts.bookmarkIntervalMs));
+      }
+      if (opts.timeoutSeconds) timers.push(setTimeout(close, opts.timeoutSeconds * 1000) as unknown as Timer);
+    },
+    cancel() {
+      close();
+    },
+  }, { highWaterMark: 0 });
+  return new Response(stream, {
+    status: 200,
+    headers: { "Content-Type": "application/json", "Cache-Control": "no-cache, private", "Transfer-Encoding": "chunked", "X-Content-Type-Options": "nosniff" },
+  });
+}

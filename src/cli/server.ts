@@ -1,0 +1,86 @@
+// `skiff server`: the control plane (and, unless --disable-agent, an agent for this node).
+import { defaultServerOptions } from "../server/options.ts";
+import { startServer, StartupError } from "../server/start.ts";
+import { StoreCorruptError } from "../store/store.ts";
+import { intFlag, parseFlags, UsageError } from "./flags.ts";
+
+const help = `Usage: skiff server [flags]
+
+  --data-dir DIR              state, certificates and tokens (default /var/lib/skiff as root, ~/.skiff otherwise)
+  --bind-address ADDR         address to listen on (default 0.0.0.0)
+  --https-listen-port PORT    HTTPS port of the API (default 6443)
+  --node-name NAME            this node's name (default: the host name)
+  --token SECRET              the cluster secret joining agents present (default: generated once)
+  --write-kubeconfig PATH     where to write the admin kubeconfig (default DIR/kubeconfig.yaml)
+  --disable-agent             run only the control plane, no pods on this node
+  --datastore-endpoint URL    libsql:// or http(s):// URL of a libsql server (default: SQLite file under DIR/server/db)
+  --datastore-token TOKEN     auth token for --datastore-endpoint
+`;
+
+export async function run(args: string[]): Promise<number> {
+  let flags;
+  try {
+    flags = parseFlags(args, {
+      "data-dir": { type: "string" },
+      "bind-address": { type: "string" },
+      "https-listen-port": { type: "string" },
+      "node-name": { type: "string" },
+      token: { type: "string" },
+      "write-kubeconfig": { type: "string" },
+      "disable-agent": { type: "boolean" },
+      "datastore-endpoint": { type: "string" },
+      "datastore-token": { type: "string" },
+      "compact-interval-seconds": { type: "string" },
+    }).values;
+  } catch (e) {
+    process.stderr.write(`skiff server: ${(e as Error).message}\n\n${help}`);
+    return 2;
+  }
+  if (flags.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const defaults = defaultServerOptions();
+  let opts;
+  try {
+    opts = {
+      ...defaults,
+      dataDir: flags["data-dir"] ?? defaults.dataDir,
+      bindAddress: flags["bind-address"] ?? defaults.bindAddress,
+      httpsPort: intFlag(flags["https-listen-port"], "https-listen-port", defaults.httpsPort),
+      nodeName: flags["node-name"] ?? defaults.nodeName,
+      token: flags.token,
+      writeKubeconfig: flags["write-kubeconfig"],
+      disableAgent: !!flags["disable-agent"],
+      datastoreEndpoint: flags["datastore-endpoint"],
+      datastoreToken: flags["datastore-token"],
+      compactIntervalMs: intFlag(flags["compact-interval-seconds"], "compact-interval-seconds", defaults.compactIntervalMs / 1000) * 1000,
+    };
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`skiff server: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  let server;
+  try {
+    server = await startServer(opts);
+  } catch (e) {
+    if (e instanceof StartupError || e instanceof StoreCorruptError) {
+      process.stderr.write(`skiff server: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`skiff server: cannot start: ${(e as Error).message}\n`);
+    return 1;
+  }
+  console.log(`skiff server ready at ${server.url} (kubeconfig: ${server.kubeconfigPath})`);
+  const { promise, resolve } = Promise.withResolvers<number>();
+  const shutdown = (signal: string) => {
+    console.log(`skiff server: ${signal}, shutting down`);
+    server.stop().then(() => resolve(0), () => resolve(1));
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  return promise;
+}

@@ -1,0 +1,39 @@
+// `skiff server` settings, named after k3s's flags where the meaning is the same.
+export type ServerOptions = {
+  dataDir: string;
+  bindAddress: string;
+  httpsPort: number;
+  nodeName: string;
+  /** The cluster secret; generated on first start when absent. */
+  token?: string;
+  writeKubeconfig?: string;
+  disableAgent: boolean;
+  /** Default: the embedded SQLite file under DATA/server/db. */
+  datastoreEndpoint?: string;
+  datastoreToken?: string;
+  /** How often the store is compacted and its WAL checkpointed. */
+  compactIntervalMs: number;
+  /** How many changes compaction keeps for watch resume. */
+  retainChanges: number;
+  bookmarkIntervalMs: number;
+  /** Print the ready line and errors; tests run quiet. */
+  log: (line: string) => void;
+};
+
+export function defaultServerOptions(): ServerOptions {
+  return {
+    dataDir: process.getuid?.() === 0 ? "/var/lib/skiff" : `${process.env.HOME ?? "."}/.skiff`,
+    bindAddress: "0.0.0.0",
+    httpsPort: 6443,
+    nodeName: hostName(),
+    disableAgent: false,
+    compactIntervalMs: 5 * 60_000,
+    retainChanges: 10_000,
+    bookmarkIntervalMs: 60_000,
+    log: (line) => console.log(line),
+  };
+}
+
+export function hostName(): string {
+  return (require("node:os") as typeof import("node:os")).hostname().toLowerCase();
+}
