@@ -1,0 +1,87 @@
+// The one place that runs the podman binary. Every call carries skiff's own
+// CONTAINERS_CONF / CONTAINERS_STORAGE_CONF, an optional command prefix (for
+// example `nsenter --net=…` to run inside a given network namespace) and a
+// timeout; failures become RuntimeError with podman's stderr.
+import { execa, ExecaError, type ResultPromise } from "execa";
+import { classifyPodmanStderr, podmanMessage, RuntimeError } from "./errors.ts";
+
+export interface PodmanCliOptions {
+  podmanPath: string;
+  env: Record<string, string>;
+  commandPrefix?: string[];
+  defaultTimeoutMs?: number;
+}
+
+export interface RunOptions {
+  timeoutMs?: number;
+  /** Exit codes that are answers, not failures (e.g. `image exists` → 1). */
+  okExitCodes?: number[];
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export class PodmanCli {
+  constructor(readonly options: PodmanCliOptions) {}
+
+  /** The environment every podman call gets; test image builders reuse it. */
+  get env(): Record<string, string> {
+    return this.options.env;
+  }
+
+  /** argv for podman with the prefix applied. */
+  argv(args: string[]): [string, string[]] {
+    const prefix = this.options.commandPrefix ?? [];
+    const full = [...prefix, this.options.podmanPath, ...args];
+    return [full[0]!, full.slice(1)];
+  }
+
+  async run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+    const [file, argv] = this.argv(args);
+    const timeout = opts.timeoutMs ?? this.options.defaultTimeoutMs ?? 120_000;
+    try {
+      const r = await execa(file, argv, {
+        env: this.options.env,
+        timeout,
+        reject: false,
+        stdin: "ignore",
+        stripFinalNewline: false,
+      });
+      if (r.timedOut) {
+        throw new RuntimeError("Timeout", `podman ${args[0]} timed out after ${timeout} ms`, r.stderr, args);
+      }
+      const code = r.exitCode ?? -1;
+      if (code !== 0 && !(opts.okExitCodes ?? []).includes(code)) {
+        const msg = podmanMessage(r.stderr) || `podman ${args.join(" ")} exited with ${code}`;
+        throw new RuntimeError(classifyPodmanStderr(r.stderr), msg, r.stderr, args, code);
+      }
+      return { stdout: r.stdout, stderr: r.stderr, exitCode: code };
+    } catch (err) {
+      if (err instanceof RuntimeError) throw err;
+      const e = err as ExecaError;
+      throw new RuntimeError("Failed", `podman ${args[0]}: ${e.shortMessage ?? String(err)}`, String(e.stderr ?? ""), args);
+    }
+  }
+
+  async json<T>(args: string[], opts?: RunOptions): Promise<T> {
+    const { stdout } = await this.run(args, opts);
+    const text = stdout.trim();
+    return (text === "" ? [] : JSON.parse(text)) as T;
+  }
+
+  /** A long-running podman process with piped streams (logs, exec). */
+  spawn(args: string[], stdin: "pipe" | "ignore"): ResultPromise {
+    const [file, argv] = this.argv(args);
+    return execa(file, argv, {
+      env: this.options.env,
+      stdin,
+      stdout: "pipe",
+      stderr: "pipe",
+      buffer: false,
+      reject: false,
+    });
+  }
+}

@@ -1,0 +1,221 @@
+// RuntimeDriver over the podman CLI: a Kubernetes pod is a podman pod (its
+// infra container holds the shared network namespace), each Kubernetes
+// container a podman container in it. State lives only in podman, found again
+// by skiff's labels, so a restarted agent adopts what is already running.
+import type { HostFacts } from "./host-detect.ts";
+import { RuntimeError } from "./errors.ts";
+import { openExecSession } from "./podman-exec.ts";
+import type { PodmanCli } from "./podman-cli.ts";
+import type { PodmanPaths } from "./podman-config.ts";
+import { openLogStream } from "./podman-logs.ts";
+import {
+  LABEL_CONTAINER_ATTEMPT,
+  LABEL_CONTAINER_NAME,
+  LABEL_NODE,
+  LABEL_POD_NAME,
+  LABEL_POD_NAMESPACE,
+  LABEL_POD_UID,
+  labelArgs,
+  labelFilterArgs,
+} from "./labels.ts";
+import {
+  parseLoadedImages,
+  parseStatsLines,
+  toContainerInfo,
+  toSandboxInfo,
+  type PodmanInspect,
+  type PodmanPodPs,
+} from "./podman-parse.ts";
+import { containerCreateArgs } from "./podman-create-args.ts";
+import type {
+  ContainerInfo,
+  ContainerSpec,
+  ContainerStats,
+  ExecOptions,
+  ExecSession,
+  LabelFilter,
+  LogOptions,
+  RuntimeDriver,
+  SandboxInfo,
+  SandboxSpec,
+} from "./types.ts";
+import { execa } from "execa";
+
+export interface PodmanDriverSettings {
+  nodeName: string;
+  networkName: string;
+  bridge: string;
+  subnet: string;
+  paths: PodmanPaths;
+  host: HostFacts;
+}
+
+export class PodmanDriver implements RuntimeDriver {
+  readonly name = "podman";
+
+  constructor(
+    readonly cli: PodmanCli,
+    readonly settings: PodmanDriverSettings,
+  ) {}
+
+  async version(): Promise<string> {
+    const { stdout } = await this.cli.run(["version", "--format", "{{.Client.Version}}"]);
+    return `podman://${stdout.trim()}`;
+  }
+
+  /** Only what this node made: every query is scoped by the node label. */
+  private scoped(filter: LabelFilter = {}): LabelFilter {
+    return { ...filter, [LABEL_NODE]: this.settings.nodeName };
+  }
+
+  async ensureSandbox(spec: SandboxSpec): Promise<SandboxInfo> {
+    const existing = await this.listSandboxes({ [LABEL_POD_UID]: spec.podUid });
+    const ready = existing.find((s) => s.state === "ready");
+    if (ready) return ready;
+    // A sandbox whose infra died (e.g. after a host reboot) lost its network
+    // namespace; Kubernetes semantics are to replace it, not revive it.
+    for (const s of existing) await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", "0", s.id]);
+
+    const labels = {
+      ...(spec.labels ?? {}),
+      [LABEL_POD_UID]: spec.podUid,
+      [LABEL_POD_NAME]: spec.podName,
+      [LABEL_POD_NAMESPACE]: spec.namespace,
+      [LABEL_NODE]: this.settings.nodeName,
+    };
+    const podName = sandboxName(spec);
+    const { stdout } = await this.cli.run([
+      "pod",
+      "create",
+      "--name",
+      podName,
+      "--hostname",
+      spec.hostname ?? spec.podName,
+      "--network",
+      this.settings.networkName,
+      ...labelArgs(labels),
+    ]);
+    const id = stdout.trim();
+    await this.cli.run(["pod", "start", id]);
+    const made = (await this.listSandboxes({ [LABEL_POD_UID]: spec.podUid })).find((s) => s.id === id);
+    if (!made || made.state !== "ready") {
+      throw new RuntimeError("Failed", `sandbox ${podName} did not become ready`);
+    }
+    return made;
+  }
+
+  async removeSandbox(podUid: string): Promise<void> {
+    const pods = await this.listSandboxes({ [LABEL_POD_UID]: podUid });
+    for (const p of pods) await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", "0", p.id]);
+  }
+
+  async listSandboxes(filter?: LabelFilter): Promise<SandboxInfo[]> {
+    const pods = await this.cli.json<PodmanPodPs[]>(["pod", "ps", "--format", "json", ...labelFilterArgs(this.scoped(filter))]);
+    if (pods.length === 0) return [];
+    const infraIds = pods.map((p) => p.InfraId).filter((x): x is string => !!x);
+    const infras = await this.inspectContainers(infraIds);
+    const byId = new Map(infras.map((c) => [c.Id, c]));
+    return pods.map((p) => toSandboxInfo(p, p.InfraId ? byId.get(p.InfraId) : undefined, this.settings.networkName));
+  }
+
+  async createContainer(sandbox: SandboxInfo, spec: ContainerSpec): Promise<string> {
+    const labels = {
+      ...(spec.labels ?? {}),
+      [LABEL_POD_UID]: sandbox.podUid,
+      [LABEL_POD_NAME]: sandbox.podName,
+      [LABEL_POD_NAMESPACE]: sandbox.namespace,
+      [LABEL_CONTAINER_NAME]: spec.name,
+      [LABEL_CONTAINER_ATTEMPT]: String(spec.attempt ?? 0),
+      [LABEL_NODE]: this.settings.nodeName,
+    };
+    const { stdout } = await this.cli.run(containerCreateArgs(sandbox, spec, labels));
+    return stdout.trim();
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.cli.run(["start", id]);
+  }
+
+  async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    const grace = Math.max(0, Math.floor(graceSeconds));
+    // podman waits `grace` seconds before SIGKILL; allow for that plus its own work.
+    await this.cli.run(["stop", "--ignore", "--time", String(grace), id], { timeoutMs: (grace + 60) * 1000 });
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.cli.run(["rm", "--force", "--ignore", "--time", "0", id]);
+  }
+
+  async listContainers(filter?: LabelFilter): Promise<ContainerInfo[]> {
+    const { stdout } = await this.cli.run(["ps", "--all", "--quiet", "--no-trunc", ...labelFilterArgs(this.scoped(filter))]);
+    const ids = stdout.split("\n").map((s) => s.trim()).filter(Boolean);
+    const inspected = await this.inspectContainers(ids);
+    return inspected.filter((c) => !c.IsInfra).map(toContainerInfo);
+  }
+
+  /** Inspects several containers at once; ones removed meanwhile are skipped. */
+  private async inspectContainers(ids: string[]): Promise<PodmanInspect[]> {
+    if (ids.length === 0) return [];
+    try {
+      return await this.cli.json<PodmanInspect[]>(["container", "inspect", ...ids]);
+    } catch (err) {
+      if (!(err instanceof RuntimeError && err.code === "NotFound")) throw err;
+      if (ids.length === 1) return [];
+      return (await Promise.all(ids.map((id) => this.inspectContainers([id])))).flat();
+    }
+  }
+
+  logs(id: string, opts: LogOptions = {}): ReadableStream<Uint8Array> {
+    return openLogStream(this.cli, id, opts);
+  }
+
+  exec(id: string, cmd: string[], opts: ExecOptions = {}): ExecSession {
+    return openExecSession(this.cli, id, cmd, opts);
+  }
+
+  async stats(ids: string[]): Promise<ContainerStats[]> {
+    if (ids.length === 0) return [];
+    const running = (await this.inspectContainers(ids)).filter((c) => c.State?.Status === "running").map((c) => c.Id);
+    if (running.length === 0) return [];
+    const { stdout } = await this.cli.run([
+      "stats",
+      "--no-stream",
+      "--format",
+      "{{.ContainerID}} {{.ContainerStats.CPUNano}} {{.ContainerStats.MemUsage}}",
+      ...running,
+    ]);
+    return parseStatsLines(stdout);
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    const { exitCode } = await this.cli.run(["image", "exists", ref], { okExitCodes: [1] });
+    return exitCode === 0;
+  }
+
+  async importImage(tarPath: string, reference?: string): Promise<string[]> {
+    if (await isImageArchive(tarPath)) {
+      const { stdout } = await this.cli.run(["load", "--input", tarPath], { timeoutMs: 600_000 });
+      return parseLoadedImages(stdout);
+    }
+    if (!reference) {
+      throw new RuntimeError("Failed", `${tarPath} is a plain filesystem tar: an image name is needed to import it`);
+    }
+    await this.cli.run(["import", "--quiet", tarPath, reference], { timeoutMs: 600_000 });
+    return [reference];
+  }
+}
+
+/** Podman names must be unique; the uid prefix keeps a recreated pod apart from its predecessor. */
+export function sandboxName(spec: SandboxSpec): string {
+  return `${spec.namespace}_${spec.podName}_${spec.podUid.slice(0, 8)}`;
+}
+
+/** docker-archive and oci-archive tars carry a manifest; a rootfs tar does not. */
+async function isImageArchive(tarPath: string): Promise<boolean> {
+  const r = await execa("tar", ["-tf", tarPath], { reject: false, timeout: 60_000 });
+  if (r.exitCode !== 0) throw new RuntimeError("Failed", `cannot read ${tarPath}: ${r.stderr.trim()}`, r.stderr);
+  return r.stdout
+    .split("\n")
+    .map((l) => l.replace(/^\.\//, ""))
+    .some((l) => l === "manifest.json" || l === "oci-layout" || l === "index.json");
+}

@@ -1,0 +1,141 @@
+// The contract between the node agent and a container runtime. A driver is a
+// small, replaceable plugin: the agent only ever speaks this interface, so
+// podman today and containerd later are interchangeable.
+
+/** Labels that must all match (logical AND). */
+export type LabelFilter = Record<string, string>;
+
+export interface SandboxSpec {
+  podUid: string;
+  podName: string;
+  namespace: string;
+  /** Extra labels copied onto the sandbox (for example the pod's own labels). */
+  labels?: Record<string, string>;
+  /** Hostname seen inside the pod; defaults to the pod name. */
+  hostname?: string;
+}
+
+export type SandboxState = "ready" | "notready";
+
+export interface SandboxInfo {
+  id: string;
+  podUid: string;
+  podName: string;
+  namespace: string;
+  state: SandboxState;
+  /** The pod IP on the node's bridge network; undefined while not ready. */
+  ip?: string;
+  labels: Record<string, string>;
+  createdAt?: string;
+}
+
+export interface MountSpec {
+  hostPath: string;
+  containerPath: string;
+  readOnly?: boolean;
+}
+
+export interface ContainerSpec {
+  /** The Kubernetes container name (unique within the pod). */
+  name: string;
+  image: string;
+  /** Replaces the image's entrypoint (Kubernetes `command`). */
+  command?: string[];
+  /** Replaces the image's cmd (Kubernetes `args`). */
+  args?: string[];
+  env?: Record<string, string>;
+  workingDir?: string;
+  mounts?: MountSpec[];
+  memoryLimitBytes?: number;
+  cpuLimitMillis?: number;
+  cpuRequestMillis?: number;
+  labels?: Record<string, string>;
+  /** Restart attempt; makes the runtime name unique across restarts. */
+  attempt?: number;
+  tty?: boolean;
+  stdin?: boolean;
+  /** Numeric uid[:gid] or user name. */
+  user?: string;
+}
+
+export type ContainerState = "created" | "running" | "exited" | "unknown";
+
+export interface ContainerInfo {
+  id: string;
+  /** The Kubernetes container name, from the container's labels. */
+  name: string;
+  podUid: string;
+  sandboxId: string;
+  state: ContainerState;
+  exitCode?: number;
+  /** Set when the kernel's OOM killer ended the container. */
+  oomKilled?: boolean;
+  createdAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  labels: Record<string, string>;
+  /** The reference the container was created from. */
+  image: string;
+  imageID: string;
+  attempt: number;
+}
+
+export interface LogOptions {
+  follow?: boolean;
+  tail?: number;
+  timestamps?: boolean;
+  since?: Date;
+}
+
+export interface ExecOptions {
+  stdin?: boolean;
+  tty?: boolean;
+  /** Initial terminal size when tty is set. */
+  cols?: number;
+  rows?: number;
+}
+
+export interface ExecSession {
+  /** Present when opened with stdin (or tty). Close it to send EOF. */
+  stdin: WritableStream<Uint8Array> | null;
+  /** With tty, stdout carries the terminal's merged output. */
+  stdout: ReadableStream<Uint8Array>;
+  /** Null with tty: a terminal has one output stream. */
+  stderr: ReadableStream<Uint8Array> | null;
+  /** Changes the terminal size; a no-op without tty. */
+  resize(cols: number, rows: number): void;
+  exitCode: Promise<number>;
+  /** Ends the session early. */
+  kill(): void;
+}
+
+export interface ContainerStats {
+  id: string;
+  cpuSeconds: number;
+  memoryWorkingSetBytes: number;
+}
+
+export interface RuntimeDriver {
+  readonly name: string;
+  /** For node.status.nodeInfo.containerRuntimeVersion, e.g. "podman://4.3.1". */
+  version(): Promise<string>;
+  /** Idempotent: returns the existing ready sandbox of the pod or makes one. */
+  ensureSandbox(spec: SandboxSpec): Promise<SandboxInfo>;
+  /** Removes the pod's sandbox and every container in it; missing is fine. */
+  removeSandbox(podUid: string): Promise<void>;
+  listSandboxes(filter?: LabelFilter): Promise<SandboxInfo[]>;
+  createContainer(sandbox: SandboxInfo, spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, graceSeconds: number): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  listContainers(filter?: LabelFilter): Promise<ContainerInfo[]>;
+  logs(id: string, opts?: LogOptions): ReadableStream<Uint8Array>;
+  exec(id: string, cmd: string[], opts?: ExecOptions): ExecSession;
+  stats(ids: string[]): Promise<ContainerStats[]>;
+  imageExists(ref: string): Promise<boolean>;
+  /**
+   * Loads an image archive (docker-archive / oci-archive, names kept) or, with
+   * `reference`, a plain root filesystem tar. Returns the image names made.
+   */
+  importImage(tarPath: string, reference?: string): Promise<string[]>;
+}
