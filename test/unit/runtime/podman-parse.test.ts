@@ -1,0 +1,93 @@
+import { describe, expect, test } from "bun:test";
+import inspectFixture from "./podman-4.3-container-inspect.json";
+import podPsFixture from "./podman-4.3-pod-ps.json";
+import {
+  containerState,
+  infraIp,
+  parseLoadedImages,
+  parseStatsLines,
+  podmanTime,
+  toContainerInfo,
+  toSandboxInfo,
+  type PodmanInspect,
+  type PodmanPodPs,
+} from "../../../src/agent/runtime/podman-parse.ts";
+
+// Captured from podman 4.3.1 for a skiff pod with a running and an exited container.
+const inspected = inspectFixture as PodmanInspect[];
+const pods = podPsFixture as PodmanPodPs[];
+const [server, job, infra] = inspected as [PodmanInspect, PodmanInspect, PodmanInspect];
+
+describe("podman JSON parsing", () => {
+  test("a running container keeps its Kubernetes name, pod uid and image", () => {
+    const c = toContainerInfo(server);
+    expect(c.name).toBe("server");
+    expect(c.podUid).toBe("4f1c9a2e-1111-2222-3333-444455556666");
+    expect(c.sandboxId).toBe(pods[0]!.Id);
+    expect(c.state).toBe("running");
+    expect(c.exitCode).toBeUndefined();
+    expect(c.finishedAt).toBeUndefined();
+    expect(c.startedAt).toBe(new Date(server.State!.StartedAt!).toISOString());
+    expect(c.image).toBe("localhost/skiff-test/busybox:1");
+    expect(c.imageID).toBe(`sha256:${server.Image}`);
+    expect(c.attempt).toBe(0);
+  });
+
+  test("an exited container reports exit code, finish time and attempt", () => {
+    const c = toContainerInfo(job);
+    expect(c.state).toBe("exited");
+    expect(c.exitCode).toBe(3);
+    expect(c.finishedAt).toBe(new Date(job.State!.FinishedAt!).toISOString());
+    expect(c.attempt).toBe(2);
+    expect(c.image).toBe("localhost/skiff-test/busybox:2");
+  });
+
+  test("a sandbox is ready with its infra container's address", () => {
+    const s = toSandboxInfo(pods[0]!, infra, "skiff-n1");
+    expect(s.state).toBe("ready");
+    expect(s.ip).toBe("10.99.0.3");
+    expect(s.podName).toBe("web");
+    expect(s.namespace).toBe("default");
+    expect(s.labels.app).toBe("web");
+  });
+
+  test("a sandbox whose infra is not running is not ready and has no address", () => {
+    const stopped: PodmanInspect = { ...infra, State: { ...infra.State, Status: "exited" } };
+    const s = toSandboxInfo(pods[0]!, stopped, "skiff-n1");
+    expect(s.state).toBe("notready");
+    expect(s.ip).toBeUndefined();
+    expect(toSandboxInfo(pods[0]!, undefined, "skiff-n1").state).toBe("notready");
+  });
+
+  test("infra address falls back to any network when the name differs", () => {
+    expect(infraIp(infra, "other")).toBe("10.99.0.3");
+    expect(infraIp({ Id: "x" }, "other")).toBeUndefined();
+  });
+
+  test("Go's zero time means never", () => {
+    expect(podmanTime("0001-01-01T00:00:00Z")).toBeUndefined();
+    expect(podmanTime(undefined)).toBeUndefined();
+    expect(podmanTime("2026-11-28T04:01:43.802177016Z")).toBe("2026-11-28T04:01:43.802Z");
+  });
+
+  test("podman states map onto created, running, exited", () => {
+    expect(containerState("configured")).toBe("created");
+    expect(containerState("created")).toBe("created");
+    expect(containerState("paused")).toBe("running");
+    expect(containerState("stopped")).toBe("exited");
+    expect(containerState("removing")).toBe("unknown");
+  });
+
+  test("stats lines give seconds of cpu and bytes of memory", () => {
+    const out = parseStatsLines("4634fc71ca06 22834939 229376\n\nbad line\nabc x 1\n");
+    expect(out).toEqual([{ id: "4634fc71ca06", cpuSeconds: 0.022834939, memoryWorkingSetBytes: 229376 }]);
+  });
+
+  test("podman load output lists the loaded names", () => {
+    expect(parseLoadedImages("Getting image source signatures\nLoaded image(s): localhost/a:1,localhost/b:2\n")).toEqual([
+      "localhost/a:1",
+      "localhost/b:2",
+    ]);
+    expect(parseLoadedImages("Loaded image: localhost/a:1\n")).toEqual(["localhost/a:1"]);
+  });
+});
