@@ -14,8 +14,8 @@ import {
 } from "../../../src/agent/runtime/podman-parse.ts";
 
 // Captured from podman 4.3.1 for a skiff pod with a running and an exited container.
-const inspected = inspectFixture as PodmanInspect[];
-const pods = podPsFixture as PodmanPodPs[];
+const inspected = inspectFixture as unknown as PodmanInspect[];
+const pods = podPsFixture as unknown as PodmanPodPs[];
 const [server, job, infra] = inspected as [PodmanInspect, PodmanInspect, PodmanInspect];
 
 describe("podman JSON parsing", () => {
