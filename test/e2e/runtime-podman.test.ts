@@ -11,7 +11,7 @@ import { LABEL_CONTAINER_NAME, LABEL_POD_UID } from "../../src/agent/runtime/lab
 import { createPodmanDriver, type PodmanDriverOptions } from "../../src/agent/runtime/podman-config.ts";
 import type { PodmanDriver } from "../../src/agent/runtime/podman-driver.ts";
 import type { ContainerInfo, SandboxInfo } from "../../src/agent/runtime/types.ts";
-import { ensureTestImages, TEST_IMAGE_1, testRootfsTar } from "../support/images.ts";
+import { ensureTestImages, TEST_IMAGE_1, testImageArchive, testRootfsTar } from "../support/images.ts";
 
 const NETNS = `skiff-rt-${process.pid}`;
 const POD_UID = "0b6c2f4e-9d1a-4c3b-8f5e-7a2d1c0e9b84";
@@ -232,7 +232,7 @@ describe("podman runtime driver", () => {
     expect((gone as RuntimeError).code).toBe("NotFound");
   });
 
-  test("another data dir is a separate podman world; a rootfs tar imports under a name", async () => {
+  test("another data dir is a separate podman world; rootfs tars and image archives import", async () => {
     const other = await createPodmanDriver({ ...options, dataDir: otherDataDir });
     expect(other.settings.bridge).not.toBe(driver.settings.bridge);
     expect(await other.listContainers()).toEqual([]);
@@ -241,6 +241,9 @@ describe("podman runtime driver", () => {
     expect(names).toEqual(["localhost/skiff-test/rootfs:2"]);
     expect(await other.imageExists("localhost/skiff-test/rootfs:2")).toBe(true);
     expect(await driver.imageExists("localhost/skiff-test/rootfs:2")).toBe(false);
+    // An image archive names itself.
+    expect(await other.importImage(await testImageArchive(1))).toEqual([TEST_IMAGE_1]);
+    expect(await other.imageExists(TEST_IMAGE_1)).toBe(true);
   }, 30_000);
 
   test("removing the sandbox removes its containers, and is idempotent", async () => {
