@@ -7,6 +7,11 @@ type Command = { run(args: string[]): Promise<number> };
 
 const commands: Record<string, () => Promise<Command>> = {
   server: () => import("./cli/server.ts"),
+  agent: () => import("./cli/agent.ts"),
+  token: () => import("./cli/token.ts"),
+  images: () => import("./cli/images.ts"),
+  killall: () => import("./cli/killall.ts"),
+  uninstall: () => import("./cli/uninstall.ts"),
   chart: () => import("./cli/chart.ts"),
 };
 
@@ -17,6 +22,10 @@ Usage: skiff <command> [flags]
 Commands:
   server     run the control plane (API server, store, scheduler, controllers) and a node agent
   agent      join a node to a cluster and run its pods
+  token      create, list and delete join tokens
+  images     import image archives into this node's runtime
+  killall    stop every pod of this node and remove what skiff put in the host network
+  uninstall  killall, then delete the data dir
   chart      render, install, upgrade and roll back charts (Helm-compatible)
   version    print the version
 `;

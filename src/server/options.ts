@@ -16,6 +16,16 @@ export type ServerOptions = {
   /** How many changes compaction keeps for watch resume. */
   retainChanges: number;
   bookmarkIntervalMs: number;
+  /** Pod subnets are carved out of this range, one per node. */
+  clusterCidr: string;
+  /** The embedded agent's settings (ignored with disableAgent). */
+  agentPort: number;
+  nodeLabels: Record<string, string>;
+  nodeIp?: string;
+  leaseRenewSeconds: number;
+  metricsAnonymous: boolean;
+  /** For tests: run podman under this prefix. */
+  runtimeCommandPrefix?: string[];
   /** Print the ready line and errors; tests run quiet. */
   log: (line: string) => void;
 };
@@ -30,6 +40,11 @@ export function defaultServerOptions(): ServerOptions {
     compactIntervalMs: 5 * 60_000,
     retainChanges: 10_000,
     bookmarkIntervalMs: 60_000,
+    clusterCidr: "10.42.0.0/16",
+    agentPort: 10250,
+    nodeLabels: {},
+    leaseRenewSeconds: 10,
+    metricsAnonymous: false,
     log: (line) => console.log(line),
   };
 }

@@ -1,5 +1,5 @@
 // Wires the control plane together: data dir, PKI and tokens, store, registry, HTTP API,
-// controllers, compaction; and shuts it down in order.
+// controllers, compaction, the embedded agent; and shuts it down in order.
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "bun";
@@ -10,11 +10,19 @@ import type { UserInfo } from "../api/http/types.ts";
 import { Store } from "../store/store.ts";
 import { namespaceController } from "../controllers/namespace.ts";
 import type { Controller } from "../controllers/runtime/controller.ts";
-import { ensureServerPki } from "./pki/ca.ts";
+import { ensureServerPki, issueServingCert } from "./pki/ca.ts";
 import { ensureTokens } from "./pki/token.ts";
 import { writeKubeconfig } from "./pki/kubeconfig.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import { secretCodec } from "./secret-codec.ts";
+import { NodeCredentials } from "./auth/node-credentials.ts";
+import { authorizer } from "./auth/authorizer.ts";
+import { JOIN_PATH, mountJoinRoute } from "./auth/join-route.ts";
+import { podSubresources } from "./pod-subresources.ts";
+import { NodeProxy } from "./node-proxy.ts";
+import { execBridgeHandler, tryExecUpgrade, type BridgeData } from "./exec-bridge.ts";
+import { podCidrAllocator } from "./pod-cidr.ts";
+import { Agent } from "../agent/agent.ts";
 import type { ServerOptions } from "./options.ts";
 
 export class StartupError extends Error {}
@@ -27,6 +35,7 @@ export type RunningServer = {
   kubeconfigPath: string;
   registry: Registry;
   store: Store;
+  agent?: Agent;
   stop(): Promise<void>;
 };
 
@@ -49,20 +58,36 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     retainChanges: opts.retainChanges,
   });
   const registry = new Registry(store, allKinds);
+  podCidrAllocator(registry, opts.clusterCidr);
   await bootstrapObjects(registry);
 
   const admin: UserInfo = { name: "system:admin", groups: ["system:masters", "system:authenticated"] };
-  const authenticate = (token: string): UserInfo | undefined => (token === tokens.adminToken ? admin : undefined);
+  const credentials = new NodeCredentials(registry);
+  const authenticate = (token: string): UserInfo | undefined => {
+    if (token === tokens.adminToken) return admin;
+    const node = credentials.nodeOf(token);
+    return node ? { name: `system:node:${node}`, groups: ["system:nodes", "system:authenticated"], node } : undefined;
+  };
+  const authorize = authorizer(registry);
+  // A deleted Node must join again, possibly with a new password (k3s does the same).
+  registry.subscribe((c) => {
+    if (c.resource === "nodes" && c.type === "DELETED") void credentials.forget(c.name).catch(() => {});
+  });
 
   const controllers: Controller[] = [namespaceController(registry)];
-  const host = opts.bindAddress === "0.0.0.0" || opts.bindAddress === "::" ? "127.0.0.1" : opts.bindAddress;
-  const url = `https://${host.includes(":") ? `[${host}]` : host}:${opts.httpsPort}`;
+  const proxy = new NodeProxy(registry, (node) => credentials.proxyTokenOf(node), pki.caPem);
+  const subresources = podSubresources(registry, authorize);
+  subresources.set("pods/log", proxy.logHandler(authorize));
 
   const app = createApiApp({
     registry,
     authenticate,
+    authorize,
     caPem: pki.caPem,
-    serverAddress: `${host}:${opts.httpsPort}`,
+    anonymousPaths: [JOIN_PATH],
+    extend: (a) => mountJoinRoute(a, registry, credentials, tokens.secret, (node) => issueServingCert(serverDir, node)),
+    subresources,
+    serverAddress: `${opts.bindAddress}:${opts.httpsPort}`,
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
     health: {
       livez: [{ name: "ping", check: () => {} }],
@@ -73,13 +98,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
   });
 
-  let server: Server<unknown>;
+  let server: Server<BridgeData>;
   try {
-    server = Bun.serve({
+    server = Bun.serve<BridgeData>({
       hostname: opts.bindAddress,
       port: opts.httpsPort,
       tls: { cert: pki.certPem, key: pki.keyPem },
-      fetch: app.fetch,
+      fetch(req, srv) {
+        const upgraded = tryExecUpgrade(req, srv, { registry, proxy, authenticate, authorize });
+        if (upgraded !== null) return upgraded;
+        return app.fetch(req);
+      },
+      websocket: execBridgeHandler,
       // The API enforces its own 3 MiB limit with a Status; this only stops abuse earlier.
       maxRequestBodySize: 16 * 1024 * 1024,
       idleTimeout: 0,
@@ -90,25 +120,56 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (/EADDRINUSE|in use/i.test(msg) || (e as { code?: string }).code === "EADDRINUSE") throw new StartupError(`port ${opts.httpsPort} on ${opts.bindAddress} is already in use`);
     throw new StartupError(`cannot listen on ${opts.bindAddress}:${opts.httpsPort}: ${msg}`);
   }
+  const url = `https://127.0.0.1:${server.port}`;
 
   const kubeconfigPath = opts.writeKubeconfig ?? join(opts.dataDir, "kubeconfig.yaml");
-  await writeKubeconfig(kubeconfigPath, { server: `https://127.0.0.1:${server.port}`, caPem: pki.caPem, token: tokens.adminToken });
+  await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: tokens.adminToken });
 
   for (const c of controllers) c.start();
   const compaction = setInterval(() => void store.compact().catch((e) => opts.log(`compaction failed: ${(e as Error).message}`)), opts.compactIntervalMs);
 
+  let agent: Agent | undefined;
+  if (!opts.disableAgent) {
+    agent = new Agent({
+      dataDir: opts.dataDir,
+      server: url,
+      token: tokens.joinToken,
+      nodeName: opts.nodeName,
+      nodeLabels: opts.nodeLabels,
+      nodeIp: opts.nodeIp,
+      runtime: "podman",
+      agentPort: opts.agentPort,
+      agentBindAddress: opts.bindAddress,
+      isServer: true,
+      leaseRenewSeconds: opts.leaseRenewSeconds,
+      syncIntervalMs: 2000,
+      metricsAnonymous: opts.metricsAnonymous,
+      runtimeCommandPrefix: opts.runtimeCommandPrefix,
+      log: opts.log,
+    });
+    try {
+      await agent.start();
+    } catch (e) {
+      opts.log(`skiff server: the embedded agent did not start: ${(e as Error).message}`);
+      await agent.stop().catch(() => {});
+      agent = undefined;
+    }
+  }
+
   let stopping: Promise<void> | undefined;
   return {
-    url: `https://127.0.0.1:${server.port}`,
+    url,
     caPem: pki.caPem,
     adminToken: tokens.adminToken,
     joinToken: tokens.joinToken,
     kubeconfigPath,
     registry,
     store,
+    agent,
     stop() {
       stopping ??= (async () => {
         clearInterval(compaction);
+        await agent?.stop();
         // Stop taking requests, let controllers finish their step, drain writes, close the store.
         server.stop(false);
         await Promise.all(controllers.map((c) => c.stop()));

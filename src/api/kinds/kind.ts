@@ -2,10 +2,13 @@
 // table output are all derived from it.
 import type { ObjectMeta } from "kubernetes-types/meta/v1";
 
+/** kubernetes-types marks fields readonly; the server is the one that writes them. */
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 export type KubeObject = {
   apiVersion?: string;
   kind?: string;
-  metadata: ObjectMeta;
+  metadata: Writable<ObjectMeta>;
   [key: string]: unknown;
 };
 

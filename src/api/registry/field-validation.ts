@@ -9,7 +9,7 @@ export function checkUnknownFields(kind: KindDef, body: unknown, name: string, m
   const unknown = unknownFields(kind, body);
   if (!unknown.length) return;
   if (mode === "Warn") {
-    for (const f of unknown) warnings?.push(`unknown field "${f.replace(/^\./, "")}"`);
+    for (const f of unknown as string[]) warnings?.push(`unknown field "${f.replace(/^\./, "")}"`);
     return;
   }
   throw invalid(

@@ -18,6 +18,8 @@ export type WriteOptions = {
   fieldValidation?: FieldValidation;
   /** Warnings to send back as `Warning` headers. */
   warnings?: string[];
+  /** A server-internal write of a field users may not change (pods/binding's nodeName): validate as on create. */
+  systemSpecWrite?: boolean;
 };
 
 export type DeleteOptions = WriteOptions & {
@@ -191,7 +193,7 @@ export class Registry {
   }
 
   private finishUpdate(kind: KindDef, next: KubeObject, current: KubeObject, opts: WriteOptions, subresource?: string) {
-    this.validate(kind, next, current);
+    this.validate(kind, next, opts.systemSpecWrite ? undefined : current);
     for (const a of this.admissions) a("update", kind, next, current);
     if (opts.fieldManager) recordManagedFields(current, next, opts.fieldManager, kind, "Update", subresource);
     return { type: "MODIFIED" as const, object: next };

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what skiff needs on a fresh Debian machine (run as root): the container runtime
+# and network tools from Debian, then the npm dependencies (which include Bun itself).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+packages=(podman runc busybox-static iptables nftables iproute2 uidmap prometheus qemu-user-static libc6-arm64-cross python3)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+npm ci --no-audit --no-fund

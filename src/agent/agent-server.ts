@@ -1,0 +1,95 @@
+// The agent's HTTPS port (like the kubelet's 10250): health, metrics, and the log and
+// exec streams the API server proxies to it. Only the API server (holding this node's
+// proxy token) may read logs or exec.
+import type { Server, ServerWebSocket } from "bun";
+import type { Agent } from "./agent.ts";
+import type { ExecSession } from "./runtime/types.ts";
+import { CHANNEL, encodeFrame, exitStatus } from "../api/exec-protocol.ts";
+
+type ExecData = { container: string; command: string[]; stdin: boolean; tty: boolean; session?: ExecSession };
+
+export function startAgentServer(agent: Agent, opts: { port: number; hostname: string; certPem: string; keyPem: string; proxyToken: string; metricsAnonymous: boolean }): Server<ExecData> {
+  const authorized = (req: Request) => req.headers.get("authorization") === `Bearer ${opts.proxyToken}`;
+  return Bun.serve<ExecData>({
+    port: opts.port,
+    hostname: opts.hostname,
+    tls: { cert: opts.certPem, key: opts.keyPem },
+    idleTimeout: 0,
+    async fetch(req, server) {
+      const url = new URL(req.url);
+      const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+      if (url.pathname === "/healthz" || url.pathname === "/livez" || url.pathname === "/readyz") return new Response("ok");
+      if (url.pathname === "/metrics") {
+        if (!opts.metricsAnonymous && !authorized(req)) return new Response("Unauthorized\n", { status: 401 });
+        agent.metrics.lastContact.set(agent.source.lastContact / 1000);
+        return new Response(await agent.metrics.registry.metrics(), { headers: { "Content-Type": agent.metrics.registry.contentType } });
+      }
+      if (!authorized(req)) return new Response("Unauthorized\n", { status: 401 });
+      const q = url.searchParams;
+      if (parts[0] === "containerLogs" && parts.length === 4) {
+        const [, ns, pod, container] = parts as [string, string, string, string];
+        const inst = await agent.findContainer(ns, pod, container, q.get("previous") === "true");
+        if (!inst) return new Response(`previous terminated container "${container}" in pod "${pod}" not found\n`, { status: 404 });
+        const since = q.get("sinceSeconds") ? new Date(Date.now() - Number(q.get("sinceSeconds")) * 1000) : q.get("sinceTime") ? new Date(q.get("sinceTime")!) : undefined;
+        const stream = agent.driver.logs(inst.id, {
+          follow: q.get("follow") === "true",
+          tail: q.get("tailLines") !== null ? Number(q.get("tailLines")) : undefined,
+          timestamps: q.get("timestamps") === "true",
+          since,
+        });
+        return new Response(stream, { headers: { "Content-Type": "text/plain", "Cache-Control": "no-cache" } });
+      }
+      if (parts[0] === "exec" && parts.length === 4) {
+        const [, ns, pod, container] = parts as [string, string, string, string];
+        const inst = await agent.findContainer(ns, pod, container);
+        if (!inst || inst.state !== "running") return new Response(`container ${container} is not running\n`, { status: 400 });
+        const data: ExecData = { container: inst.id, command: q.getAll("command"), stdin: q.get("stdin") === "true", tty: q.get("tty") === "true" };
+        if (server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": "v5.channel.k8s.io" } })) return undefined;
+        return new Response("expected a websocket upgrade\n", { status: 400 });
+      }
+      return new Response("not found\n", { status: 404 });
+    },
+    websocket: {
+      open(ws: ServerWebSocket<ExecData>) {
+        const d = ws.data;
+        const session = agent.driver.exec(d.container, d.command, { stdin: d.stdin, tty: d.tty });
+        d.session = session;
+        const pump = async (stream: ReadableStream<Uint8Array> | null, channel: number) => {
+          if (!stream) return;
+          for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) ws.send(encodeFrame(channel, chunk));
+        };
+        void Promise.all([pump(session.stdout, CHANNEL.stdout), pump(session.stderr, CHANNEL.stderr)])
+          .then(() => session.exitCode)
+          .then(
+            (code) => {
+              ws.send(encodeFrame(CHANNEL.error, new TextEncoder().encode(JSON.stringify(exitStatus(code)))));
+              ws.close(1000);
+            },
+            () => ws.close(1011),
+          );
+      },
+      async message(ws, message) {
+        const bytes = typeof message === "string" ? new TextEncoder().encode(message) : new Uint8Array(message);
+        const session = ws.data.session;
+        if (!session || bytes.length === 0) return;
+        const channel = bytes[0];
+        const payload = bytes.subarray(1);
+        if (channel === CHANNEL.stdin && session.stdin) {
+          const w = session.stdin.getWriter();
+          await w.write(payload);
+          w.releaseLock();
+        } else if (channel === CHANNEL.resize) {
+          try {
+            const size = JSON.parse(new TextDecoder().decode(payload));
+            if (size.Width && size.Height) session.resize(size.Width, size.Height);
+          } catch {}
+        } else if (channel === CHANNEL.close && payload[0] === CHANNEL.stdin && session.stdin) {
+          await session.stdin.close().catch(() => {});
+        }
+      },
+      close(ws) {
+        ws.data.session?.kill();
+      },
+    },
+  });
+}

@@ -1,0 +1,261 @@
+// The node agent (skiff's kubelet): joins the cluster, registers its Node, renews its
+// Lease, and keeps the pods bound to it running on the container runtime.
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Server } from "bun";
+import { ApiClient, ApiRequestError, resources } from "../client/api-client.ts";
+import { createPodmanDriver } from "./runtime/podman-config.ts";
+import type { RuntimeDriver } from "./runtime/types.ts";
+import { LABEL_NODE } from "./runtime/labels.ts";
+import { ensureCredential, JoinRefused, type NodeCredential } from "./credentials.ts";
+import { defaultNodeIp, nodeFacts } from "./node-info.ts";
+import { registerNode, renewLease, type NodeRegistrationOptions } from "./node-registration.ts";
+import { PodSource, type Pod } from "./pod-source.ts";
+import { PodWorker, type RuntimeSnapshot, type WorkerContext } from "./pod-worker.ts";
+import { Backoff } from "./backoff.ts";
+import { EventRecorder } from "./events.ts";
+import { startAgentServer } from "./agent-server.ts";
+import { AgentMetrics } from "./metrics.ts";
+
+export type AgentOptions = {
+  dataDir: string;
+  server: string;
+  token: string;
+  nodeName: string;
+  nodeLabels: Record<string, string>;
+  nodeIp?: string;
+  runtime: "podman";
+  agentPort: number;
+  /** Bind address of the agent's HTTPS port. */
+  agentBindAddress: string;
+  isServer: boolean;
+  leaseRenewSeconds: number;
+  syncIntervalMs: number;
+  metricsAnonymous: boolean;
+  /** For tests: run podman under this prefix (e.g. nsenter into a network namespace). */
+  runtimeCommandPrefix?: string[];
+  log: (line: string) => void;
+};
+
+export class Agent {
+  private credential!: NodeCredential;
+  client!: ApiClient;
+  driver!: RuntimeDriver;
+  source!: PodSource;
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly pending = new Set<string>();
+  private timers: Timer[] = [];
+  private stopped = false;
+  private kickScheduled = false;
+  private syncing = false;
+  private httpServer?: Server<unknown>;
+  readonly metrics = new AgentMetrics();
+  private readonly agentDir: string;
+  lastLeaseRenew = 0;
+
+  constructor(readonly opts: AgentOptions) {
+    this.agentDir = join(opts.dataDir, "agent");
+  }
+
+  /** Join (retrying on network errors), register, and start running pods. */
+  async start(): Promise<void> {
+    mkdirSync(this.agentDir, { recursive: true, mode: 0o700 });
+    this.credential = await this.join();
+    this.client = new ApiClient(this.credential.server, this.credential.token, this.credential.caPem);
+    const nodeIp = this.opts.nodeIp ?? defaultNodeIp();
+    const reg: NodeRegistrationOptions = { nodeName: this.opts.nodeName, labels: this.opts.nodeLabels, isServer: this.opts.isServer, agentPort: this.opts.agentPort, leaseDurationSeconds: 40 };
+
+    // The pod subnet comes from the server; a restart without the server uses the last one.
+    const nodeStatePath = join(this.agentDir, "node.json");
+    let podCIDR: string | undefined;
+    try {
+      const node = await registerNode(this.client, nodeFacts({ dataDir: this.opts.dataDir, nodeIp, runtimeVersion: "podman://unknown" }), reg);
+      podCIDR = (node.spec as { podCIDR?: string } | undefined)?.podCIDR;
+      writeFileSync(nodeStatePath, JSON.stringify({ podCIDR }));
+    } catch (e) {
+      if (e instanceof ApiRequestError && e.code < 500) throw e;
+      if (!existsSync(nodeStatePath)) throw e;
+      podCIDR = JSON.parse(readFileSync(nodeStatePath, "utf8")).podCIDR;
+      this.opts.log(`skiff agent: server unreachable (${(e as Error).message}); running from local state`);
+    }
+    this.driver = await createPodmanDriver({ dataDir: this.opts.dataDir, nodeName: this.opts.nodeName, subnet: podCIDR, commandPrefix: this.opts.runtimeCommandPrefix });
+    await this.importImageFolder();
+    const facts = () => nodeFacts({ dataDir: this.opts.dataDir, nodeIp, runtimeVersion: this.runtimeVersion });
+    this.runtimeVersion = await this.driver.version();
+    const heartbeat = async () => {
+      try {
+        await renewLease(this.client, reg);
+        this.lastLeaseRenew = Date.now();
+      } catch (e) {
+        this.metrics.leaseErrors.inc();
+        if (e instanceof ApiRequestError && e.code === 404) await registerNode(this.client, facts(), reg).catch(() => {});
+      }
+    };
+    await registerNode(this.client, facts(), reg).catch(() => {});
+    await heartbeat();
+    this.timers.push(setInterval(heartbeat, this.opts.leaseRenewSeconds * 1000));
+    this.timers.push(setInterval(() => void registerNode(this.client, facts(), reg).catch(() => {}), 60_000));
+
+    const events = new EventRecorder(this.client, "kubelet", this.opts.nodeName);
+    const backoff = new Backoff();
+    this.source = new PodSource(this.client, this.opts.nodeName, this.agentDir, (uid) => this.wake(uid));
+    const ctx: WorkerContext = {
+      driver: this.driver,
+      nodeName: this.opts.nodeName,
+      agentDir: this.agentDir,
+      hostIP: nodeIp,
+      lookup: (plural, ns, name) => this.source.object(plural, ns, name),
+      events,
+      backoff,
+      writeStatus: (pod, status) => this.writeStatus(pod, status),
+      confirmDeletion: (pod) => this.confirmDeletion(pod),
+      wake: (uid, after) => this.wake(uid, after),
+      onProbe: (kind, ok, seconds) => this.metrics.probe(kind, ok, seconds),
+    };
+    this.workerContext = ctx;
+    this.source.start();
+    this.timers.push(setInterval(() => this.kick(true), this.opts.syncIntervalMs));
+    this.kick(true);
+    this.httpServer = startAgentServer(this, { port: this.opts.agentPort, hostname: this.opts.agentBindAddress, certPem: this.credential.servingCertPem, keyPem: this.credential.servingKeyPem, proxyToken: this.credential.proxyToken, metricsAnonymous: this.opts.metricsAnonymous });
+  }
+
+  runtimeVersion = "podman://unknown";
+  private workerContext!: WorkerContext;
+
+  private async join(): Promise<NodeCredential> {
+    let delay = 500;
+    for (;;) {
+      try {
+        return await ensureCredential({ agentDir: this.agentDir, server: this.opts.server, token: this.opts.token, nodeName: this.opts.nodeName });
+      } catch (e) {
+        if (e instanceof JoinRefused || this.stopped) throw e;
+        this.opts.log(`skiff agent: cannot reach ${this.opts.server} (${(e as Error).message}); retrying in ${delay} ms`);
+        await Bun.sleep(delay);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  private async importImageFolder() {
+    const dir = join(this.agentDir, "images");
+    mkdirSync(dir, { recursive: true });
+    for (const f of readdirSync(dir)) {
+      if (!/\.(tar|tar\.gz|tgz|oci)$/.test(f)) continue;
+      try {
+        const names = await this.driver.importImage(join(dir, f));
+        this.opts.log(`skiff agent: loaded ${names.join(", ") || "an image"} from ${f}`);
+      } catch (e) {
+        this.opts.log(`skiff agent: cannot load ${f}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  wake(uid: string, afterMs = 0) {
+    if (this.stopped) return;
+    if (afterMs > 0) {
+      const t = setTimeout(() => {
+        this.timers = this.timers.filter((x) => x !== t);
+        this.wake(uid);
+      }, afterMs);
+      this.timers.push(t);
+      return;
+    }
+    this.pending.add(uid);
+    this.kick(false);
+  }
+
+  private kick(all: boolean) {
+    if (all) for (const uid of this.source.pods.keys()) this.pending.add(uid);
+    if (all) this.pending.add("*");
+    if (this.kickScheduled || this.stopped) return;
+    this.kickScheduled = true;
+    queueMicrotask(() => {
+      this.kickScheduled = false;
+      void this.syncPending();
+    });
+  }
+
+  /** One pass: a single runtime snapshot, then every pending pod's worker (and orphans on a full pass). */
+  private async syncPending() {
+    if (this.syncing || this.stopped) return;
+    this.syncing = true;
+    try {
+      while (this.pending.size && !this.stopped) {
+        const uids = [...this.pending];
+        this.pending.clear();
+        const full = uids.includes("*");
+        let snap: RuntimeSnapshot;
+        try {
+          const filter = { [LABEL_NODE]: this.opts.nodeName };
+          const [containers, sandboxes] = await Promise.all([this.driver.listContainers(filter), this.driver.listSandboxes(filter)]);
+          snap = { containers, sandboxes };
+          this.metrics.observeRuntime(containers, this.source.pods.size);
+        } catch (e) {
+          this.opts.log(`skiff agent: runtime unavailable: ${(e as Error).message}`);
+          return;
+        }
+        const targets = new Set(uids.filter((u) => u !== "*"));
+        if (full) for (const c of [...snap.containers, ...snap.sandboxes]) targets.add(c.podUid);
+        for (const uid of targets) this.runWorker(uid, snap);
+      }
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  private runWorker(uid: string, snap: RuntimeSnapshot) {
+    const pod = this.source.pods.get(uid);
+    let worker = this.workers.get(uid);
+    if (!worker) {
+      if (!pod && !snap.containers.some((c) => c.podUid === uid) && !snap.sandboxes.some((s) => s.podUid === uid)) return;
+      this.workers.set(uid, (worker = new PodWorker(this.workerContext, uid)));
+    }
+    if (worker.busy) {
+      this.wake(uid, 500);
+      return;
+    }
+    worker.busy = true;
+    const w = worker;
+    void w
+      .sync(pod, snap)
+      .catch((e) => this.opts.log(`skiff agent: pod ${pod?.metadata.namespace}/${pod?.metadata.name ?? uid}: ${(e as Error).message}`))
+      .finally(() => {
+        w.busy = false;
+        if (!this.source.pods.has(uid) && w.tornDown) this.workers.delete(uid);
+      });
+  }
+
+  private async writeStatus(pod: Pod, status: unknown): Promise<boolean> {
+    try {
+      await this.client.patch(resources.pods, pod.metadata.namespace, pod.metadata.name!, [{ op: "add", path: "/status", value: status }], "json", "status");
+      return true;
+    } catch (e) {
+      return e instanceof ApiRequestError && e.code === 404;
+    }
+  }
+
+  private async confirmDeletion(pod: Pod) {
+    try {
+      await this.client.delete(resources.pods, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+    } catch (e) {
+      if (!(e instanceof ApiRequestError && (e.code === 404 || e.code === 409))) this.wake(pod.metadata.uid!, 2000);
+    }
+  }
+
+  /** The running container of a pod's container, for logs and exec. */
+  async findContainer(namespace: string, podName: string, container: string | undefined, previous = false) {
+    const pod = [...this.source.pods.values()].find((p) => p.metadata.namespace === namespace && p.metadata.name === podName);
+    if (!pod) return undefined;
+    const name = container ?? pod.spec.containers[0].name;
+    const list = (await this.driver.listContainers({ [LABEL_NODE]: this.opts.nodeName })).filter((c) => c.podUid === pod.metadata.uid && c.name === name).sort((a, b) => b.attempt - a.attempt);
+    return previous ? list[1] : list[0];
+  }
+
+  /** Stop serving; containers keep running (a restarted agent adopts them). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.source?.stop();
+    this.httpServer?.stop(true);
+  }
+}

@@ -1,0 +1,94 @@
+// A container's environment: values, ConfigMap/Secret keys, the pod's own fields, envFrom,
+// and $(VAR) references to earlier variables, as the kubelet resolves them.
+import type { KubeObject } from "../api/kinds/kind.ts";
+import type { Pod } from "./pod-source.ts";
+
+export class ContainerConfigError extends Error {}
+
+export type ObjectLookup = (plural: "configmaps" | "secrets", namespace: string, name: string) => KubeObject | undefined;
+
+function keyOf(lookup: ObjectLookup, plural: "configmaps" | "secrets", ns: string, name: string, key: string, optional: boolean): string | undefined {
+  const obj = lookup(plural, ns, name) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
+  const kind = plural === "configmaps" ? "configmap" : "secret";
+  if (!obj) {
+    if (optional) return undefined;
+    throw new ContainerConfigError(`${kind} "${name}" not found`);
+  }
+  const raw = obj.data?.[key];
+  if (raw === undefined) {
+    if (optional) return undefined;
+    throw new ContainerConfigError(`couldn't find key ${key} in ${plural === "configmaps" ? "ConfigMap" : "Secret"} ${ns}/${name}`);
+  }
+  return plural === "secrets" ? Buffer.from(raw, "base64").toString("utf8") : raw;
+}
+
+export function fieldValue(pod: Pod, path: string): string {
+  const m = pod.metadata;
+  const label = path.match(/^metadata\.(labels|annotations)\['(.+)'\]$/);
+  if (label) return (label[1] === "labels" ? m.labels : m.annotations)?.[label[2]!] ?? "";
+  switch (path) {
+    case "metadata.name":
+      return m.name ?? "";
+    case "metadata.namespace":
+      return m.namespace ?? "";
+    case "metadata.uid":
+      return m.uid ?? "";
+    case "spec.nodeName":
+      return pod.spec.nodeName ?? "";
+    case "spec.serviceAccountName":
+      return pod.spec.serviceAccountName ?? "";
+    case "status.podIP":
+      return pod.status?.podIP ?? "";
+    case "status.hostIP":
+      return pod.status?.hostIP ?? "";
+  }
+  throw new ContainerConfigError(`unsupported fieldRef ${path}`);
+}
+
+const expand = (value: string, env: Record<string, string>) => value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name) => (m === "$$" ? "$" : name in env ? env[name]! : m));
+
+export function containerEnv(pod: Pod, container: any, lookup: ObjectLookup, podIP?: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  const ns = pod.metadata.namespace!;
+  const withIp: Pod = podIP ? { ...pod, status: { ...pod.status, podIP } } : pod;
+  for (const from of container.envFrom ?? []) {
+    const prefix = from.prefix ?? "";
+    const ref = from.configMapRef ?? from.secretRef;
+    const plural = from.configMapRef ? "configmaps" : "secrets";
+    const obj = lookup(plural, ns, ref.name) as { data?: Record<string, string> } | undefined;
+    if (!obj) {
+      if (ref.optional) continue;
+      throw new ContainerConfigError(`${plural === "configmaps" ? "configmap" : "secret"} "${ref.name}" not found`);
+    }
+    for (const [k, v] of Object.entries(obj.data ?? {})) env[prefix + k] = plural === "secrets" ? Buffer.from(v, "base64").toString("utf8") : v;
+  }
+  for (const e of container.env ?? []) {
+    const vf = e.valueFrom;
+    let value: string | undefined;
+    if (!vf) value = expand(e.value ?? "", env);
+    else if (vf.configMapKeyRef) value = keyOf(lookup, "configmaps", ns, vf.configMapKeyRef.name, vf.configMapKeyRef.key, !!vf.configMapKeyRef.optional);
+    else if (vf.secretKeyRef) value = keyOf(lookup, "secrets", ns, vf.secretKeyRef.name, vf.secretKeyRef.key, !!vf.secretKeyRef.optional);
+    else if (vf.fieldRef) value = fieldValue(withIp, vf.fieldRef.fieldPath);
+    else if (vf.resourceFieldRef) value = resourceField(container, vf.resourceFieldRef.resource);
+    if (value !== undefined) env[e.name] = value;
+  }
+  return env;
+}
+
+function resourceField(container: any, resource: string): string {
+  const [section, name] = resource.split(".") as ["limits" | "requests", string];
+  const v = container.resources?.[section]?.[name];
+  if (v === undefined) return name === "cpu" ? String(require("node:os").cpus().length) : String(require("node:os").totalmem());
+  if (name === "memory") return String(parseQuantity(v));
+  return String(Math.ceil(parseQuantity(v)));
+}
+
+const SUFFIX: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/** A Kubernetes resource quantity ("100m", "64Mi", "1.5", "2e3") as a number. */
+export function parseQuantity(q: string | number): number {
+  if (typeof q === "number") return q;
+  const m = String(q).trim().match(/^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/);
+  if (!m) throw new ContainerConfigError(`invalid quantity "${q}"`);
+  return Number(m[1]) * SUFFIX[m[2] ?? ""]!;
+}

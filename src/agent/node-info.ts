@@ -1,0 +1,61 @@
+// What a node reports about itself: capacity, system info, addresses and labels.
+import { readFileSync, statfsSync } from "node:fs";
+import os from "node:os";
+import { KUBE_VERSION } from "../version.ts";
+
+export const goArch = (arch = process.arch) => ({ x64: "amd64", arm64: "arm64", arm: "arm", ia32: "386" })[arch as "x64"] ?? arch;
+
+function readOr(path: string, fallback = ""): string {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return fallback;
+  }
+}
+
+function osImage(): string {
+  const text = readOr("/etc/os-release");
+  return text.match(/^PRETTY_NAME="?([^"\n]*)"?/m)?.[1] ?? "Linux";
+}
+
+/** The first non-loopback IPv4 address, or loopback on a host with none. */
+export function defaultNodeIp(): string {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return "127.0.0.1";
+}
+
+export type NodeFacts = { capacity: Record<string, string>; nodeInfo: Record<string, string>; addresses: { type: string; address: string }[] };
+
+export function nodeFacts(opts: { dataDir: string; nodeIp: string; runtimeVersion: string; maxPods?: number }): NodeFacts {
+  let storage = 0;
+  try {
+    const s = statfsSync(opts.dataDir);
+    storage = s.blocks * s.bsize;
+  } catch {}
+  return {
+    capacity: {
+      cpu: String(os.cpus().length),
+      memory: `${Math.floor(os.totalmem() / 1024)}Ki`,
+      pods: String(opts.maxPods ?? 110),
+      "ephemeral-storage": `${Math.floor(storage / 1024)}Ki`,
+    },
+    nodeInfo: {
+      machineID: readOr("/etc/machine-id"),
+      systemUUID: readOr("/sys/class/dmi/id/product_uuid", readOr("/etc/machine-id")),
+      bootID: readOr("/proc/sys/kernel/random/boot_id"),
+      kernelVersion: os.release(),
+      osImage: osImage(),
+      containerRuntimeVersion: opts.runtimeVersion,
+      kubeletVersion: KUBE_VERSION.gitVersion,
+      kubeProxyVersion: KUBE_VERSION.gitVersion,
+      operatingSystem: "linux",
+      architecture: goArch(),
+    },
+    addresses: [
+      { type: "InternalIP", address: opts.nodeIp },
+      { type: "Hostname", address: os.hostname() },
+    ],
+  };
+}

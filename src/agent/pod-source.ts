@@ -1,0 +1,183 @@
+// The pods bound to this node, from the API server (list + watch) and, when the server
+// is unreachable, from the copy kept under the data dir: pods keep running through an
+// outage and after an agent restart without the server.
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { KubeObject } from "../api/kinds/kind.ts";
+import { ApiClient, ApiRequestError, resources } from "../client/api-client.ts";
+
+export type Pod = KubeObject & { spec: any; status?: any };
+type LocalState = { pods: Pod[]; objects: Record<string, KubeObject> };
+
+export class PodSource {
+  readonly pods = new Map<string, Pod>();
+  /** ConfigMaps and Secrets the pods use, by "configmaps/ns/name". */
+  private readonly objects = new Map<string, KubeObject>();
+  connected = false;
+  lastContact = 0;
+  private abort = new AbortController();
+  private saveTimer?: Timer;
+  private readonly statePath: string;
+
+  constructor(
+    private readonly client: ApiClient,
+    private readonly nodeName: string,
+    agentDir: string,
+    private readonly onChange: (uid: string) => void,
+  ) {
+    this.statePath = join(agentDir, "local-state.json");
+    if (existsSync(this.statePath)) {
+      try {
+        const state = JSON.parse(readFileSync(this.statePath, "utf8")) as LocalState;
+        for (const p of state.pods) this.pods.set(p.metadata.uid!, p);
+        for (const [k, v] of Object.entries(state.objects)) this.objects.set(k, v);
+      } catch {
+        // A torn or old file only costs the offline copy; the server has the truth.
+      }
+    }
+  }
+
+  start() {
+    void this.loop();
+  }
+
+  stop() {
+    this.abort.abort();
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.save();
+  }
+
+  private async loop() {
+    let delay = 500;
+    while (!this.abort.signal.aborted) {
+      try {
+        await this.listAndWatch();
+        delay = 500;
+      } catch (e) {
+        if (this.abort.signal.aborted) return;
+        this.connected = false;
+        if (e instanceof ApiRequestError && e.code === 410) delay = 0;
+      }
+      await Bun.sleep(delay);
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+
+  private async listAndWatch() {
+    const selector = { fieldSelector: `spec.nodeName=${this.nodeName}` };
+    const list = await this.client.list<Pod>(resources.pods, undefined, selector);
+    this.touch();
+    const seen = new Set<string>();
+    for (const p of list.items) {
+      seen.add(p.metadata.uid!);
+      this.put(p);
+    }
+    for (const uid of [...this.pods.keys()]) if (!seen.has(uid)) this.remove(uid);
+    await this.refreshObjects();
+    const ac = new AbortController();
+    const onAbort = () => ac.abort();
+    this.abort.signal.addEventListener("abort", onAbort);
+    try {
+      for await (const ev of this.client.watch(resources.pods, undefined, { ...selector, resourceVersion: list.metadata.resourceVersion, timeoutSeconds: "300" }, ac.signal)) {
+        this.touch();
+        if (ev.type === "ERROR") throw new ApiRequestError(ev.object.code ?? 500, ev.object.reason ?? "Error", ev.object.message ?? "watch error");
+        if (ev.type === "BOOKMARK") continue;
+        const pod = ev.object as Pod;
+        if (ev.type === "DELETED") this.remove(pod.metadata.uid!);
+        else {
+          this.put(pod);
+          await this.refreshObjectsOf(pod);
+        }
+      }
+    } finally {
+      this.abort.signal.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private touch() {
+    this.connected = true;
+    this.lastContact = Date.now();
+  }
+
+  private put(pod: Pod) {
+    const old = this.pods.get(pod.metadata.uid!);
+    this.pods.set(pod.metadata.uid!, pod);
+    if (!old || old.metadata.resourceVersion !== pod.metadata.resourceVersion) {
+      this.scheduleSave();
+      this.onChange(pod.metadata.uid!);
+    }
+  }
+
+  private remove(uid: string) {
+    if (!this.pods.delete(uid)) return;
+    this.scheduleSave();
+    this.onChange(uid);
+  }
+
+  /** Re-read every ConfigMap and Secret the pods use, so updates reach their files and restarts. */
+  async refreshObjects() {
+    for (const p of this.pods.values()) await this.refreshObjectsOf(p);
+  }
+
+  private async refreshObjectsOf(pod: Pod) {
+    const ns = pod.metadata.namespace!;
+    for (const [plural, name] of referencedObjects(pod)) {
+      const key = `${plural}/${ns}/${name}`;
+      try {
+        const obj = await this.client.get(plural === "configmaps" ? resources.configmaps : resources.secrets, ns, name);
+        const old = this.objects.get(key);
+        this.objects.set(key, obj);
+        if (old?.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+          this.scheduleSave();
+          this.onChange(pod.metadata.uid!);
+        }
+      } catch (e) {
+        if (e instanceof ApiRequestError && e.code === 404) {
+          if (this.objects.delete(key)) this.onChange(pod.metadata.uid!);
+        }
+        // Unreachable server: keep the last copy.
+      }
+    }
+  }
+
+  object(plural: "configmaps" | "secrets", namespace: string, name: string): KubeObject | undefined {
+    return this.objects.get(`${plural}/${namespace}/${name}`);
+  }
+
+  private scheduleSave() {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.save();
+    }, 200);
+  }
+
+  private save() {
+    const state: LocalState = { pods: [...this.pods.values()], objects: Object.fromEntries(this.objects) };
+    const tmp = `${this.statePath}.tmp`;
+    writeFileSync(tmp, JSON.stringify(state), { mode: 0o600 });
+    renameSync(tmp, this.statePath);
+  }
+}
+
+/** [plural, name] of the ConfigMaps and Secrets a pod reads. */
+export function referencedObjects(pod: Pod): ["configmaps" | "secrets", string][] {
+  const out = new Map<string, ["configmaps" | "secrets", string]>();
+  const add = (plural: "configmaps" | "secrets", name?: string) => name && out.set(`${plural}/${name}`, [plural, name]);
+  const spec = pod.spec ?? {};
+  for (const v of spec.volumes ?? []) {
+    add("configmaps", v.configMap?.name);
+    add("secrets", v.secret?.secretName);
+  }
+  for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+    for (const e of c.env ?? []) {
+      add("configmaps", e.valueFrom?.configMapKeyRef?.name);
+      add("secrets", e.valueFrom?.secretKeyRef?.name);
+    }
+    for (const f of c.envFrom ?? []) {
+      add("configmaps", f.configMapRef?.name);
+      add("secrets", f.secretRef?.name);
+    }
+  }
+  return [...out.values()];
+}

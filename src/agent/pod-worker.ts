@@ -1,0 +1,305 @@
+// One pod's worker: compares the desired pod with what the runtime runs, and takes one
+// step toward it each time it is synced (sandbox, init containers in order, containers,
+// restarts with back-off, probes, graceful teardown), then reports the pod's status.
+import type { ContainerInfo, RuntimeDriver, SandboxInfo } from "./runtime/types.ts";
+import { RuntimeError } from "./runtime/errors.ts";
+import { LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from "./runtime/labels.ts";
+import type { Pod } from "./pod-source.ts";
+import { ContainerConfigError, containerEnv, parseQuantity, type ObjectLookup } from "./env.ts";
+import { containerMounts, removePodDir, syncVolumes } from "./volumes.ts";
+import { ProbeState, runProbe, type ProbeKind } from "./probes.ts";
+import { Backoff } from "./backoff.ts";
+import type { EventRecorder } from "./events.ts";
+import { buildPodStatus, type ContainerView } from "./pod-status.ts";
+
+export type WorkerContext = {
+  driver: RuntimeDriver;
+  nodeName: string;
+  agentDir: string;
+  hostIP: string;
+  lookup: ObjectLookup;
+  events: EventRecorder;
+  backoff: Backoff;
+  /** Write the pod's status; false when the server could not be reached. */
+  writeStatus: (pod: Pod, status: unknown) => Promise<boolean>;
+  /** Confirm a graceful deletion to the server (delete with grace 0). */
+  confirmDeletion: (pod: Pod) => Promise<void>;
+  /** Ask for another sync of this pod soon. */
+  wake: (uid: string, afterMs?: number) => void;
+  onProbe?: (kind: ProbeKind, ok: boolean, seconds: number) => void;
+};
+
+export type RuntimeSnapshot = { containers: ContainerInfo[]; sandboxes: SandboxInfo[] };
+
+/** A container's lifecycle state this worker tracks between syncs. */
+type Waiting = { reason: string; message?: string };
+
+export class PodWorker {
+  private readonly probes = new Map<string, ProbeState>();
+  private readonly waiting = new Map<string, Waiting>();
+  private lastStatus = "";
+  private startTime?: string;
+  busy = false;
+  tornDown = false;
+
+  constructor(
+    private readonly ctx: WorkerContext,
+    readonly uid: string,
+  ) {}
+
+  async sync(pod: Pod | undefined, snap: RuntimeSnapshot): Promise<void> {
+    const mine = snap.containers.filter((c) => c.podUid === this.uid);
+    const sandbox = snap.sandboxes.find((s) => s.podUid === this.uid);
+    if (!pod) return this.teardown(mine, sandbox, 0, true);
+    if (pod.metadata.deletionTimestamp) {
+      await this.teardown(mine, sandbox, pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30, true, pod);
+      await this.ctx.confirmDeletion(pod);
+      return;
+    }
+    this.startTime ??= pod.status?.startTime ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace(".000Z", "Z");
+    const phase = pod.status?.phase;
+    if (phase === "Succeeded" || phase === "Failed") {
+      // Finished pods keep their containers (for logs) but never run again.
+      return this.report(pod, mine, sandbox);
+    }
+    let volumes: Map<string, string>;
+    try {
+      volumes = syncVolumes(this.ctx.agentDir, pod, this.ctx.lookup);
+    } catch (e) {
+      for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) this.waiting.set(c.name, { reason: "CreateContainerConfigError", message: (e as Error).message });
+      this.ctx.wake(this.uid, 2000);
+      return this.report(pod, mine, sandbox);
+    }
+    let sb = sandbox;
+    if (!sb || sb.state !== "ready") {
+      try {
+        sb = await this.ctx.driver.ensureSandbox({ podUid: this.uid, podName: pod.metadata.name!, namespace: pod.metadata.namespace!, hostname: pod.spec.hostname ?? pod.metadata.name, labels: { [LABEL_NODE]: this.ctx.nodeName } });
+      } catch (e) {
+        for (const c of pod.spec.containers) this.waiting.set(c.name, { reason: "CreatePodSandboxError", message: (e as Error).message });
+        await this.ctx.events.record(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${(e as Error).message}`);
+        this.ctx.wake(this.uid, 5000);
+        return this.report(pod, mine, sandbox);
+      }
+    }
+    const initDone = await this.syncInitContainers(pod, sb, mine, volumes);
+    if (initDone) {
+      for (const c of pod.spec.containers) await this.syncContainer(pod, sb, c, latest(mine, c.name), volumes, false);
+    }
+    await this.runProbes(pod, sb, mine);
+    await this.pruneOldInstances(mine);
+    return this.report(pod, await this.ctx.driver.listContainers({ [LABEL_POD_UID]: this.uid }).catch(() => mine), sb);
+  }
+
+  /** Init containers run one at a time, in order; true once all have succeeded. */
+  private async syncInitContainers(pod: Pod, sb: SandboxInfo, mine: ContainerInfo[], volumes: Map<string, string>): Promise<boolean> {
+    for (const c of pod.spec.initContainers ?? []) {
+      const inst = latest(mine, c.name);
+      if (inst?.state === "exited" && inst.exitCode === 0) continue;
+      if (inst?.state === "running") return false;
+      await this.syncContainer(pod, sb, c, inst, volumes, true);
+      return false;
+    }
+    return true;
+  }
+
+  private async syncContainer(pod: Pod, sb: SandboxInfo, c: any, inst: ContainerInfo | undefined, volumes: Map<string, string>, isInit: boolean) {
+    const key = `${this.uid}/${c.name}`;
+    const now = Date.now();
+    if (inst?.state === "running") {
+      this.waiting.delete(c.name);
+      return;
+    }
+    if (inst && (inst.state === "exited" || inst.state === "unknown")) {
+      const policy = pod.spec.restartPolicy ?? "Always";
+      const failed = inst.exitCode !== 0;
+      const restart = isInit ? failed && policy !== "Never" : policy === "Always" || (policy === "OnFailure" && failed);
+      if (!restart) return;
+      const wait = this.ctx.backoff.remaining(key, now);
+      if (wait > 0) {
+        this.waiting.set(c.name, { reason: "CrashLoopBackOff", message: `back-off ${Math.round(this.ctx.backoff.current(key) / 1000)}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${this.uid})` });
+        if (!this.waitedBefore(key, now)) await this.ctx.events.record(pod, "Warning", "BackOff", "Back-off restarting failed container", `spec.containers{${c.name}}`);
+        this.ctx.wake(this.uid, wait + 50);
+        return;
+      }
+      this.ctx.backoff.next(key, now);
+    } else if (inst?.state === "created") {
+      // Made but never started (the agent stopped in between): start it.
+      try {
+        await this.ctx.driver.startContainer(inst.id);
+        this.waiting.delete(c.name);
+      } catch (e) {
+        this.waiting.set(c.name, { reason: "RunContainerError", message: (e as Error).message });
+      }
+      return;
+    }
+    const attempt = inst ? inst.attempt + 1 : 0;
+    await this.startContainer(pod, sb, c, attempt, volumes, key);
+  }
+
+  private lastBackoffEvent = new Map<string, number>();
+  private waitedBefore(key: string, now: number): boolean {
+    const last = this.lastBackoffEvent.get(key) ?? 0;
+    this.lastBackoffEvent.set(key, now);
+    return now - last < 30_000;
+  }
+
+  private async startContainer(pod: Pod, sb: SandboxInfo, c: any, attempt: number, volumes: Map<string, string>, key: string) {
+    const field = `spec.containers{${c.name}}`;
+    const policy = c.imagePullPolicy ?? "IfNotPresent";
+    try {
+      if (!(await this.ctx.driver.imageExists(c.image))) {
+        const never = policy === "Never";
+        const prior = this.waiting.get(c.name)?.reason;
+        const reason = never ? "ErrImageNeverPull" : prior === "ErrImagePull" || prior === "ImagePullBackOff" ? "ImagePullBackOff" : "ErrImagePull";
+        const message = never
+          ? `Container image "${c.image}" is not present with pull policy of Never`
+          : `image "${c.image}" is not present on this node and no registry is reachable: load it with "skiff images import"`;
+        if (prior !== reason) await this.ctx.events.record(pod, "Warning", never ? "ErrImageNeverPull" : "Failed", message, field);
+        this.waiting.set(c.name, { reason, message: reason === "ImagePullBackOff" ? `Back-off pulling image "${c.image}"` : message });
+        this.ctx.wake(this.uid, 5000);
+        return;
+      }
+      const env = containerEnv(pod, c, this.ctx.lookup, sb.ip);
+      const mounts = containerMounts(c, volumes);
+      const limits = c.resources?.limits ?? {};
+      const requests = c.resources?.requests ?? {};
+      this.waiting.set(c.name, { reason: "ContainerCreating" });
+      const id = await this.ctx.driver.createContainer(sb, {
+        name: c.name,
+        image: c.image,
+        command: c.command,
+        args: c.args,
+        env,
+        workingDir: c.workingDir,
+        mounts,
+        memoryLimitBytes: limits.memory !== undefined ? parseQuantity(limits.memory) : undefined,
+        cpuLimitMillis: limits.cpu !== undefined ? Math.round(parseQuantity(limits.cpu) * 1000) : undefined,
+        cpuRequestMillis: requests.cpu !== undefined ? Math.round(parseQuantity(requests.cpu) * 1000) : undefined,
+        labels: { [LABEL_NODE]: this.ctx.nodeName, [LABEL_POD_NAME]: pod.metadata.name!, [LABEL_POD_NAMESPACE]: pod.metadata.namespace! },
+        attempt,
+        tty: !!c.tty,
+        stdin: !!c.stdin,
+        user: c.securityContext?.runAsUser !== undefined ? String(c.securityContext.runAsUser) : undefined,
+      });
+      if (attempt === 0) await this.ctx.events.record(pod, "Normal", "Pulled", `Container image "${c.image}" already present on machine`, field);
+      await this.ctx.events.record(pod, "Normal", "Created", `Created container ${c.name}`, field);
+      await this.ctx.driver.startContainer(id);
+      await this.ctx.events.record(pod, "Normal", "Started", `Started container ${c.name}`, field);
+      this.waiting.delete(c.name);
+    } catch (e) {
+      const reason = e instanceof ContainerConfigError ? "CreateContainerConfigError" : e instanceof RuntimeError && e.code === "ImageNotFound" ? "ErrImagePull" : "CreateContainerError";
+      this.waiting.set(c.name, { reason, message: (e as Error).message });
+      await this.ctx.events.record(pod, "Warning", "Failed", `Error: ${(e as Error).message}`, field);
+      this.ctx.backoff.next(key, Date.now());
+      this.ctx.wake(this.uid, 2000);
+    }
+  }
+
+  private async runProbes(pod: Pod, sb: SandboxInfo, mine: ContainerInfo[]) {
+    const now = Date.now();
+    for (const c of pod.spec.containers) {
+      const inst = latest(mine, c.name);
+      if (!inst || inst.state !== "running") continue;
+      const started = inst.startedAt ? Date.parse(inst.startedAt) : now;
+      const namedPorts = new Map<string, number>((c.ports ?? []).filter((p: any) => p.name).map((p: any) => [p.name, p.containerPort]));
+      const startup = this.probe(inst, "startup", c.startupProbe, started);
+      for (const kind of ["startup", "liveness", "readiness"] as const) {
+        const spec = c[`${kind}Probe`];
+        if (!spec) continue;
+        // Liveness and readiness wait for the startup probe to succeed once.
+        if (kind !== "startup" && startup && startup.result !== "success") continue;
+        if (kind === "startup" && startup!.result === "success") continue;
+        const state = this.probe(inst, kind, spec, started)!;
+        if (!state.due(now)) {
+          this.ctx.wake(this.uid, 1000);
+          continue;
+        }
+        state.running = true;
+        const t0 = performance.now();
+        void runProbe(spec, { podIP: sb.ip, containerId: inst.id, namedPorts }, this.ctx.driver).then(async ([ok, message]) => {
+          state.running = false;
+          this.ctx.onProbe?.(kind, ok, (performance.now() - t0) / 1000);
+          const flipped = state.record(ok, message, Date.now());
+          if (!ok) await this.ctx.events.record(pod, "Warning", "Unhealthy", `${kind[0]!.toUpperCase()}${kind.slice(1)} probe failed: ${message}`, `spec.containers{${c.name}}`);
+          if (!ok && state.result === "failure" && (kind === "liveness" || (kind === "startup" && state.consecutiveFailures >= (spec.failureThreshold ?? 3)))) {
+            await this.ctx.events.record(pod, "Normal", "Killing", `Container ${c.name} failed ${kind} probe, will be restarted`, `spec.containers{${c.name}}`);
+            this.probes.delete(`${inst.id}/${kind}`);
+            await this.ctx.driver.stopContainer(inst.id, pod.spec.terminationGracePeriodSeconds ?? 30).catch(() => {});
+          }
+          if (flipped || !ok) this.ctx.wake(this.uid);
+        });
+      }
+    }
+  }
+
+  private probe(inst: ContainerInfo, kind: ProbeKind, spec: any, started: number): ProbeState | undefined {
+    if (!spec) return undefined;
+    const key = `${inst.id}/${kind}`;
+    let s = this.probes.get(key);
+    if (!s) this.probes.set(key, (s = new ProbeState(kind, spec, started)));
+    return s;
+  }
+
+  /** Keep the current and the previous instance of each container (for logs --previous). */
+  private async pruneOldInstances(mine: ContainerInfo[]) {
+    const byName = new Map<string, ContainerInfo[]>();
+    for (const c of mine) byName.set(c.name, [...(byName.get(c.name) ?? []), c]);
+    for (const list of byName.values()) {
+      list.sort((a, b) => b.attempt - a.attempt);
+      for (const old of list.slice(2)) {
+        if (old.state !== "running") await this.ctx.driver.removeContainer(old.id).catch(() => {});
+        for (const k of this.probes.keys()) if (k.startsWith(`${old.id}/`)) this.probes.delete(k);
+      }
+    }
+  }
+
+  private async teardown(mine: ContainerInfo[], sandbox: SandboxInfo | undefined, graceSeconds: number, removeAll: boolean, pod?: Pod) {
+    const running = mine.filter((c) => c.state === "running");
+    if (pod) for (const c of running) await this.ctx.events.record(pod, "Normal", "Killing", `Stopping container ${c.name}`, `spec.containers{${c.name}}`);
+    await Promise.all(running.map((c) => this.ctx.driver.stopContainer(c.id, graceSeconds).catch(() => {})));
+    if (removeAll && (mine.length || sandbox)) await this.ctx.driver.removeSandbox(this.uid).catch(() => {});
+    if (removeAll) removePodDir(this.ctx.agentDir, this.uid);
+    this.ctx.backoff.forget(`${this.uid}/`);
+    this.tornDown = true;
+  }
+
+  private async report(pod: Pod, mine: ContainerInfo[], sandbox: SandboxInfo | undefined) {
+    const views = (list: any[] | undefined, isInit: boolean): ContainerView[] =>
+      (list ?? []).map((c) => {
+        const instances = mine.filter((i) => i.name === c.name).sort((a, b) => b.attempt - a.attempt);
+        const current = instances[0];
+        const readiness = current ? this.probes.get(`${current.id}/readiness`) : undefined;
+        const startup = current ? this.probes.get(`${current.id}/startup`) : undefined;
+        return {
+          spec: c,
+          isInit,
+          current,
+          previous: instances[1],
+          waiting: this.waiting.get(c.name),
+          ready: !!current && current.state === "running" && (!c.readinessProbe || readiness?.result === "success") && (!c.startupProbe || startup?.result === "success"),
+          started: !!current && current.state === "running" && (!c.startupProbe || startup?.result === "success"),
+        };
+      });
+    const status = buildPodStatus({
+      pod,
+      init: views(pod.spec.initContainers, true),
+      containers: views(pod.spec.containers, false),
+      podIP: sandbox?.ip,
+      hostIP: this.ctx.hostIP,
+      startTime: this.startTime!,
+      runtime: this.ctx.driver.name,
+    });
+    const fingerprint = JSON.stringify(status);
+    if (fingerprint === this.lastStatus && pod.status?.phase === status.phase) return;
+    if (await this.ctx.writeStatus(pod, status)) this.lastStatus = fingerprint;
+    else this.ctx.wake(this.uid, 2000);
+  }
+}
+
+function latest(list: ContainerInfo[], name: string): ContainerInfo | undefined {
+  let best: ContainerInfo | undefined;
+  for (const c of list) if (c.name === name && (!best || c.attempt > best.attempt)) best = c;
+  return best;
+}
+
+export { LABEL_CONTAINER_NAME };

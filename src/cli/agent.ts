@@ -1,0 +1,92 @@
+// `skiff agent`: join a node to a cluster and run its pods.
+import os from "node:os";
+import { Agent } from "../agent/agent.ts";
+import { JoinRefused } from "../agent/credentials.ts";
+import { RuntimeError } from "../agent/runtime/errors.ts";
+import { ApiRequestError } from "../client/api-client.ts";
+import { defaultServerOptions } from "../server/options.ts";
+import { intFlag, parseFlags } from "./flags.ts";
+
+const help = `Usage: skiff agent --server https://HOST:PORT --token TOKEN [flags]
+
+  --server URL            the API server to join
+  --token TOKEN           a join token (K10<ca hash>::server:<secret>, or one from "skiff token create")
+  --data-dir DIR          this node's state (default /var/lib/skiff as root, ~/.skiff otherwise)
+  --node-name NAME        this node's name (default: the host name)
+  --node-label k=v        a label for the Node (repeatable)
+  --node-ip IP            the address other nodes and the server reach this node on
+  --runtime podman        the container runtime (podman)
+  --agent-port PORT       HTTPS port for logs, exec and metrics (default 10250)
+  --bind-address ADDR     address of the agent port (default 0.0.0.0)
+  --lease-renew-seconds N how often the node's Lease is renewed (default 10)
+  --metrics-anonymous     serve /metrics without a token
+`;
+
+export async function run(args: string[]): Promise<number> {
+  let values;
+  try {
+    values = parseFlags(args, {
+      server: { type: "string" },
+      token: { type: "string" },
+      "data-dir": { type: "string" },
+      "node-name": { type: "string" },
+      "node-label": { type: "string", multiple: true },
+      "node-ip": { type: "string" },
+      runtime: { type: "string" },
+      "agent-port": { type: "string" },
+      "bind-address": { type: "string" },
+      "lease-renew-seconds": { type: "string" },
+      "metrics-anonymous": { type: "boolean" },
+    }).values;
+    if (values.help) {
+      process.stdout.write(help);
+      return 0;
+    }
+    if (!values.server || !values.token) throw new Error("--server and --token are required");
+    if (values.runtime && values.runtime !== "podman") throw new Error(`unsupported --runtime ${values.runtime}: this build drives podman`);
+  } catch (e) {
+    process.stderr.write(`skiff agent: ${(e as Error).message}\n\n${help}`);
+    return 2;
+  }
+  const labels: Record<string, string> = {};
+  for (const l of values["node-label"] ?? []) {
+    const [k, ...v] = l.split("=");
+    if (!k) {
+      process.stderr.write(`skiff agent: invalid --node-label "${l}" (want key=value)\n`);
+      return 2;
+    }
+    labels[k] = v.join("=");
+  }
+  const agent = new Agent({
+    dataDir: values["data-dir"] ?? defaultServerOptions().dataDir,
+    server: values.server.replace(/\/$/, ""),
+    token: values.token,
+    nodeName: (values["node-name"] ?? os.hostname()).toLowerCase(),
+    nodeLabels: labels,
+    nodeIp: values["node-ip"],
+    runtime: "podman",
+    agentPort: intFlag(values["agent-port"], "agent-port", 10250),
+    agentBindAddress: values["bind-address"] ?? "0.0.0.0",
+    isServer: false,
+    leaseRenewSeconds: intFlag(values["lease-renew-seconds"], "lease-renew-seconds", 10),
+    syncIntervalMs: 2000,
+    metricsAnonymous: !!values["metrics-anonymous"],
+    log: (line) => console.log(line),
+  });
+  try {
+    await agent.start();
+  } catch (e) {
+    if (e instanceof JoinRefused || e instanceof RuntimeError || e instanceof ApiRequestError) {
+      process.stderr.write(`skiff agent: ${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`skiff agent: cannot start: ${(e as Error).message}\n`);
+    return 1;
+  }
+  console.log(`skiff agent ready: node ${agent.opts.nodeName} joined ${agent.opts.server}`);
+  const { promise, resolve } = Promise.withResolvers<number>();
+  const shutdown = () => agent.stop().then(() => resolve(0), () => resolve(1));
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+  return promise;
+}

@@ -1,0 +1,113 @@
+// A small REST client for skiff's own processes (agent, CLI) talking to the API server
+// over HTTPS with a bearer token: the Kubernetes verbs plus watch as an async stream.
+import type { KubeObject } from "../api/kinds/kind.ts";
+
+export type ResourceRef = { group: string; version: string; plural: string; namespaced: boolean };
+
+export class ApiRequestError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    readonly status?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export type WatchEvent = { type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR"; object: KubeObject & { code?: number; reason?: string; message?: string } };
+
+export class ApiClient {
+  constructor(
+    readonly server: string,
+    private readonly token: string,
+    private readonly caPem: string,
+  ) {}
+
+  path(ref: ResourceRef, namespace?: string, name?: string, subresource?: string): string {
+    const base = ref.group ? `/apis/${ref.group}/${ref.version}` : `/api/${ref.version}`;
+    const ns = ref.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+    return `${base}${ns}/${ref.plural}${name ? `/${encodeURIComponent(name)}` : ""}${subresource ? `/${subresource}` : ""}`;
+  }
+
+  async request(method: string, path: string, body?: unknown, contentType = "application/json", signal?: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = contentType;
+    return fetch(this.server + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      signal: signal ?? AbortSignal.timeout(30_000),
+      tls: { ca: this.caPem },
+    } as RequestInit);
+  }
+
+  private async json<T>(res: Response): Promise<T> {
+    const text = await res.text();
+    let parsed: any;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!res.ok) throw new ApiRequestError(res.status, parsed?.reason ?? res.statusText, parsed?.message ?? (text || res.statusText), parsed);
+    return parsed as T;
+  }
+
+  async get<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, subresource?: string): Promise<T> {
+    return this.json(await this.request("GET", this.path(ref, namespace, name, subresource)));
+  }
+
+  async list<T = KubeObject>(ref: ResourceRef, namespace?: string, query: Record<string, string> = {}): Promise<{ items: T[]; metadata: { resourceVersion: string } }> {
+    const qs = new URLSearchParams(query).toString();
+    return this.json(await this.request("GET", this.path(ref, namespace) + (qs ? `?${qs}` : "")));
+  }
+
+  async create<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, body: unknown): Promise<T> {
+    return this.json(await this.request("POST", this.path(ref, namespace), body));
+  }
+
+  async update<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, body: unknown, subresource?: string): Promise<T> {
+    return this.json(await this.request("PUT", this.path(ref, namespace, name, subresource), body));
+  }
+
+  async patch<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, body: unknown, type: "merge" | "strategic" | "json" = "merge", subresource?: string): Promise<T> {
+    const ct = { merge: "application/merge-patch+json", strategic: "application/strategic-merge-patch+json", json: "application/json-patch+json" }[type];
+    return this.json(await this.request("PATCH", this.path(ref, namespace, name, subresource), body, ct));
+  }
+
+  async delete(ref: ResourceRef, namespace: string | undefined, name: string, options: { gracePeriodSeconds?: number; propagationPolicy?: string; preconditions?: { uid?: string } } = {}): Promise<KubeObject> {
+    return this.json(await this.request("DELETE", this.path(ref, namespace, name), options));
+  }
+
+  /** Events of a watch until the server closes it or `signal` aborts. */
+  async *watch(ref: ResourceRef, namespace: string | undefined, query: Record<string, string>, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+    const qs = new URLSearchParams({ ...query, watch: "true", allowWatchBookmarks: "true" }).toString();
+    const res = await this.request("GET", `${this.path(ref, namespace)}?${qs}`, undefined, undefined, signal);
+    if (!res.ok) await this.json(res);
+    const decoder = new TextDecoder();
+    let buf = "";
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let nl;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (line) yield JSON.parse(line) as WatchEvent;
+      }
+    }
+  }
+}
+
+export const resources = {
+  pods: { group: "", version: "v1", plural: "pods", namespaced: true },
+  nodes: { group: "", version: "v1", plural: "nodes", namespaced: false },
+  namespaces: { group: "", version: "v1", plural: "namespaces", namespaced: false },
+  configmaps: { group: "", version: "v1", plural: "configmaps", namespaced: true },
+  secrets: { group: "", version: "v1", plural: "secrets", namespaced: true },
+  services: { group: "", version: "v1", plural: "services", namespaced: true },
+  endpoints: { group: "", version: "v1", plural: "endpoints", namespaced: true },
+  events: { group: "", version: "v1", plural: "events", namespaced: true },
+  leases: { group: "coordination.k8s.io", version: "v1", plural: "leases", namespaced: true },
+  endpointslices: { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", namespaced: true },
+} satisfies Record<string, ResourceRef>;
