@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { createCa, createLeaf, sansOf, signedBy, type Certificate, type SigningCa } from "./issue.ts";
 import { certMatchesKey, generateKeyPair, keyPairFromPem, privateKeyToPem } from "./keys.ts";
 import { readIfExists, writePrivateFile } from "./files.ts";
-import { missingSans, requestedSans, unionSans } from "./sans.ts";
+import { missingSans, requestedSans, sanSetOf, unionSans } from "./sans.ts";
 import { x509 } from "./x509.ts";
 
 /** A serving certificate closer than this to its end is re-issued at startup. */
@@ -126,11 +126,29 @@ export async function ensureServerPki(
   return { caPem, certPem, keyPem };
 }
 
-/** Issues a client certificate (e.g. for a node agent) signed by the server's CA. The key never touches disk here. */
-export async function issueClientCert(serverDir: string, commonName: string, organizations: string[]): Promise<{ certPem: string; keyPem: string }> {
+async function requireCa(serverDir: string): Promise<SigningCa> {
   const loaded = await readCa(serverDir);
   if (!loaded) throw new PkiError(`no CA in ${tlsPaths(serverDir).dir}: start the server once to create it`);
+  return loaded.ca;
+}
+
+/** Issues a client certificate (e.g. for a node agent) signed by the server's CA. The key never touches disk here. */
+export async function issueClientCert(serverDir: string, commonName: string, organizations: string[]): Promise<{ certPem: string; keyPem: string }> {
+  const ca = await requireCa(serverDir);
   const keys = await generateKeyPair();
-  const cert = await createLeaf({ ca: loaded.ca, publicKey: keys.publicKey, commonName, organizations, usage: "client" });
+  const cert = await createLeaf({ ca, publicKey: keys.publicKey, commonName, organizations, usage: "client" });
+  return { certPem: cert.toString("pem") + "\n", keyPem: await privateKeyToPem(keys.privateKey) };
+}
+
+/**
+ * Issues the serving certificate of a node agent's HTTPS port, signed by the server's CA,
+ * named as upstream names kubelet serving certificates (CN system:node:NAME, O system:nodes).
+ * SANs: the node name, localhost and loopback, plus `extraSans` (e.g. the node's addresses).
+ */
+export async function issueServingCert(serverDir: string, nodeName: string, extraSans: string[] = []): Promise<{ certPem: string; keyPem: string }> {
+  const ca = await requireCa(serverDir);
+  const keys = await generateKeyPair();
+  const sans = sanSetOf([nodeName, "localhost", "127.0.0.1", "::1", ...extraSans]);
+  const cert = await createLeaf({ ca, publicKey: keys.publicKey, commonName: `system:node:${nodeName}`, organizations: ["system:nodes"], usage: "server", sans });
   return { certPem: cert.toString("pem") + "\n", keyPem: await privateKeyToPem(keys.privateKey) };
 }

@@ -28,6 +28,13 @@ function addName(set: SanSet, name: string): void {
   }
 }
 
+/** Sorts names into DNS names and IPs, one canonical spelling each, first occurrence kept. */
+export function sanSetOf(names: string[]): SanSet {
+  const set: SanSet = { dns: [], ips: [] };
+  for (const n of names) addName(set, n);
+  return set;
+}
+
 /** The SANs a server with this host name and bind address needs, plus any extra names or IPs. */
 export function requestedSans(opts: { hostname: string; bindAddress: string; extraSans?: string[] }): SanSet {
   const set: SanSet = { dns: [], ips: [] };

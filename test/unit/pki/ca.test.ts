@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureServerPki, issueClientCert, PkiError, tlsPaths } from "../../../src/server/pki/ca.ts";
+import { ensureServerPki, issueClientCert, issueServingCert, PkiError, tlsPaths } from "../../../src/server/pki/ca.ts";
 import { createLeaf, sansOf } from "../../../src/server/pki/issue.ts";
 import { keyPairFromPem } from "../../../src/server/pki/keys.ts";
 import { x509 } from "../../../src/server/pki/x509.ts";
@@ -56,7 +56,7 @@ describe("ensureServerPki", () => {
     expect(ca.subject).toBe(ca.issuer);
     expect(await ca.verify({ signatureOnly: true })).toBe(true);
     expect(ca.getExtension(x509.BasicConstraintsExtension)?.ca).toBe(true);
-    expect((ca.publicKey.algorithm as EcKeyAlgorithm).namedCurve).toBe("P-256");
+    expect((ca.publicKey.algorithm as { namedCurve?: string }).namedCurve).toBe("P-256");
     const years = (ca.notAfter.getTime() - Date.now()) / (365 * DAY);
     expect(years).toBeGreaterThan(9.9);
     expect(years).toBeLessThan(10.1);
@@ -189,5 +189,26 @@ describe("issueClientCert", () => {
     const err = await issueClientCert(freshDir(), "x", []).catch((e) => e);
     expect(err).toBeInstanceOf(PkiError);
     expect(String(err.message)).toContain("no CA");
+  });
+});
+
+describe("issueServingCert", () => {
+  test("issues a node serving certificate that a client trusting the CA accepts", async () => {
+    const dir = freshDir();
+    const { caPem } = await ensureServerPki(dir, opts);
+    const serving = await issueServingCert(dir, "edge-1", ["10.0.0.5"]);
+    const c = cert(serving.certPem);
+    expect(c.subjectName.getField("CN")).toEqual(["system:node:edge-1"]);
+    expect(c.subjectName.getField("O")).toEqual(["system:nodes"]);
+    const sans = sansOf(c);
+    expect(sans.dns.sort()).toEqual(["edge-1", "localhost"]);
+    expect(sans.ips.sort()).toEqual(["10.0.0.5", "127.0.0.1", "::1"]);
+    const server = Bun.serve({ hostname: "127.0.0.1", port: 0, tls: { cert: serving.certPem, key: serving.keyPem }, fetch: () => new Response("agent") });
+    try {
+      const res = await fetch(`https://localhost:${server.port}/`, { tls: { ca: caPem } } as RequestInit);
+      expect(await res.text()).toBe("agent");
+    } finally {
+      server.stop(true);
+    }
   });
 });
