@@ -92,7 +92,7 @@ export async function buildSkiff({ arches = ["amd64", "arm64"], outDir = default
 }
 
 function isOwnSource(path: string): boolean {
-  return !path.startsWith("..") && !path.includes("node_modules") && /\.[cm]?[jt]sx?$/.test(path);
+  return !path.includes("node_modules") && /\.[cm]?[jt]sx?$/.test(path);
 }
 
 function isSymlink(path: string): boolean {

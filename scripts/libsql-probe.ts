@@ -1,7 +1,7 @@
-// A tiny program that proves a compiled executable carries libsql's native addon:
-// it opens (creates) an SQLite file through @libsql/client, the way skiff's store does,
-// writes a row, reads it back and prints it.
-// Usage: libsql-probe DIR   → prints `libsql ok: <value>` and exits 0.
+// A tiny program that proves a compiled executable carries libsql's native addon: it
+// opens (or creates) an SQLite file through @libsql/client, the way skiff's store does,
+// adds a row and counts the rows, so a second run shows the first run's row persisted.
+// Usage: libsql-probe DIR   → prints `libsql ok: N rows (<cpu>)` and exits 0.
 import { createClient } from "@libsql/client";
 import { join } from "node:path";
 
@@ -11,8 +11,8 @@ if (!dir) {
   process.exit(2);
 }
 const client = createClient({ url: `file:${join(dir, "probe.db")}` });
-await client.execute("CREATE TABLE IF NOT EXISTS probe (k TEXT PRIMARY KEY, v TEXT NOT NULL)");
-await client.execute({ sql: "INSERT OR REPLACE INTO probe (k, v) VALUES (?, ?)", args: ["greeting", `written by ${process.arch}`] });
-const rows = await client.execute({ sql: "SELECT v FROM probe WHERE k = ?", args: ["greeting"] });
+await client.execute("CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY, cpu TEXT NOT NULL)");
+await client.execute({ sql: "INSERT INTO probe (cpu) VALUES (?)", args: [process.arch] });
+const { rows } = await client.execute("SELECT count(*) AS n FROM probe");
 client.close();
-console.log(`libsql ok: ${rows.rows[0]?.v}`);
+console.log(`libsql ok: ${rows[0]?.n} rows (${process.arch})`);
