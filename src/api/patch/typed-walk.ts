@@ -94,16 +94,15 @@ export function compare(before: unknown, after: unknown, schema: Schema): Compar
 
 /** Merge an applied configuration into the live value: the configuration wins, granular lists merge by element. */
 export function mergeApplied(live: unknown, config: unknown, schema: Schema): unknown {
-  if (isObj(live) && isObj(config) && !schema.atomic) {
-    const out = deepClone(live);
+  if (isObj(config) && !schema.atomic) {
+    const out: Obj = isObj(live) ? deepClone(live) : {};
     for (const [k, v] of Object.entries(config)) {
       if (v === null) delete out[k];
-      else out[k] = mergeApplied(live[k], v, fieldSchema(schema, k));
+      else out[k] = mergeApplied(out[k], v, fieldSchema(schema, k));
     }
     return out;
   }
-  if (Array.isArray(live) && Array.isArray(config) && granularList(schema)) return mergeListItems(live, config, schema);
-  if (Array.isArray(config) && granularList(schema)) indexItems(schema, config, true);
+  if (Array.isArray(config) && granularList(schema)) return mergeListItems(Array.isArray(live) ? live : [], config, schema);
   return deepClone(config);
 }
 
