@@ -4,8 +4,8 @@
 //
 // The other architecture's Bun runtime and libsql addon come from the npm registry once
 // and are kept in node_modules/.cache/skiff; --offline refuses to fetch them.
-import { existsSync, lstatSync, mkdirSync, rmSync, statSync, symlinkSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { existsSync, lstatSync, mkdirSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { bunRuntimeFor } from "./bun-runtime.ts";
 import { findComputedImports } from "./computed-imports.ts";
 import { libsqlAddonPath, type LibsqlPlatform } from "./libsql-addon.ts";
@@ -38,16 +38,31 @@ export async function compileExecutable({ entry, outfile, arch, cacheDir = defau
   const target = targets[arch];
   const fetch = { cacheDir, offline };
   const [addon, runtime] = await Promise.all([libsqlAddonPath(target.libsql, fetch), bunRuntimeFor(target.cpu, fetch)]);
+  // Written beside the target and renamed into place: replacing a running executable
+  // in place fails (ETXTBSY), and a failed build must not leave half a file behind.
+  mkdirSync(dirname(outfile), { recursive: true });
+  const staging = join(dirname(outfile), `.build-${process.pid}-${arch}`);
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    const inputs = await bundle(entry, join(staging, basename(outfile)), target.bunTarget, runtime, addon);
+    renameSync(join(staging, basename(outfile)), outfile);
+    return { outfile, bytes: statSync(outfile).size, ms: Math.round(performance.now() - started), inputs };
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+async function bundle(entry: string, outfile: string, bunTarget: Bun.Build.CompileTarget, runtime: string, addon: string): Promise<string[]> {
   const result = await Bun.build({
     entrypoints: [entry],
     target: "bun",
     plugins: [libsqlStaticRequire(addon)],
     metafile: true,
     // Bun embeds the source map in the executable, so stack traces from the field
-    // point at the TypeScript sources; the .map file it also writes is removed below.
+    // point at the TypeScript sources; the .map file it also writes stays in staging.
     sourcemap: "external",
     compile: {
-      target: target.bunTarget,
+      target: bunTarget,
       executablePath: runtime,
       outfile,
       // A server binary must behave the same in every directory it is started from.
@@ -57,19 +72,17 @@ export async function compileExecutable({ entry, outfile, arch, cacheDir = defau
   });
   if (!result.success) {
     const messages = result.logs.map((log) => String(log)).join("\n");
-    throw new Error(`building ${relative(root, outfile)} from ${relative(root, entry)} failed:\n${messages}`);
+    throw new Error(`building ${basename(outfile)} from ${relative(root, entry)} failed:\n${messages}`);
   }
-  for (const output of result.outputs) if (output.kind === "sourcemap") rmSync(output.path, { force: true });
 
   // Metafile paths are relative to the working directory.
   const inputs = Object.keys(result.metafile?.inputs ?? {}).map((p) => relative(root, resolve(p)));
   const computed = findComputedImports(inputs.filter(isOwnSource).map((p) => join(root, p)));
   if (computed.length > 0) {
-    rmSync(outfile, { force: true });
     const where = computed.map((c) => `  ${relative(root, c.file)}:${c.line}: ${c.text}`).join("\n");
     throw new Error(`computed import()/require() cannot be embedded in the executable; name each module with a string literal:\n${where}`);
   }
-  return { outfile, bytes: statSync(outfile).size, ms: Math.round(performance.now() - started), inputs };
+  return inputs;
 }
 
 export type BuildOptions = { arches?: Arch[]; outDir?: string; entry?: string; cacheDir?: string; offline?: boolean };
