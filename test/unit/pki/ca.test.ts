@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, rmSync, statSync, unlinkSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureServerPki, issueClientCert, issueServingCert, PkiError, tlsPaths } from "../../../src/server/pki/ca.ts";
-import { createLeaf, sansOf } from "../../../src/server/pki/issue.ts";
-import { keyPairFromPem } from "../../../src/server/pki/keys.ts";
+import { createCa, createLeaf, sansOf } from "../../../src/server/pki/issue.ts";
+import { generateKeyPair, keyPairFromPem } from "../../../src/server/pki/keys.ts";
 import { x509 } from "../../../src/server/pki/x509.ts";
 
 const dirs: string[] = [];
@@ -211,4 +211,10 @@ describe("issueServingCert", () => {
       server.stop(true);
     }
   });
+});
+
+test("createCa names the CA after the given time", async () => {
+  const at = new Date("2030-01-02T03:04:05Z");
+  const ca = await createCa(await generateKeyPair(), at);
+  expect(ca.subjectName.getField("CN")).toEqual([`skiff-ca@${Math.floor(at.getTime() / 1000)}`]);
 });
