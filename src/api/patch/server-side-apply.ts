@@ -185,7 +185,10 @@ export function serverSideApply(
   if (lastSet) {
     const owned = union(...owners.map((o) => o.set));
     const gone = members(difference(lastSet, configSet)).sort((a, b) => b.length - a.length);
-    for (const path of gone) if (!coversOrBelow(owned, path)) removePath(merged, path, schema, (p) => coversOrBelow(owned, p));
+    for (const path of gone) {
+      if (coversOrBelow(owned, path) || isKeyField(path)) continue;
+      removePath(merged, path, schema, (p) => coversOrBelow(owned, p));
+    }
   }
 
   // Conflicts: fields this apply changes that other managers own.
@@ -209,6 +212,18 @@ export function serverSideApply(
   if (!live && subresource !== "status") delete result.status;
   setManagedFields(result, owners);
   return result;
+}
+
+/** A key field of an associative list item stays as long as the item does (upstream EnsureNamedFieldsAreMembers). */
+function isKeyField(path: string[]): boolean {
+  const parent = path[path.length - 2];
+  const last = path[path.length - 1]!;
+  if (!parent?.startsWith("k:") || !last.startsWith("f:")) return false;
+  try {
+    return last.slice(2) in (JSON.parse(parent.slice(2)) as Obj);
+  } catch {
+    return false;
+  }
 }
 
 function pick(o: Obj, keys: string[]): Obj {

@@ -110,7 +110,7 @@ describe("apply creates", () => {
 
 describe("apply updates", () => {
   test("a second identical apply by the same manager is a no-op", () => {
-    const live = { ...apply(undefined, manifest({ replicas: 2 }), "kubectl", T0), status: { replicas: 2 } };
+    const live: Obj = { ...apply(undefined, manifest({ replicas: 2 }), "kubectl", T0), status: { replicas: 2 } };
     (live.metadata as Obj).resourceVersion = "7";
     const again = apply(live, manifest({ replicas: 2 }), "kubectl", T2);
     expect(again).toEqual(live);
@@ -118,7 +118,7 @@ describe("apply updates", () => {
   });
 
   test("keeps the live status and server metadata", () => {
-    const live = { ...apply(undefined, manifest({ replicas: 1 }), "kubectl", T0), status: { replicas: 1 } };
+    const live: Obj = { ...apply(undefined, manifest({ replicas: 1 }), "kubectl", T0), status: { replicas: 1 } };
     Object.assign(live.metadata as Obj, { uid: "u1", resourceVersion: "3", generation: 1 });
     const out = apply(live, { ...manifest({ replicas: 2 }), status: { replicas: 99 } }, "kubectl");
     expect(out.status).toEqual({ replicas: 1 });
@@ -140,6 +140,22 @@ describe("apply updates", () => {
     live = apply(live, { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web" }, spec: { template: { spec: { containers: [{ name: "c", image: "c:1" }] } } } }, "bob", T1);
     const out = apply(live, manifest({ containers: [{ name: "a", image: "a:1" }] }), "alice", T2);
     expect(spec(out).template.spec.containers.map((c: Obj) => c.name)).toEqual(["a", "c"]);
+  });
+
+  test("a container whose image another manager set keeps its name when the applier lets go", () => {
+    let live = apply(undefined, manifest({ containers: [{ name: "a", image: "a:1" }, { name: "b", image: "b:1" }] }), "alice", T0);
+    const edited = structuredClone(live);
+    spec(edited).template.spec.containers[1].image = "b:2";
+    live = recordUpdate(live, edited, { manager: "kubectl-set", gvk, now: T1 });
+    const out = apply(live, manifest({ containers: [{ name: "a", image: "a:1" }] }), "alice", T2);
+    expect(spec(out).template.spec.containers).toEqual([{ name: "a", image: "a:1" }, { name: "b", image: "b:2" }]);
+  });
+
+  test("port keys use the default protocol, so a defaulted live object reapplies as a no-op", () => {
+    const applied = manifest({ containers: [{ name: "web", image: "web:1", ports: [{ containerPort: 80 }] }] });
+    const live = apply(undefined, applied, "kubectl", T0);
+    spec(live).template.spec.containers[0].ports[0].protocol = "TCP"; // as the server's defaulting leaves it
+    expect(apply(live, applied, "kubectl", T2)).toEqual(live);
   });
 
   test("a field also owned by someone else is not removed", () => {
