@@ -4,7 +4,7 @@
 //
 // The other architecture's Bun runtime and libsql addon come from the npm registry once
 // and are kept in node_modules/.cache/skiff; --offline refuses to fetch them.
-import { existsSync, lstatSync, mkdirSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { bunRuntimeFor } from "./bun-runtime.ts";
 import { findComputedImports } from "./computed-imports.ts";
@@ -98,7 +98,7 @@ export async function buildSkiff({ arches = ["amd64", "arm64"], outDir = default
   const host = hostArch();
   if (host && arches.includes(host)) {
     const link = join(outDir, "skiff");
-    if (existsSync(link) || isSymlink(link)) rmSync(link);
+    rmSync(link, { force: true });
     symlinkSync(`skiff-linux-${host}`, link);
   }
   return results;
@@ -108,20 +108,12 @@ function isOwnSource(path: string): boolean {
   return !path.includes("node_modules") && /\.[cm]?[jt]sx?$/.test(path);
 }
 
-function isSymlink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
-
 function parseArgs(args: string[]): BuildOptions {
   const arches: Arch[] = [];
   let offline = false;
   for (const a of args) {
     if (a === "--offline") offline = true;
-    else if (a in targets) arches.push(a as Arch);
+    else if (Object.hasOwn(targets, a)) arches.push(a as Arch);
     else throw new Error(`unknown argument "${a}" (expected --offline, ${Object.keys(targets).join(", ")})`);
   }
   return { arches: arches.length > 0 ? arches : undefined, offline };
