@@ -1,4 +1,4 @@
-// Plain JSON value helpers shared by every patch flavour. Patches never mutate their
+// Plain JSON value utilities shared by every patch flavour. Patches never mutate their
 // inputs, so everything that is handed back is a fresh copy.
 
 export type Obj = Record<string, unknown>;
