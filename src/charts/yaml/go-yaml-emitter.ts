@@ -170,7 +170,7 @@ class Emitter {
     this.popIndent();
   }
 
-  scalar(text: string, requested: Style, ctx: { root?: boolean; simpleKey?: boolean }) {
+  scalar(text: string, requested: Style, ctx: { root?: boolean; mapping?: boolean; simpleKey?: boolean }) {
     const cps = [...text].map((c) => c.codePointAt(0)!);
     const a = analyzeScalar(cps);
     let style = requested;

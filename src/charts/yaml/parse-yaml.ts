@@ -1,7 +1,7 @@
 // Reading YAML as Helm does (sigs.k8s.io/yaml: yaml.v2, then JSON): YAML 1.1 booleans
 // (yes/no/on/off), merge keys, timestamps kept as strings, every number a float64
 // (a JS number), maps as plain objects with string keys, only the first document.
-import { parseAllDocuments, type ScalarTag, type CollectionTag } from "yaml";
+import { parseAllDocuments, type ScalarTag, type CollectionTag, type DocumentOptions, type ParseOptions, type SchemaOptions } from "yaml";
 
 type AnyTag = ScalarTag | CollectionTag;
 
@@ -32,13 +32,13 @@ const goFloat: ScalarTag = {
   resolve: (s: string) => Number(s.replaceAll("_", "")),
 };
 
-const parseOptions = {
+const parseOptions: ParseOptions & DocumentOptions & SchemaOptions = {
   version: "1.1" as const,
   merge: true,
   uniqueKeys: false,
   // yaml.v2 has no sexagesimal numbers and reads timestamps into interface{} as strings.
-  customTags: (tags: AnyTag[]) => [
-    ...tags.filter((t) => {
+  customTags: (tags) => [
+    ...(tags as AnyTag[]).filter((t) => {
       if (t.tag === "tag:yaml.org,2002:timestamp") return false;
       if (t.tag === "tag:yaml.org,2002:int") return false;
       if (t.tag === "tag:yaml.org,2002:float") return (t as ScalarTag).test?.test(".inf") || (t as ScalarTag).test?.test(".nan");
