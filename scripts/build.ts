@@ -58,6 +58,9 @@ async function bundle(entry: string, outfile: string, bunTarget: Bun.Build.Compi
     target: "bun",
     plugins: [libsqlStaticRequire(addon)],
     metafile: true,
+    // Precompiled bytecode: the executable starts without parsing its bundle (~3x faster).
+    bytecode: true,
+    format: "esm",
     // Bun embeds the source map in the executable, so stack traces from the field
     // point at the TypeScript sources; the .map file it also writes stays in staging.
     sourcemap: "external",
