@@ -1,14 +1,14 @@
 // Key material on disk: owner-only files written atomically, so a crash mid-write never
 // leaves a half key that a restart would trust.
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 export function readIfExists(path: string): string | undefined {
   return existsSync(path) ? readFileSync(path, "utf8") : undefined;
 }
 
-export function readBytesIfExists(path: string): Uint8Array | undefined {
-  return existsSync(path) ? new Uint8Array(readFileSync(path)) : undefined;
+export function readBytesIfExists(path: string): Uint8Array<ArrayBuffer> | undefined {
+  return existsSync(path) ? Uint8Array.from(readFileSync(path)) : undefined;
 }
 
 /** Writes `data` to `path` with mode 0600, creating parent folders with mode 0700. */
@@ -19,4 +19,24 @@ export function writePrivateFile(path: string, data: string | Uint8Array): void 
   // The mode option is masked by umask and ignored for an existing file; make it exact.
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
+}
+
+/**
+ * Creates `path` (0600) holding `data` unless it already exists, and returns what the file
+ * holds afterwards: when two processes race, both end up with the first one's content
+ * instead of each keeping its own (a key that silently lost the race would be fatal).
+ */
+export function createPrivateFileOnce(path: string, data: Uint8Array): Uint8Array<ArrayBuffer> {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, data, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  try {
+    linkSync(tmp, path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  } finally {
+    unlinkSync(tmp);
+  }
+  return Uint8Array.from(readFileSync(path));
 }
