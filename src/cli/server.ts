@@ -15,6 +15,12 @@ const help = `Usage: skiff server [flags]
   --disable-agent             run only the control plane, no pods on this node
   --datastore-endpoint URL    libsql:// or http(s):// URL of a libsql server (default: SQLite file under DIR/server/db)
   --datastore-token TOKEN     auth token for --datastore-endpoint
+  --tls-san NAME              an extra name or address for the serving certificate (repeatable)
+  --cluster-cidr CIDR         the range pod subnets come from (default 10.42.0.0/16)
+  --agent-port PORT           HTTPS port of the embedded agent (default 10250)
+  --node-label k=v            a label for this node (repeatable)
+  --node-ip IP                the address other nodes reach this node on
+  --metrics-anonymous         serve /metrics without a token
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -31,6 +37,12 @@ export async function run(args: string[]): Promise<number> {
       "datastore-endpoint": { type: "string" },
       "datastore-token": { type: "string" },
       "compact-interval-seconds": { type: "string" },
+      "tls-san": { type: "string", multiple: true },
+      "cluster-cidr": { type: "string" },
+      "agent-port": { type: "string" },
+      "node-label": { type: "string", multiple: true },
+      "node-ip": { type: "string" },
+      "metrics-anonymous": { type: "boolean" },
     }).values;
   } catch (e) {
     process.stderr.write(`skiff server: ${(e as Error).message}\n\n${help}`);
@@ -54,6 +66,12 @@ export async function run(args: string[]): Promise<number> {
       disableAgent: !!flags["disable-agent"],
       datastoreEndpoint: flags["datastore-endpoint"],
       datastoreToken: flags["datastore-token"],
+      tlsSans: flags["tls-san"],
+      clusterCidr: flags["cluster-cidr"] ?? defaults.clusterCidr,
+      agentPort: intFlag(flags["agent-port"], "agent-port", defaults.agentPort),
+      nodeLabels: Object.fromEntries((flags["node-label"] ?? []).map((l) => { const [k, ...v] = l.split("="); return [k!, v.join("=")]; })),
+      nodeIp: flags["node-ip"],
+      metricsAnonymous: !!flags["metrics-anonymous"],
       compactIntervalMs: intFlag(flags["compact-interval-seconds"], "compact-interval-seconds", defaults.compactIntervalMs / 1000) * 1000,
     };
   } catch (e) {

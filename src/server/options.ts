@@ -16,6 +16,8 @@ export type ServerOptions = {
   /** How many changes compaction keeps for watch resume. */
   retainChanges: number;
   bookmarkIntervalMs: number;
+  /** Extra names and addresses for the serving certificate (k3s's --tls-san). */
+  tlsSans?: string[];
   /** Pod subnets are carved out of this range, one per node. */
   clusterCidr: string;
   /** The embedded agent's settings (ignored with disableAgent). */

@@ -2,6 +2,7 @@
 // controllers, compaction, the embedded agent; and shuts it down in order.
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { networkInterfaces } from "node:os";
 import type { Server } from "bun";
 import { allKinds } from "../api/kinds/index.ts";
 import { Registry } from "../api/registry/registry.ts";
@@ -48,7 +49,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw new StartupError(`data dir ${opts.dataDir} is not writable: ${(e as Error).message}`);
   }
 
-  const pki = await ensureServerPki(serverDir, { hostname: opts.nodeName, bindAddress: opts.bindAddress });
+  // Agents dial the server on one of this machine's addresses: all of them go in the certificate, as k3s does.
+  const localAddresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address.split("%")[0]!));
+  const pki = await ensureServerPki(serverDir, { hostname: opts.nodeName, bindAddress: opts.bindAddress, extraSans: [...localAddresses, ...(opts.tlsSans ?? [])] });
   const tokens = await ensureTokens(serverDir, pki.caPem, { secret: opts.token });
 
   const store = await Store.open({

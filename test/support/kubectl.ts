@@ -26,8 +26,8 @@ export function kubectlPath(): string {
 
 export type KubectlResult = { code: number; stdout: string; stderr: string };
 
-export async function kubectl(kubeconfig: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<KubectlResult> {
-  const proc = Bun.spawn([kubectlPath(), ...args], {
+export async function kubectl(kubeconfig: string, args: string[], opts: { input?: string; timeoutMs?: number; prefix?: string[] } = {}): Promise<KubectlResult> {
+  const proc = Bun.spawn([...(opts.prefix ?? []), kubectlPath(), ...args], {
     env: { ...process.env, KUBECONFIG: kubeconfig, HOME: process.env.HOME ?? "/root" },
     stdin: opts.input !== undefined ? new TextEncoder().encode(opts.input) : "ignore",
     stdout: "pipe",
@@ -40,7 +40,7 @@ export async function kubectl(kubeconfig: string, args: string[], opts: { input?
 }
 
 /** kubectl that must succeed; returns stdout. */
-export async function kubectlOk(kubeconfig: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+export async function kubectlOk(kubeconfig: string, args: string[], opts: { input?: string; timeoutMs?: number; prefix?: string[] } = {}): Promise<string> {
   const r = await kubectl(kubeconfig, args, opts);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} exited ${r.code}: ${r.stderr}${r.stdout}`);
   return r.stdout;

@@ -54,7 +54,7 @@ export async function handleResource(req: Request, url: URL, path: ResourcePath,
       }
       case "POST": {
         ctx.authorize(user, { verb: "create", kind, namespace });
-        const opts = writeOptions(params);
+        const opts = writeOptions(params, req);
         const body = await readBody(req, bodyFormat(req.headers.get("content-type"), method));
         ctx.registry.checkFields(kind, body, nameOf(body), opts);
         const created = await ctx.registry.create(kind, namespace, body, opts);
@@ -94,7 +94,7 @@ export async function handleResource(req: Request, url: URL, path: ResourcePath,
     }
     case "PUT": {
       ctx.authorize(user, { verb: "update", kind, namespace, name });
-      const opts = writeOptions(params);
+      const opts = writeOptions(params, req);
       const body = await readBody(req, bodyFormat(req.headers.get("content-type"), method));
       ctx.registry.checkFields(kind, body, name, opts);
       return json(await ctx.registry.update(kind, namespace, name, body, opts), 200, opts.warnings);
@@ -152,12 +152,18 @@ function startWatch(req: Request, url: URL, kind: KindDef, namespace: string | u
   });
 }
 
-function writeOptions(params: URLSearchParams): WriteOptions {
+/** Upstream names the manager of a write without fieldManager after the client's User-Agent ("kubectl/v1.32…" → "kubectl"). */
+function defaultManager(req: Request): string {
+  const ua = req.headers.get("user-agent") ?? "";
+  return ua.split("/")[0]!.trim().slice(0, 128) || "unknown";
+}
+
+function writeOptions(params: URLSearchParams, req?: Request): WriteOptions {
   const dryRun = params.getAll("dryRun");
   if (dryRun.some((d) => d !== "All")) throw badRequest(`dryRun: Unsupported value: "${dryRun.find((d) => d !== "All")}": supported values: "All"`);
   const fv = params.get("fieldValidation") ?? "Strict";
   if (!["Strict", "Warn", "Ignore"].includes(fv)) throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
-  const fieldManager = params.get("fieldManager") ?? undefined;
+  const fieldManager = params.get("fieldManager") ?? (req ? defaultManager(req) : undefined);
   if (fieldManager !== undefined && fieldManager.length > 128) throw badRequest("fieldManager: Too long: may not be longer than 128");
   return { dryRun: dryRun.length > 0, fieldManager, fieldValidation: fv as FieldValidation, warnings: [] };
 }
@@ -193,7 +199,7 @@ type PatchResult = { object: KubeObject; created: boolean; warnings: string[] };
 
 /** Apply a PATCH of any of the four types to the object (or, for status, to its status). */
 async function patch(req: Request, params: URLSearchParams, kind: KindDef, namespace: string, name: string, ctx: ResourceContext, subresource?: "status"): Promise<PatchResult> {
-  const opts = writeOptions(params);
+  const opts = writeOptions(params, req);
   const format = bodyFormat(req.headers.get("content-type"), "PATCH");
   const body = await readBody(req, format);
   if (body === undefined) throw badRequest("the patch body is empty");
@@ -201,19 +207,19 @@ async function patch(req: Request, params: URLSearchParams, kind: KindDef, names
   const gvk = { group: kind.group, version: kind.version, kind: kind.kind };
   try {
     if (format === "apply-patch") {
-      if (!opts.fieldManager) throw badRequest("PATCH requests with an apply content type must set fieldManager");
+      if (!params.get("fieldManager")) throw badRequest("PATCH requests with an apply content type must set fieldManager");
       const force = params.get("force") === "true";
       const applied = registry.checkBody(kind, namespace, body);
       if (applied.metadata.name !== undefined && applied.metadata.name !== name) throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${name})`);
       applied.metadata.name = name;
       registry.checkFields(kind, body, name, opts);
-      const manager = opts.fieldManager;
+      const manager = opts.fieldManager!;
       const r = await registry.replace(
         kind,
         namespace,
         name,
         (current) => {
-          const merged = serverSideApply(current, applied, { manager, force, gvk, now: nowTimestamp() }) as KubeObject;
+          const merged = serverSideApply(current, applied, { manager, force, gvk, now: nowTimestamp(), subresource }) as KubeObject;
           if (current) merged.metadata.resourceVersion = applied.metadata.resourceVersion ?? current.metadata.resourceVersion;
           return merged;
         },
@@ -266,7 +272,7 @@ function patchError(e: unknown, kind: KindDef, name: string): unknown {
       name,
       group: kind.group || undefined,
       kind: kind.plural,
-      causes: e.conflicts.map((c) => ({ type: "FieldManagerConflict", message: `conflict with "${c.manager}"`, field: c.field })),
+      causes: e.conflicts.map((c) => ({ type: "FieldManagerConflict", message: c.message, field: c.field })),
     });
   }
   if (e instanceof PatchError) {
@@ -284,7 +290,7 @@ async function handleStatus(req: Request, url: URL, kind: KindDef, namespace: st
       return json(ctx.registry.get(kind, namespace, name));
     case "PUT": {
       ctx.authorize(user, { verb: "update", kind, namespace, name, subresource: "status" });
-      const opts = writeOptions(params);
+      const opts = writeOptions(params, req);
       const body = await readBody(req, bodyFormat(req.headers.get("content-type"), "PUT"));
       ctx.registry.checkFields(kind, body, name, opts);
       return json(await ctx.registry.update(kind, namespace, name, body, opts, "status"), 200, opts.warnings);
@@ -320,7 +326,7 @@ async function handleScale(req: Request, url: URL, kind: KindDef, namespace: str
   }
   if (req.method !== "PUT" && req.method !== "PATCH") throw methodNotAllowed(req.method, `${kind.plural}/scale`);
   ctx.authorize(user, { verb: req.method === "PUT" ? "update" : "patch", kind, namespace, name, subresource: "scale" });
-  const opts = writeOptions(params);
+  const opts = writeOptions(params, req);
   const format = bodyFormat(req.headers.get("content-type"), req.method);
   const body = await readBody(req, format);
   const r = await ctx.registry.replace(
