@@ -13,7 +13,11 @@ export type KubeObject = {
 };
 
 /** One problem with a field, as a `details.causes[]` entry of a 422 Invalid Status. */
-export type FieldError = { field: string; reason: "FieldValueInvalid" | "FieldValueRequired" | "FieldValueNotSupported" | "FieldValueDuplicate" | "FieldValueForbidden" | "FieldValueTooLong"; message: string };
+export type FieldError = {
+  field: string;
+  reason: "FieldValueInvalid" | "FieldValueRequired" | "FieldValueNotSupported" | "FieldValueDuplicate" | "FieldValueForbidden" | "FieldValueTooLong" | "FieldValueNotFound";
+  message: string;
+};
 
 export type ColumnDefinition = { name: string; type: string; format: string; description: string; priority: number };
 export type TableColumn = ColumnDefinition & { cell: (obj: any, now: number) => unknown };
@@ -33,7 +37,7 @@ export type KindDef<T extends KubeObject = KubeObject> = {
   defaults?: (obj: T) => void;
   /** Semantic checks; `old` is set on update. */
   validate?: (obj: T, old?: T) => FieldError[];
-  /** Table columns for `kubectl get`; Name and Age are added around them when absent. */
+  /** Table columns for `kubectl get`, all of them (wide ones with priority 1); Name and Age when absent. */
   columns?: TableColumn[];
   /** Field selectors besides metadata.name/namespace. */
   fieldSelectors?: Record<string, (obj: T) => string | undefined>;

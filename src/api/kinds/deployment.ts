@@ -1,0 +1,39 @@
+// apps/v1 Deployment.
+import type { KindDef } from "./kind.ts";
+import { defaultPodSpec } from "./pod-defaults.ts";
+import { deploymentColumns } from "../tables/workload-columns.ts";
+import { validateDeployment } from "../validation/apps.ts";
+import { withSchema } from "../validation/schema/type-check.ts";
+
+/** apps/v1 SetDefaults_Deployment. */
+export function defaultDeployment(d: any) {
+  const spec = d.spec;
+  if (typeof spec !== "object" || spec === null) return;
+  spec.replicas ??= 1;
+  spec.strategy ??= {};
+  spec.strategy.type ||= "RollingUpdate";
+  if (spec.strategy.type === "RollingUpdate") {
+    spec.strategy.rollingUpdate ??= {};
+    spec.strategy.rollingUpdate.maxUnavailable ??= "25%";
+    spec.strategy.rollingUpdate.maxSurge ??= "25%";
+  }
+  spec.revisionHistoryLimit ??= 10;
+  spec.progressDeadlineSeconds ??= 600;
+  defaultPodSpec(spec.template?.spec);
+}
+
+export const deploymentKind: KindDef = {
+  group: "apps",
+  version: "v1",
+  kind: "Deployment",
+  plural: "deployments",
+  singular: "deployment",
+  namespaced: true,
+  shortNames: ["deploy"],
+  categories: ["all"],
+  subresources: { status: true, scale: { specReplicasPath: "spec.replicas", statusReplicasPath: "status.replicas", labelSelectorPath: "spec.selector" } },
+  hasGeneration: true,
+  defaults: defaultDeployment,
+  validate: withSchema("Deployment", validateDeployment),
+  columns: deploymentColumns,
+};

@@ -1,0 +1,20 @@
+// core/v1 Endpoints.
+import type { KindDef } from "./kind.ts";
+import { endpointsColumns } from "../tables/service-columns.ts";
+import { validateEndpoints } from "../validation/service.ts";
+import { withSchema } from "../validation/schema/type-check.ts";
+
+export const endpointsKind: KindDef = {
+  group: "",
+  version: "v1",
+  kind: "Endpoints",
+  plural: "endpoints",
+  singular: "endpoints",
+  namespaced: true,
+  shortNames: ["ep"],
+  defaults: (ep: any) => {
+    for (const ss of Array.isArray(ep.subsets) ? ep.subsets : []) for (const p of Array.isArray(ss?.ports) ? ss.ports : []) if (p && typeof p === "object") p.protocol ??= "TCP";
+  },
+  validate: withSchema("Endpoints", validateEndpoints),
+  columns: endpointsColumns,
+};

@@ -1,0 +1,52 @@
+// Every kind skiff serves, in discovery order.
+import type { KindDef } from "./kind.ts";
+import { namespaceKind } from "./namespace.ts";
+import { nodeKind } from "./node.ts";
+import { podKind } from "./pod.ts";
+import { serviceKind } from "./service.ts";
+import { endpointsKind } from "./endpoints.ts";
+import { configMapKind } from "./configmap.ts";
+import { secretKind } from "./secret.ts";
+import { eventKind } from "./event.ts";
+import { serviceAccountKind } from "./serviceaccount.ts";
+import { deploymentKind } from "./deployment.ts";
+import { replicaSetKind } from "./replicaset.ts";
+import { leaseKind } from "./lease.ts";
+import { endpointSliceKind } from "./endpointslice.ts";
+
+export {
+  namespaceKind,
+  nodeKind,
+  podKind,
+  serviceKind,
+  endpointsKind,
+  configMapKind,
+  secretKind,
+  eventKind,
+  serviceAccountKind,
+  deploymentKind,
+  replicaSetKind,
+  leaseKind,
+  endpointSliceKind,
+};
+
+export const allKinds: KindDef[] = [
+  configMapKind,
+  endpointsKind,
+  eventKind,
+  namespaceKind,
+  nodeKind,
+  podKind,
+  secretKind,
+  serviceAccountKind,
+  serviceKind,
+  deploymentKind,
+  replicaSetKind,
+  leaseKind,
+  endpointSliceKind,
+];
+
+/** The declaration for an apiVersion and kind, e.g. ("apps/v1", "Deployment"). */
+export function kindByName(apiVersion: string, kind: string): KindDef | undefined {
+  return allKinds.find((k) => (k.group ? `${k.group}/${k.version}` : k.version) === apiVersion && k.kind === kind);
+}

@@ -1,0 +1,16 @@
+// coordination.k8s.io/v1 Lease: node heartbeats and leader election.
+import type { KindDef } from "./kind.ts";
+import { leaseColumns } from "../tables/cluster-columns.ts";
+import { validateLease } from "../validation/cluster.ts";
+import { withSchema } from "../validation/schema/type-check.ts";
+
+export const leaseKind: KindDef = {
+  group: "coordination.k8s.io",
+  version: "v1",
+  kind: "Lease",
+  plural: "leases",
+  singular: "lease",
+  namespaced: true,
+  validate: withSchema("Lease", validateLease),
+  columns: leaseColumns,
+};

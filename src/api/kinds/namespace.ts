@@ -1,0 +1,27 @@
+// core/v1 Namespace.
+import type { KindDef } from "./kind.ts";
+import { namespaceColumns } from "../tables/cluster-columns.ts";
+import { validateNamespace } from "../validation/cluster.ts";
+import { withSchema } from "../validation/schema/type-check.ts";
+
+export const namespaceKind: KindDef = {
+  group: "",
+  version: "v1",
+  kind: "Namespace",
+  plural: "namespaces",
+  singular: "namespace",
+  namespaced: false,
+  shortNames: ["ns"],
+  subresources: { status: true },
+  defaults: (ns: any) => {
+    ns.spec ??= {};
+    ns.spec.finalizers ??= ["kubernetes"];
+    ns.status ??= {};
+    ns.status.phase ??= "Active";
+    // The namespace's own name, as the NamespaceDefaultLabelName feature sets it.
+    if (ns.metadata.name) ns.metadata.labels = { ...ns.metadata.labels, "kubernetes.io/metadata.name": ns.metadata.name };
+  },
+  validate: withSchema("Namespace", validateNamespace),
+  columns: namespaceColumns,
+  fieldSelectors: { "status.phase": (o: any) => o.status?.phase },
+};

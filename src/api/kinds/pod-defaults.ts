@@ -1,0 +1,82 @@
+// Pod spec defaults as upstream's defaulters (pkg/apis/core/v1/defaults.go) fill them,
+// shared by Pods and the pod templates of Deployments and ReplicaSets.
+import type { Container, PodSpec, Probe, Volume } from "kubernetes-types/core/v1";
+
+type Obj = Record<string, any>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Always for `:latest` or an untagged image, IfNotPresent for a tag or a digest. */
+export function defaultPullPolicy(image: string | undefined): "Always" | "IfNotPresent" {
+  if (!image) return "Always";
+  if (image.includes("@")) return "IfNotPresent";
+  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+  const colon = lastSegment.lastIndexOf(":");
+  if (colon < 0) return "Always";
+  return lastSegment.slice(colon + 1) === "latest" ? "Always" : "IfNotPresent";
+}
+
+function defaultProbe(p: Probe | undefined) {
+  if (!isObj(p)) return;
+  p.timeoutSeconds ??= 1;
+  p.periodSeconds ??= 10;
+  p.successThreshold ??= 1;
+  p.failureThreshold ??= 3;
+  if (isObj(p.httpGet)) {
+    p.httpGet.path ||= "/";
+    p.httpGet.scheme ??= "HTTP";
+  }
+  if (isObj(p.grpc) && p.grpc.service === undefined) p.grpc.service = "";
+}
+
+export function defaultContainer(c: Container) {
+  if (!isObj(c)) return;
+  c.terminationMessagePath ??= "/dev/termination-log";
+  c.terminationMessagePolicy ??= "File";
+  c.imagePullPolicy ??= defaultPullPolicy(c.image);
+  c.resources ??= {};
+  for (const p of Array.isArray(c.ports) ? c.ports : []) if (isObj(p)) p.protocol ??= "TCP";
+  for (const e of Array.isArray(c.env) ? c.env : []) if (isObj(e) && isObj(e.valueFrom) && isObj(e.valueFrom.fieldRef)) e.valueFrom.fieldRef.apiVersion ??= "v1";
+  defaultProbe(c.livenessProbe);
+  defaultProbe(c.readinessProbe);
+  defaultProbe(c.startupProbe);
+}
+
+function defaultVolume(v: Volume) {
+  if (!isObj(v)) return;
+  if (isObj(v.configMap)) v.configMap.defaultMode ??= 420;
+  if (isObj(v.secret)) v.secret.defaultMode ??= 420;
+  if (isObj(v.projected)) v.projected.defaultMode ??= 420;
+  if (isObj(v.downwardAPI)) v.downwardAPI.defaultMode ??= 420;
+  if (isObj(v.hostPath)) v.hostPath.type ??= "";
+}
+
+/** Defaults of a PodSpec (pod or template). */
+export function defaultPodSpec(spec: PodSpec | undefined) {
+  if (!isObj(spec)) return;
+  spec.restartPolicy ??= "Always";
+  spec.dnsPolicy ??= "ClusterFirst";
+  spec.schedulerName ??= "default-scheduler";
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.securityContext ??= {};
+  if (spec.serviceAccount && !spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount;
+  for (const c of Array.isArray(spec.containers) ? spec.containers : []) defaultContainer(c);
+  for (const c of Array.isArray(spec.initContainers) ? spec.initContainers : []) defaultContainer(c);
+  for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) defaultVolume(v);
+}
+
+/** Defaults of a Pod object: the spec's, plus what the ServiceAccount admission adds. */
+export function defaultPod(pod: { spec?: PodSpec; status?: unknown }) {
+  if (!isObj(pod.spec)) return;
+  defaultPodSpec(pod.spec);
+  // Pods only (not templates): service links on, requests default to the limits.
+  pod.spec.enableServiceLinks ??= true;
+  for (const c of [...(Array.isArray(pod.spec.containers) ? pod.spec.containers : []), ...(Array.isArray(pod.spec.initContainers) ? pod.spec.initContainers : [])]) {
+    const r = (c as Obj)?.resources;
+    if (!isObj(r) || !isObj(r.limits)) continue;
+    r.requests ??= {};
+    for (const [k, v] of Object.entries(r.limits)) r.requests[k] ??= v;
+  }
+  pod.spec.serviceAccountName ||= "default";
+  pod.spec.serviceAccount ||= pod.spec.serviceAccountName;
+  pod.spec.priority ??= 0;
+}

@@ -1,0 +1,33 @@
+// core/v1 Pod.
+import type { KindDef } from "./kind.ts";
+import { defaultPod } from "./pod-defaults.ts";
+import { podColumns } from "../tables/pod-columns.ts";
+import { validatePod } from "../validation/pod.ts";
+import { withSchema } from "../validation/schema/type-check.ts";
+
+export const podKind: KindDef = {
+  group: "",
+  version: "v1",
+  kind: "Pod",
+  plural: "pods",
+  singular: "pod",
+  namespaced: true,
+  shortNames: ["po"],
+  categories: ["all"],
+  subresources: { status: true, extra: ["log", "exec", "eviction", "binding"] },
+  // Upstream pods carry a generation only since 1.33.
+  hasGeneration: false,
+  defaults: (pod: any) => defaultPod(pod),
+  validate: withSchema("Pod", validatePod),
+  columns: podColumns,
+  fieldSelectors: {
+    "spec.nodeName": (o: any) => o.spec?.nodeName ?? "",
+    "spec.restartPolicy": (o: any) => o.spec?.restartPolicy ?? "",
+    "spec.schedulerName": (o: any) => o.spec?.schedulerName ?? "",
+    "spec.serviceAccountName": (o: any) => o.spec?.serviceAccountName ?? "",
+    "spec.hostNetwork": (o: any) => String(!!o.spec?.hostNetwork),
+    "status.phase": (o: any) => o.status?.phase ?? "",
+    "status.podIP": (o: any) => o.status?.podIPs?.[0]?.ip ?? o.status?.podIP ?? "",
+    "status.nominatedNodeName": (o: any) => o.status?.nominatedNodeName ?? "",
+  },
+};

@@ -1,0 +1,27 @@
+// apps/v1 ReplicaSet.
+import type { KindDef } from "./kind.ts";
+import { defaultPodSpec } from "./pod-defaults.ts";
+import { replicaSetColumns } from "../tables/workload-columns.ts";
+import { validateReplicaSet } from "../validation/apps.ts";
+import { withSchema } from "../validation/schema/type-check.ts";
+
+export const replicaSetKind: KindDef = {
+  group: "apps",
+  version: "v1",
+  kind: "ReplicaSet",
+  plural: "replicasets",
+  singular: "replicaset",
+  namespaced: true,
+  shortNames: ["rs"],
+  categories: ["all"],
+  subresources: { status: true, scale: { specReplicasPath: "spec.replicas", statusReplicasPath: "status.replicas", labelSelectorPath: "spec.selector" } },
+  hasGeneration: true,
+  defaults: (rs: any) => {
+    if (typeof rs.spec !== "object" || rs.spec === null) return;
+    rs.spec.replicas ??= 1;
+    defaultPodSpec(rs.spec.template?.spec);
+  },
+  validate: withSchema("ReplicaSet", validateReplicaSet),
+  columns: replicaSetColumns,
+  fieldSelectors: { "status.replicas": (o: any) => String(o.status?.replicas ?? 0) },
+};

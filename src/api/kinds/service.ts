@@ -1,0 +1,51 @@
+// core/v1 Service.
+import type { KindDef } from "./kind.ts";
+import { serviceColumns } from "../tables/service-columns.ts";
+import { validateService } from "../validation/service.ts";
+import { withSchema } from "../validation/schema/type-check.ts";
+
+/** SetDefaults_Service, plus the IP-family fields the service REST storage fills. */
+export function defaultService(svc: any) {
+  const spec = svc.spec;
+  if (typeof spec !== "object" || spec === null) return;
+  spec.type ??= "ClusterIP";
+  spec.sessionAffinity ??= "None";
+  if (spec.sessionAffinity === "ClientIP") {
+    spec.sessionAffinityConfig ??= {};
+    spec.sessionAffinityConfig.clientIP ??= {};
+    spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
+  }
+  for (const p of Array.isArray(spec.ports) ? spec.ports : []) {
+    if (typeof p !== "object" || p === null) continue;
+    p.protocol ??= "TCP";
+    if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === "") p.targetPort = p.port;
+  }
+  if (spec.type !== "ExternalName") {
+    spec.internalTrafficPolicy ??= "Cluster";
+    if (spec.clusterIP && !spec.clusterIPs) spec.clusterIPs = [spec.clusterIP];
+    spec.ipFamilyPolicy ??= "SingleStack";
+    spec.ipFamilies ??= ["IPv4"];
+  }
+  if (spec.type === "NodePort" || spec.type === "LoadBalancer" || (spec.externalIPs?.length ?? 0) > 0) spec.externalTrafficPolicy ??= "Cluster";
+  if (spec.type === "LoadBalancer") spec.allocateLoadBalancerNodePorts ??= true;
+  svc.status ??= { loadBalancer: {} };
+}
+
+export const serviceKind: KindDef = {
+  group: "",
+  version: "v1",
+  kind: "Service",
+  plural: "services",
+  singular: "service",
+  namespaced: true,
+  shortNames: ["svc"],
+  categories: ["all"],
+  subresources: { status: true },
+  defaults: defaultService,
+  validate: withSchema("Service", validateService),
+  columns: serviceColumns,
+  fieldSelectors: {
+    "spec.clusterIP": (o: any) => o.spec?.clusterIP ?? "",
+    "spec.type": (o: any) => o.spec?.type ?? "",
+  },
+};
