@@ -78,7 +78,7 @@ function fromJsonArray(s: unknown): unknown {
 
 function toToml(v: unknown): string {
   try {
-    return stringifyToml(jsonShape(v) as Record<string, unknown>) + "\n";
+    return stringifyToml(jsonShape(v) as Record<string, unknown>);
   } catch (e) {
     return (e as Error).message;
   }
@@ -100,7 +100,7 @@ export const helmFuncs: Record<string, F> = {
   fromJson,
   fromJsonArray,
   toToml,
-  mustToToml: (v: unknown) => stringifyToml(jsonShape(v) as Record<string, unknown>) + "\n",
+  mustToToml: (v: unknown) => stringifyToml(jsonShape(v) as Record<string, unknown>),
   fromToml: (s: unknown) => { try { return parseToml(strval(s)); } catch (e) { return { Error: (e as Error).message }; } },
   required: (warn: unknown, val: unknown) => {
     if (val === null || val === undefined) throw new Error(warnWrap(strval(warn)));

@@ -3,6 +3,7 @@
 import { createHash, randomUUID, randomBytes, randomInt } from "node:crypto";
 import semver from "semver";
 import { deepEqual } from "./sprig-collections.ts";
+import { toNpmRange } from "../values/semver-range.ts";
 import { goJson, goKindOf, goTypeOf, isDict, isEmpty, strval, toInt64, type Dict } from "./go-values.ts";
 
 type F = (...args: any[]) => unknown;
@@ -83,7 +84,7 @@ function parseSemver(s: string): semver.SemVer {
 }
 export function semverCompare(constraint: string, version: string): boolean {
   const v = parseSemver(version);
-  const range = constraint.replaceAll(",", " ").replace(/\s+/g, " ").trim();
+  const range = toNpmRange(constraint);
   let r: semver.Range;
   try { r = new semver.Range(range, { loose: true, includePrerelease: /-/.test(range) }); } catch { throw new Error(`improper constraint: ${constraint}`); }
   return r.test(v);

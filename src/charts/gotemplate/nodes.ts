@@ -1,6 +1,7 @@
 // Parse tree nodes (text/template/parse/node.go) and their String forms,
 // which appear in error messages as the "<...>" context.
 import type { NumberValue } from "./literals.ts";
+import { quote } from "./quote.ts";
 
 /** Where a node came from: the top-level template name and its text. */
 export interface Source {
@@ -68,9 +69,7 @@ export type Node =
   | ElseNode;
 
 /** Go quotes a template name with %q in {{template "name"}}. */
-function goQuote(s: string): string {
-  return JSON.stringify(s);
-}
+const goQuote = quote;
 
 /**
  * node.String(). Text nodes print raw, as Go does at run time; the parse
@@ -144,7 +143,7 @@ export function isEmptyTree(n: Node | null): boolean {
     case "list":
       return n.nodes.every(isEmptyTree);
     case "text":
-      return n.text.trim().length === 0 || /^[\s]*$/.test(n.text);
+      return n.text.trim().length === 0;
     default:
       return false;
   }

@@ -4,13 +4,14 @@ import type { Chart, Dependency } from "../chart-types.ts";
 import { coalesceValues, mergeValues, mergeTables, deepCopy, type Values } from "./coalesce.ts";
 import { pathValue, tableAt } from "./values-path.ts";
 import semver from "semver";
+import { toNpmRange } from "./semver-range.ts";
 
 /** Masterminds/semver constraint check, as Helm's IsCompatibleRange. */
 export function isCompatibleRange(constraint: string, version: string): boolean {
   if (constraint.trim() === "") return false;
-  const v = semver.coerce(version, { loose: true }) && semver.valid(version, { loose: true }) ? version : null;
+  const v = semver.valid(version, { loose: true }) ?? semver.coerce(version)?.version ?? null;
   if (!v) return false;
-  const range = constraint.replaceAll(",", " ").replace(/\s+/g, " ");
+  const range = toNpmRange(constraint);
   try {
     return semver.satisfies(v, range, { loose: true, includePrerelease: /-/.test(constraint) });
   } catch {
