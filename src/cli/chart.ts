@@ -24,24 +24,34 @@ Flags:
       --debug                on invalid YAML, print the rendered files too
 `;
 
+export interface CommandOutput { stdout: string; stderr: string; code: number }
+
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
   if (sub !== "template") {
     process.stderr.write(sub ? `skiff chart: unknown subcommand "${sub}"\n\n${usage}` : usage);
     return sub ? 1 : 0;
   }
-  try {
-    return await template(rest);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`Error: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  const r = await templateCommand(rest);
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
+  return r.code;
 }
 
-async function template(args: string[]): Promise<number> {
+/** `chart template` with its output captured (what run() prints). */
+export async function templateCommand(args: string[]): Promise<CommandOutput> {
+  const out: CommandOutput = { stdout: "", stderr: "", code: 0 };
+  try {
+    out.code = await template(args, out);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    out.stderr += `Error: ${e.message}\n`;
+    out.code = 1;
+  }
+  return out;
+}
+
+async function template(args: string[], io: CommandOutput): Promise<number> {
   const { values: f, positionals } = parseFlags(args, {
     values: { type: "string", short: "f", multiple: true },
     set: { type: "string", multiple: true },
@@ -60,12 +70,12 @@ async function template(args: string[]): Promise<number> {
     debug: { type: "boolean" },
     "generate-name": { type: "boolean", short: "g" },
   }, true);
-  if (f.help) { process.stdout.write(usage); return 0; }
+  if (f.help) { io.stdout += usage; return 0; }
   const { renderChart, ChartRenderError } = await import("../charts/render-chart.ts");
   const { templateOutput } = await import("../charts/template-output.ts");
   const { renderReleaseName } = await import("../charts/release-name.ts");
 
-  const fail = (msg: string) => { process.stderr.write(`Error: ${msg}\n`); return 1; };
+  const fail = (msg: string) => { io.stderr += `Error: ${msg}\n`; return 1; };
   if (positionals.length === 0 || positionals.length > 2) return fail(`"skiff chart template" requires at least 1 argument\n\n${usage}`);
   const chartPath = positionals[positionals.length - 1]!;
   try {
@@ -83,7 +93,7 @@ async function template(args: string[]): Promise<number> {
       jsonValues: f["set-json"],
       literalValues: f["set-literal"],
     });
-    process.stdout.write(templateOutput(result, {
+    io.stdout += (templateOutput(result, {
       includeCrds: f["include-crds"], skipTests: f["skip-tests"], noHooks: f["no-hooks"], showOnly: f["show-only"],
     }));
     return 0;
@@ -92,7 +102,7 @@ async function template(args: string[]): Promise<number> {
     if (e instanceof ChartRenderError && e.partialManifest !== null) {
       if (f.debug) {
         const blob = e.partialManifest.trim();
-        if (blob) process.stdout.write(blob + "\n");
+        if (blob) io.stdout += blob + "\n";
         return fail(msg);
       }
       return fail(`${msg}\n\nUse --debug flag to render out invalid YAML`);
