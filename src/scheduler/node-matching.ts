@@ -1,0 +1,76 @@
+// Taints and tolerations, nodeSelector and required node affinity: pure predicates shared by
+// the scheduler and the node lifecycle controller.
+import type { KubeObject } from "../api/kinds/kind.ts";
+
+export type Taint = { key: string; value?: string; effect: string; timeAdded?: string };
+export type Toleration = { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number };
+type Requirement = { key: string; operator: string; values?: string[] };
+type Term = { matchExpressions?: Requirement[]; matchFields?: Requirement[] };
+
+export function tolerates(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  const op = t.operator ?? "Equal";
+  if (!t.key) return op === "Exists";
+  if (t.key !== taint.key) return false;
+  return op === "Exists" || (t.value ?? "") === (taint.value ?? "");
+}
+
+export function tolerationsOf(pod: KubeObject): Toleration[] {
+  return ((pod.spec as { tolerations?: Toleration[] } | undefined)?.tolerations ?? []);
+}
+
+export function taintsOf(node: KubeObject): Taint[] {
+  return ((node.spec as { taints?: Taint[] } | undefined)?.taints ?? []);
+}
+
+/** The first NoSchedule/NoExecute taint the pod does not tolerate. */
+export function untoleratedTaint(node: KubeObject, tolerations: Toleration[]): Taint | undefined {
+  for (const taint of taintsOf(node)) {
+    if (taint.effect !== "NoSchedule" && taint.effect !== "NoExecute") continue;
+    if (!tolerations.some((t) => tolerates(t, taint))) return taint;
+  }
+  return undefined;
+}
+
+function requirementMatches(r: Requirement, value: string | undefined): boolean {
+  const values = r.values ?? [];
+  switch (r.operator) {
+    case "In":
+      return value !== undefined && values.includes(value);
+    case "NotIn":
+      return value === undefined || !values.includes(value);
+    case "Exists":
+      return value !== undefined;
+    case "DoesNotExist":
+      return value === undefined;
+    case "Gt":
+    case "Lt": {
+      if (value === undefined || values.length !== 1) return false;
+      const a = Number.parseInt(value, 10);
+      const b = Number.parseInt(values[0]!, 10);
+      if (Number.isNaN(a) || Number.isNaN(b)) return false;
+      return r.operator === "Gt" ? a > b : a < b;
+    }
+    default:
+      return false;
+  }
+}
+
+function termMatches(term: Term, node: KubeObject): boolean {
+  const exprs = term.matchExpressions ?? [];
+  const fields = term.matchFields ?? [];
+  if (!exprs.length && !fields.length) return false; // an empty term matches nothing
+  const labels = node.metadata.labels ?? {};
+  if (!exprs.every((r) => requirementMatches(r, labels[r.key]))) return false;
+  return fields.every((r) => r.key === "metadata.name" && requirementMatches(r, node.metadata.name));
+}
+
+/** nodeSelector and requiredDuringSchedulingIgnoredDuringExecution both hold. */
+export function matchesNodeSelectorAndAffinity(pod: KubeObject, node: KubeObject): boolean {
+  const spec = (pod.spec ?? {}) as { nodeSelector?: Record<string, string>; affinity?: { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: Term[] } } } };
+  const labels = node.metadata.labels ?? {};
+  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  if (required) return (required.nodeSelectorTerms ?? []).some((t) => termMatches(t, node));
+  return true;
+}
