@@ -13,3 +13,16 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   for (const k of keys) if (!deepEqual(ao[k], bo[k])) return false;
   return true;
 }
+
+/** Go's view of two decoded structs: an empty string, null and an absent field are all the zero value. */
+export function semanticEqual(a: unknown, b: unknown): boolean {
+  return deepEqual(dropZero(a), dropZero(b));
+}
+
+function dropZero(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropZero);
+  if (typeof v !== "object" || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (x !== "" && x !== null && x !== undefined) out[k] = dropZero(x);
+  return out;
+}

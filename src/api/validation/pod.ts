@@ -5,7 +5,7 @@ import type { FieldError, KubeObject } from "../kinds/kind.ts";
 import { duplicate, forbidden, invalidValue, notFound, notSupported, required } from "./field-errors.ts";
 import { isDNS1123Label, isDNS1123Subdomain, isValidPortName, isValidPortNum } from "./names.ts";
 import { validateLabels, validateMeta } from "./object-meta.ts";
-import { deepEqual } from "./deep-equal.ts";
+import { semanticEqual } from "./deep-equal.ts";
 
 const RESTART_POLICIES = ["Always", "OnFailure", "Never"];
 const DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
@@ -125,7 +125,7 @@ export function validatePodSpecUpdate(spec: PodSpec, old: PodSpec): FieldError[]
   if ((old.terminationGracePeriodSeconds ?? 0) < 0 && spec.terminationGracePeriodSeconds === 1) munged.terminationGracePeriodSeconds = old.terminationGracePeriodSeconds;
   // Binding a pod to a node sets spec.nodeName once (the binding subresource writes through here).
   if (!old.nodeName && spec.nodeName) munged.nodeName = old.nodeName;
-  if (!deepEqual(munged, old)) errs.push(forbidden("spec", UPDATABLE));
+  if (!semanticEqual(munged, old)) errs.push(forbidden("spec", UPDATABLE));
   return errs;
 }
 
