@@ -5,21 +5,28 @@ import { deploymentColumns } from "../tables/workload-columns.ts";
 import { validateDeployment } from "../validation/apps.ts";
 import { withSchema } from "../validation/schema/type-check.ts";
 
+const isObject = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
+
 /** apps/v1 SetDefaults_Deployment. */
 export function defaultDeployment(d: any) {
   const spec = d.spec;
   if (typeof spec !== "object" || spec === null) return;
   spec.replicas ??= 1;
   spec.strategy ??= {};
-  spec.strategy.type ||= "RollingUpdate";
-  if (spec.strategy.type === "RollingUpdate") {
-    spec.strategy.rollingUpdate ??= {};
-    spec.strategy.rollingUpdate.maxUnavailable ??= "25%";
-    spec.strategy.rollingUpdate.maxSurge ??= "25%";
+  const strategy = spec.strategy;
+  if (isObject(strategy)) {
+    strategy.type ||= "RollingUpdate";
+    if (strategy.type === "RollingUpdate") {
+      strategy.rollingUpdate ??= {};
+      if (isObject(strategy.rollingUpdate)) {
+        strategy.rollingUpdate.maxUnavailable ??= "25%";
+        strategy.rollingUpdate.maxSurge ??= "25%";
+      }
+    }
   }
   spec.revisionHistoryLimit ??= 10;
   spec.progressDeadlineSeconds ??= 600;
-  defaultPodSpec(spec.template?.spec);
+  if (isObject(spec.template)) defaultPodSpec(spec.template.spec);
 }
 
 export const deploymentKind: KindDef = {

@@ -15,9 +15,9 @@ export const namespaceKind: KindDef = {
   subresources: { status: true },
   defaults: (ns: any) => {
     ns.spec ??= {};
-    ns.spec.finalizers ??= ["kubernetes"];
+    if (typeof ns.spec === "object" && ns.spec !== null) ns.spec.finalizers ??= ["kubernetes"];
     ns.status ??= {};
-    ns.status.phase ??= "Active";
+    if (typeof ns.status === "object" && ns.status !== null) ns.status.phase ??= "Active";
     // The namespace's own name, as the NamespaceDefaultLabelName feature sets it.
     if (ns.metadata.name) ns.metadata.labels = { ...ns.metadata.labels, "kubernetes.io/metadata.name": ns.metadata.name };
   },

@@ -66,6 +66,7 @@ export function defaultPodSpec(spec: PodSpec | undefined) {
 
 /** Defaults of a Pod object: the spec's, plus what the ServiceAccount admission adds. */
 export function defaultPod(pod: { spec?: PodSpec; status?: unknown }) {
+  // Malformed specs are left for validation to report.
   if (!isObj(pod.spec)) return;
   defaultPodSpec(pod.spec);
   // Pods only (not templates): service links on, requests default to the limits.

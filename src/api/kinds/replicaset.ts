@@ -19,7 +19,7 @@ export const replicaSetKind: KindDef = {
   defaults: (rs: any) => {
     if (typeof rs.spec !== "object" || rs.spec === null) return;
     rs.spec.replicas ??= 1;
-    defaultPodSpec(rs.spec.template?.spec);
+    if (typeof rs.spec.template === "object" && rs.spec.template !== null) defaultPodSpec(rs.spec.template.spec);
   },
   validate: withSchema("ReplicaSet", validateReplicaSet),
   columns: replicaSetColumns,

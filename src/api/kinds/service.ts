@@ -12,8 +12,11 @@ export function defaultService(svc: any) {
   spec.sessionAffinity ??= "None";
   if (spec.sessionAffinity === "ClientIP") {
     spec.sessionAffinityConfig ??= {};
-    spec.sessionAffinityConfig.clientIP ??= {};
-    spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
+    const config = spec.sessionAffinityConfig;
+    if (typeof config === "object" && config !== null) {
+      config.clientIP ??= {};
+      if (typeof config.clientIP === "object" && config.clientIP !== null) config.clientIP.timeoutSeconds ??= 10800;
+    }
   }
   for (const p of Array.isArray(spec.ports) ? spec.ports : []) {
     if (typeof p !== "object" || p === null) continue;

@@ -1,0 +1,148 @@
+import { test, expect, describe } from "bun:test";
+import * as kinds from "../../../src/api/kinds/index.ts";
+import { allKinds, kindByName } from "../../../src/api/kinds/index.ts";
+import { apiVersionOf } from "../../../src/api/kinds/kind.ts";
+
+describe("discovery metadata as upstream serves it", () => {
+  // [apiVersion, kind, plural, singular, namespaced, shortNames, categories]
+  const table: [string, string, string, string, boolean, string[], string[]][] = [
+    ["v1", "Namespace", "namespaces", "namespace", false, ["ns"], []],
+    ["v1", "Node", "nodes", "node", false, ["no"], []],
+    ["v1", "Pod", "pods", "pod", true, ["po"], ["all"]],
+    ["v1", "Service", "services", "service", true, ["svc"], ["all"]],
+    ["v1", "Endpoints", "endpoints", "endpoints", true, ["ep"], []],
+    ["v1", "ConfigMap", "configmaps", "configmap", true, ["cm"], []],
+    ["v1", "Secret", "secrets", "secret", true, [], []],
+    ["v1", "Event", "events", "event", true, ["ev"], []],
+    ["v1", "ServiceAccount", "serviceaccounts", "serviceaccount", true, ["sa"], []],
+    ["apps/v1", "Deployment", "deployments", "deployment", true, ["deploy"], ["all"]],
+    ["apps/v1", "ReplicaSet", "replicasets", "replicaset", true, ["rs"], ["all"]],
+    ["coordination.k8s.io/v1", "Lease", "leases", "lease", true, [], []],
+    ["discovery.k8s.io/v1", "EndpointSlice", "endpointslices", "endpointslice", true, [], []],
+  ];
+  test("all thirteen kinds, each once", () => {
+    expect(allKinds.map((k) => `${apiVersionOf(k)}/${k.kind}`).sort()).toEqual(table.map(([v, k]) => `${v}/${k}`).sort());
+  });
+  for (const [apiVersion, kind, plural, singular, namespaced, shortNames, categories] of table) {
+    test(`${apiVersion} ${kind}`, () => {
+      const k = kindByName(apiVersion, kind)!;
+      expect(k).toBeDefined();
+      expect([k.plural, k.singular, k.namespaced, k.shortNames ?? [], k.categories ?? []]).toEqual([plural, singular, namespaced, shortNames, categories]);
+    });
+  }
+  test("subresources and generations", () => {
+    expect(kinds.podKind.subresources).toEqual({ status: true, extra: ["log", "exec", "eviction", "binding"] });
+    for (const k of [kinds.deploymentKind, kinds.replicaSetKind]) {
+      expect(k.subresources).toEqual({ status: true, scale: { specReplicasPath: "spec.replicas", statusReplicasPath: "status.replicas", labelSelectorPath: "spec.selector" } });
+      expect(k.hasGeneration).toBe(true);
+    }
+    for (const k of [kinds.nodeKind, kinds.namespaceKind, kinds.serviceKind]) expect(k.subresources?.status).toBe(true);
+    expect(kinds.podKind.hasGeneration).toBe(false);
+    expect(kinds.configMapKind.subresources).toBeUndefined();
+  });
+});
+
+describe("defaults as upstream's defaulters fill them", () => {
+  test("pod", () => {
+    const pod: any = {
+      metadata: { name: "p" },
+      spec: {
+        containers: [
+          { name: "a", image: "nginx", ports: [{ containerPort: 80 }], resources: { limits: { cpu: "1" } }, readinessProbe: { httpGet: { port: 80 } } },
+          { name: "b", image: "registry.local:5000/tools:1.2" },
+          { name: "c", image: "busybox:latest" },
+          { name: "d", image: "busybox@sha256:abc" },
+        ],
+        volumes: [{ name: "cfg", configMap: { name: "x" } }],
+      },
+    };
+    kinds.podKind.defaults!(pod);
+    const { containers, ...rest } = pod.spec;
+    expect(rest).toEqual({
+      restartPolicy: "Always",
+      dnsPolicy: "ClusterFirst",
+      schedulerName: "default-scheduler",
+      terminationGracePeriodSeconds: 30,
+      securityContext: {},
+      enableServiceLinks: true,
+      serviceAccountName: "default",
+      serviceAccount: "default",
+      priority: 0,
+      volumes: [{ name: "cfg", configMap: { name: "x", defaultMode: 420 } }],
+    });
+    expect(containers.map((c: any) => c.imagePullPolicy)).toEqual(["Always", "IfNotPresent", "Always", "IfNotPresent"]);
+    expect(containers[0]).toEqual({
+      name: "a",
+      image: "nginx",
+      ports: [{ containerPort: 80, protocol: "TCP" }],
+      resources: { limits: { cpu: "1" }, requests: { cpu: "1" } },
+      readinessProbe: { httpGet: { port: 80, path: "/", scheme: "HTTP" }, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
+      terminationMessagePath: "/dev/termination-log",
+      terminationMessagePolicy: "File",
+      imagePullPolicy: "Always",
+    });
+  });
+
+  test("deployment, with its template defaulted as a pod spec (no service account)", () => {
+    const d: any = { metadata: { name: "d" }, spec: { selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "n", image: "nginx:1.25" }] } } } };
+    kinds.deploymentKind.defaults!(d);
+    expect(d.spec.replicas).toBe(1);
+    expect(d.spec.strategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } });
+    expect(d.spec.revisionHistoryLimit).toBe(10);
+    expect(d.spec.progressDeadlineSeconds).toBe(600);
+    expect(d.spec.template.spec.restartPolicy).toBe("Always");
+    expect(d.spec.template.spec.containers[0].imagePullPolicy).toBe("IfNotPresent");
+    expect(d.spec.template.spec.serviceAccountName).toBeUndefined();
+    const recreate: any = { metadata: { name: "r" }, spec: { replicas: 0, strategy: { type: "Recreate" } } };
+    kinds.deploymentKind.defaults!(recreate);
+    expect(recreate.spec.replicas).toBe(0);
+    expect(recreate.spec.strategy).toEqual({ type: "Recreate" });
+  });
+
+  test("replicaset, service, secret, namespace", () => {
+    const rs: any = { metadata: { name: "r" }, spec: {} };
+    kinds.replicaSetKind.defaults!(rs);
+    expect(rs.spec.replicas).toBe(1);
+
+    const svc: any = { metadata: { name: "s" }, spec: { ports: [{ port: 80 }, { port: 53, protocol: "UDP", targetPort: "dns" }] } };
+    kinds.serviceKind.defaults!(svc);
+    expect(svc.spec).toEqual({
+      ports: [{ port: 80, protocol: "TCP", targetPort: 80 }, { port: 53, protocol: "UDP", targetPort: "dns" }],
+      type: "ClusterIP",
+      sessionAffinity: "None",
+      internalTrafficPolicy: "Cluster",
+      ipFamilyPolicy: "SingleStack",
+      ipFamilies: ["IPv4"],
+    });
+    const np: any = { metadata: { name: "n" }, spec: { type: "NodePort", ports: [{ port: 80 }] } };
+    kinds.serviceKind.defaults!(np);
+    expect(np.spec.externalTrafficPolicy).toBe("Cluster");
+
+    const secret: any = { metadata: { name: "x" }, data: {} };
+    kinds.secretKind.defaults!(secret);
+    expect(secret.type).toBe("Opaque");
+
+    const ns: any = { metadata: { name: "apps" } };
+    kinds.namespaceKind.defaults!(ns);
+    expect(ns.spec).toEqual({ finalizers: ["kubernetes"] });
+    expect(ns.status).toEqual({ phase: "Active" });
+    expect(ns.metadata.labels).toEqual({ "kubernetes.io/metadata.name": "apps" });
+  });
+
+  test("defaults are idempotent and keep what the user set", () => {
+    const pod: any = { metadata: { name: "p" }, spec: { restartPolicy: "Never", containers: [{ name: "a", image: "nginx", imagePullPolicy: "Never" }] } };
+    kinds.podKind.defaults!(pod);
+    const once = structuredClone(pod);
+    kinds.podKind.defaults!(pod);
+    expect(pod).toEqual(once);
+    expect(pod.spec.restartPolicy).toBe("Never");
+    expect(pod.spec.containers[0].imagePullPolicy).toBe("Never");
+  });
+
+  test("defaults tolerate malformed objects (validation reports them)", () => {
+    for (const k of allKinds) {
+      expect(() => k.defaults?.({ metadata: { name: "x" }, spec: "oops" } as never)).not.toThrow();
+      expect(() => k.defaults?.({ metadata: { name: "x" }, spec: { containers: "no", template: { spec: { containers: [null] } } } } as never)).not.toThrow();
+    }
+  });
+});
