@@ -226,7 +226,8 @@ export class Store {
         this.compactedRevision = cut;
       }
       if (this.path) {
-        await this.client.execute("PRAGMA incremental_vacuum");
+        // exec steps the pragma to completion (it frees one page per step).
+        await this.client.executeMultiple("PRAGMA incremental_vacuum;");
         await this.client.execute("PRAGMA wal_checkpoint(TRUNCATE)");
       }
       this.compactions++;

@@ -1,6 +1,6 @@
 // Starts a real skiff server for a test: in this process (fast, for API tests) or as a
 // child process (for kill -9 and the compiled binary), on a temp data dir and free port.
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultServerOptions, type ServerOptions } from "../../src/server/options.ts";
@@ -10,10 +10,27 @@ export function tempDir(prefix = "skiff-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+const fixtureCa = join(import.meta.dir, "../fixtures/pki");
+
+/**
+ * Give a data dir the fixed test CA, which this test process trusts through
+ * NODE_EXTRA_CA_CERTS (set by `npm test`): the official client needs that under Bun.
+ */
+export function seedTestCa(dataDir: string): void {
+  const trusted = process.env.NODE_EXTRA_CA_CERTS ? realpathSync(process.env.NODE_EXTRA_CA_CERTS) : "";
+  if (trusted !== realpathSync(join(fixtureCa, "ca.crt"))) {
+    throw new Error(`run the tests with NODE_EXTRA_CA_CERTS=test/fixtures/pki/ca.crt (npm test sets it); got "${process.env.NODE_EXTRA_CA_CERTS ?? ""}"`);
+  }
+  const tls = join(dataDir, "server", "tls");
+  mkdirSync(tls, { recursive: true, mode: 0o700 });
+  for (const f of ["ca.crt", "ca.key"]) copyFileSync(join(fixtureCa, f), join(tls, f));
+}
+
 export type TestServer = RunningServer & { dataDir: string; cleanup(): Promise<void> };
 
 export async function startTestServer(overrides: Partial<ServerOptions> = {}): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? tempDir();
+  seedTestCa(dataDir);
   const server = await startServer({
     ...defaultServerOptions(),
     dataDir,

@@ -50,8 +50,10 @@ export function watchResponse(registry: Registry, kind: KindDef, opts: WatchStre
           controller.close();
         } catch {}
       };
+      let sentAny = false;
       const send = (event: unknown) => {
         if (!open) return;
+        sentAny = true;
         const bytes = encoder.encode(JSON.stringify(event) + "\n");
         queued = controller.desiredSize !== null && controller.desiredSize < 0 ? -controller.desiredSize : 0;
         if (queued > MAX_QUEUED_BYTES) return close();
@@ -69,6 +71,10 @@ export function watchResponse(registry: Registry, kind: KindDef, opts: WatchStre
         send({ type: "ERROR", object: err.toStatus() });
         return close();
       }
+      // Bun sends the response headers with the first chunk; clients wait for headers before
+      // they consider the watch established, so an idle watch starts with a bare newline
+      // (whitespace between JSON documents, skipped by every decoder).
+      if (!sentAny) controller.enqueue(encoder.encode("\n"));
       if (opts.allowBookmarks) {
         const bookmark = () =>
           send({ type: "BOOKMARK", object: { kind: kind.kind, apiVersion: kind.group ? `${kind.group}/${kind.version}` : kind.version, metadata: { resourceVersion: String(registry.store.revision) } } });
