@@ -7,6 +7,9 @@ import { eventRecorder, type RecordEvent } from "./events.ts";
 import { controlledKinds } from "./shared/kinds.ts";
 import { replicaSetController } from "./replicaset/replicaset-controller.ts";
 import { deploymentController } from "./deployment/deployment-controller.ts";
+import { nodeLifecycleController } from "./node-lifecycle.ts";
+import { garbageCollector } from "./garbage-collector.ts";
+import { endpointsController } from "./endpoints.ts";
 import { Scheduler, type BindPod } from "../scheduler/scheduler.ts";
 
 export type ControlPlaneOptions = {
@@ -38,6 +41,10 @@ export function startControlPlaneLoops(registry: Registry, opts: ControlPlaneOpt
   const controllers: Controller[] = [];
   if (kinds.replicaSet) controllers.push(replicaSetController(registry, informers, { pod: kinds.pod, replicaSet: kinds.replicaSet }, events("replicaset-controller")));
   if (kinds.replicaSet && kinds.deployment) controllers.push(deploymentController(registry, informers, { pod: kinds.pod, replicaSet: kinds.replicaSet, deployment: kinds.deployment }, events("deployment-controller")));
+
+  controllers.push(nodeLifecycleController(registry, informers, { node: kinds.node, pod: kinds.pod, lease: kinds.lease }, events("node-controller"), { gracePeriodMs: opts.nodeMonitorGracePeriodMs, evictionTimeoutMs: opts.podEvictionTimeoutMs }));
+  controllers.push(garbageCollector(registry, informers));
+  if (kinds.service && (kinds.endpoints || kinds.endpointSlice)) controllers.push(endpointsController(registry, informers, { pod: kinds.pod, service: kinds.service, endpoints: kinds.endpoints, endpointSlice: kinds.endpointSlice }));
 
   const bind: BindPod = opts.bind ?? (async (ns, name, node) => {
     // Loaded on first use: the HTTP side of pods/binding is not needed to start the loops.

@@ -1,0 +1,67 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { InformerFactory } from "../../../src/controllers/runtime/informer.ts";
+import { endpointsController } from "../../../src/controllers/endpoints.ts";
+import type { Controller } from "../../../src/controllers/runtime/controller.ts";
+import { bindPod } from "../../../src/server/pod-subresources.ts";
+import { eventually, setPodReady, testCluster, type TestCluster } from "./cluster.ts";
+
+let c: TestCluster;
+let informers: InformerFactory;
+let controller: Controller;
+
+beforeEach(async () => {
+  c = await testCluster();
+  informers = new InformerFactory(c.registry);
+  controller = endpointsController(c.registry, informers, { pod: c.kind("pods"), service: c.kind("services"), endpoints: c.kind("endpoints"), endpointSlice: c.kind("endpointslices") });
+  controller.start();
+});
+afterEach(async () => {
+  await controller.stop();
+  informers.stop();
+  await c.close();
+});
+
+const webPod = async (name: string, ip: string, ready: boolean, portName = "http", port = 8080) => {
+  await c.registry.create(c.kind("pods"), "default", { metadata: { name, labels: { app: "web" } }, spec: { containers: [{ name: "a", image: "x", ports: [{ name: portName, containerPort: port }] }] } });
+  await bindPod(c.registry, "default", name, "n1");
+  await setPodReady(c.registry, c.registry.get(c.kind("pods"), "default", name), ready, ip);
+};
+const endpoints = () => c.registry.tryGet(c.kind("endpoints"), "default", "web") as any;
+const slices = () => c.registry.list(c.kind("endpointslices"), "default").items as any[];
+
+describe("endpoints controller", () => {
+  test("ready pods become addresses, others notReadyAddresses, with named ports resolved per pod", async () => {
+    await c.registry.create(c.kind("nodes"), "", { metadata: { name: "n1" }, spec: {} });
+    await c.registry.create(c.kind("services"), "default", { metadata: { name: "web" }, spec: { selector: { app: "web" }, ports: [{ name: "http", port: 80, targetPort: "http" }] } });
+    await webPod("a", "10.42.0.5", true);
+    await webPod("b", "10.42.0.6", false);
+    await webPod("c", "10.42.0.7", true, "http", 9090);
+    await c.registry.create(c.kind("pods"), "default", { metadata: { name: "other", labels: { app: "db" } }, spec: { containers: [{ name: "a", image: "x" }] } });
+
+    const ep = await eventually(() => {
+      const e = endpoints();
+      return e?.subsets?.length === 2 && e;
+    }, "two subsets");
+    const byPort = Object.fromEntries(ep.subsets.map((s: any) => [s.ports[0].port, s]));
+    expect(byPort[8080].addresses).toEqual([{ ip: "10.42.0.5", nodeName: "n1", targetRef: { kind: "Pod", namespace: "default", name: "a", uid: c.registry.get(c.kind("pods"), "default", "a").metadata.uid } }]);
+    expect(byPort[8080].notReadyAddresses.map((a: any) => a.ip)).toEqual(["10.42.0.6"]);
+    expect(byPort[8080].ports).toEqual([{ name: "http", port: 8080, protocol: "TCP" }]);
+    expect(byPort[9090].addresses.map((a: any) => a.ip)).toEqual(["10.42.0.7"]);
+
+    await eventually(() => slices().length === 2, "two slices");
+    for (const s of slices()) {
+      expect(s.metadata.labels["kubernetes.io/service-name"]).toBe("web");
+      expect(s.metadata.labels["endpointslice.kubernetes.io/managed-by"]).toBe("endpointslice-controller.k8s.io");
+      expect(s.addressType).toBe("IPv4");
+    }
+    const all = slices().flatMap((s) => s.endpoints);
+    expect(all.find((e: any) => e.addresses[0] === "10.42.0.6").conditions.ready).toBe(false);
+    expect(all.find((e: any) => e.addresses[0] === "10.42.0.5")).toMatchObject({ conditions: { ready: true }, nodeName: "n1", targetRef: { kind: "Pod", name: "a" } });
+
+    // A pod turning ready moves over; a deleted service takes its endpoints along.
+    await setPodReady(c.registry, c.registry.get(c.kind("pods"), "default", "b"), true, "10.42.0.6");
+    await eventually(() => endpoints()?.subsets?.find((s: any) => s.ports[0].port === 8080)?.addresses?.length === 2, "b ready");
+    await c.registry.delete(c.kind("services"), "default", "web");
+    await eventually(() => !endpoints() && slices().length === 0, "endpoints removed");
+  });
+});
