@@ -390,7 +390,7 @@ class State {
       argv = argNodes.map((a) => (interfaceArgs ? nilToNull(this.evalArg(dot, a)) : this.evalBuiltinArg(dot, a)));
       if (final !== NO_FINAL) argv.push(final);
     }
-    const calleeName = name === "call" ? (argNodes.length > 0 ? nodeString(argNodes[0]!) : formatValue(final)) : "";
+    const calleeName = name === "call" ? (argNodes.length > 0 ? nodeString(argNodes[0]!) : reflectValueString(final)) : "";
     try {
       return callBuiltin(name, argv, calleeName);
     } catch (e) {
@@ -466,6 +466,13 @@ class State {
 }
 
 const nilToNull = (v: unknown): unknown => (v === undefined ? null : v);
+
+/** reflect.Value.String(): the string itself, otherwise "<T Value>". */
+function reflectValueString(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (v === undefined || v === null) return "<invalid Value>";
+  return `<${goTypeName(v)} Value>`;
+}
 
 const builtinArity: Record<string, { fixed: number; variadic: boolean }> = {
   and: { fixed: 1, variadic: true },
