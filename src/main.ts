@@ -1,6 +1,9 @@
 #!/usr/bin/env bun
 // skiff: one binary, several commands. Each command lives in src/cli/<name>.ts
 // and exports `run(args)`, resolving to the process exit code.
+// @peculiar/x509 needs the Reflect metadata polyfill before it loads; in the bundled binary
+// only an import at the very top of the entry point is sure to run first.
+import "reflect-metadata";
 import { VERSION } from "./version.ts";
 
 type Command = { run(args: string[]): Promise<number> };

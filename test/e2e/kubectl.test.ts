@@ -172,7 +172,7 @@ describe("kubectl against the compiled binary", () => {
     const r = await kubectl(kubeconfig, ["get", "cm", "nope", "-n", "shop"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Error from server (NotFound): configmaps "nope" not found');
-    const bad = await kubectl(kubeconfig, ["create", "configmap", "Bad_Name", "-n", "shop"]);
+    const bad = await kubectl(kubeconfig, ["create", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "Bad_Name", namespace: "shop" } }) });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("is invalid");
   });

@@ -13,6 +13,12 @@ export const secretKind: KindDef = {
   namespaced: true,
   defaults: (s: any) => {
     s.type ||= "Opaque";
+    // stringData is write-only convenience: upstream folds it into data (base64) on every write.
+    if (s.stringData && typeof s.stringData === "object" && !Array.isArray(s.stringData)) {
+      s.data = { ...(s.data && typeof s.data === "object" ? s.data : {}) };
+      for (const [k, v] of Object.entries(s.stringData)) if (typeof v === "string") s.data[k] = Buffer.from(v, "utf8").toString("base64");
+      delete s.stringData;
+    }
   },
   validate: withSchema("Secret", validateSecret),
   columns: secretColumns,
