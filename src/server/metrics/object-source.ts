@@ -1,0 +1,47 @@
+// The read side the metrics need: objects of one stored resource, straight from the
+// registry's in-memory cache (no sorting, no copies), so a scrape stays cheap.
+import type { KubeObject } from "../../api/kinds/kind.ts";
+import type { Registry } from "../../api/registry/registry.ts";
+
+/** Stored resource keys, as the registry names them ("pods", "apps/deployments", …). */
+export const RESOURCES = {
+  nodes: "nodes",
+  pods: "pods",
+  services: "services",
+  endpoints: "endpoints",
+  endpointSlices: "discovery.k8s.io/endpointslices",
+  deployments: "apps/deployments",
+  replicaSets: "apps/replicasets",
+  leases: "coordination.k8s.io/leases",
+  events: "events",
+} as const;
+
+export type ObjectSource = {
+  list(resource: string): readonly KubeObject[];
+  /** Every stored resource key with its object count. */
+  counts(): Iterable<[resource: string, count: number]>;
+};
+
+export function registrySource(registry: Registry): ObjectSource {
+  const store = registry.store;
+  return {
+    list: (resource) => store.list(resource),
+    *counts() {
+      for (const r of store.resources()) yield [r, store.count(r)];
+    },
+  };
+}
+
+/** Upstream's resource label: "deployments.apps" for "apps/deployments", "pods" for "pods". */
+export function resourceLabel(key: string): string {
+  const i = key.indexOf("/");
+  return i < 0 ? key : `${key.slice(i + 1)}.${key.slice(0, i)}`;
+}
+
+/** A source over fixed arrays, keyed by resource: for tests and benchmarks. */
+export function staticSource(objects: Record<string, KubeObject[]>): ObjectSource {
+  return {
+    list: (resource) => objects[resource] ?? [],
+    counts: () => Object.entries(objects).map(([r, list]) => [r, list.length] as [string, number]),
+  };
+}
