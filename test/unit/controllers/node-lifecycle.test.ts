@@ -63,7 +63,7 @@ describe("node lifecycle controller", () => {
 
     await eventually(() => ready(node("n3")).status === "Unknown", "n3 Unknown", 3000);
     const taintedAfter = Date.now() - stoppedAt;
-    expect(taintedAfter).toBeGreaterThanOrEqual(GRACE);
+    expect(taintedAfter).toBeGreaterThanOrEqual(GRACE - 120); // the last renewal may precede stoppedAt by one 100 ms tick
     expect(ready(node("n3"))).toMatchObject({ reason: "NodeStatusUnknown", message: "Kubelet stopped posting node status." });
     await eventually(() => taints(node("n3")).length === 2, "taints");
     expect(taints(node("n3"))).toEqual(["node.kubernetes.io/unreachable:NoExecute", "node.kubernetes.io/unreachable:NoSchedule"]);
