@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa, type Result } from "execa";
+import { execa } from "execa";
 import { createPodmanDriver } from "../../src/agent/runtime/podman-config.ts";
 import type { PodmanDriver } from "../../src/agent/runtime/podman-driver.ts";
 import type { SandboxInfo } from "../../src/agent/runtime/types.ts";
@@ -30,9 +30,11 @@ export type TestHosts = {
   parent: string;
   gateway: string;
   hosts: TestHost[];
-  exec(host: TestHost, cmd: string[], opts?: { input?: string; timeoutMs?: number; reject?: boolean }): Promise<Result>;
+  exec(host: TestHost, cmd: string[], opts?: { input?: string; timeoutMs?: number; reject?: boolean }): Promise<ExecResult>;
   destroy(): Promise<void>;
 };
+
+export type ExecResult = { stdout: string; stderr: string; exitCode: number };
 
 export const HOSTS_SEGMENT = "192.168.77";
 
@@ -80,8 +82,9 @@ export async function createHosts(tag: string, count: number): Promise<TestHosts
       parent,
       gateway: `${HOSTS_SEGMENT}.1`,
       hosts,
-      exec(host, cmd, opts = {}) {
-        return execa("ip", ["netns", "exec", host.netns, ...cmd], { input: opts.input, timeout: opts.timeoutMs ?? 60_000, reject: opts.reject ?? true });
+      async exec(host, cmd, opts = {}) {
+        const r = await execa("ip", ["netns", "exec", host.netns, ...cmd], { input: opts.input, timeout: opts.timeoutMs ?? 60_000, reject: opts.reject ?? true });
+        return { stdout: String(r.stdout ?? ""), stderr: String(r.stderr ?? ""), exitCode: r.exitCode ?? -1 };
       },
       destroy,
     };

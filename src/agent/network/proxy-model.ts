@@ -38,7 +38,7 @@ export type ServiceLike = {
 export type EndpointSliceLike = {
   metadata: { name?: string; namespace?: string; labels?: Record<string, string> };
   addressType?: string;
-  endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] | null;
+  endpoints?: { addresses: string[]; hostname?: string; conditions?: { ready?: boolean } }[] | null;
   ports?: { name?: string; port?: number; protocol?: string }[] | null;
 };
 export type EndpointsLike = {
