@@ -18,6 +18,7 @@ export const RESOURCES = {
 
 export type ObjectSource = {
   list(resource: string): readonly KubeObject[];
+  get(resource: string, namespace: string, name: string): KubeObject | undefined;
   /** Every stored resource key with its object count. */
   counts(): Iterable<[resource: string, count: number]>;
 };
@@ -26,6 +27,7 @@ export function registrySource(registry: Registry): ObjectSource {
   const store = registry.store;
   return {
     list: (resource) => store.list(resource),
+    get: (resource, namespace, name) => store.get(resource, namespace, name),
     *counts() {
       for (const r of store.resources()) yield [r, store.count(r)];
     },
@@ -42,6 +44,7 @@ export function resourceLabel(key: string): string {
 export function staticSource(objects: Record<string, KubeObject[]>): ObjectSource {
   return {
     list: (resource) => objects[resource] ?? [],
+    get: (resource, namespace, name) => (objects[resource] ?? []).find((o) => (o.metadata.namespace ?? "") === namespace && o.metadata.name === name),
     counts: () => Object.entries(objects).map(([r, list]) => [r, list.length] as [string, number]),
   };
 }
