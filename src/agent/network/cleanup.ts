@@ -4,12 +4,13 @@
 import { execa } from "execa";
 import { VXLAN_DEVICE, ROUTE_PROTO } from "./overlay.ts";
 import { removeServiceRules } from "./service-proxy.ts";
-import { DNS_DEVICE } from "./dns-address.ts";
+import { DNS_DEVICE, DEFAULT_CLUSTER_DNS } from "./dns-address.ts";
 
 export async function cleanupHostNetwork(bridge: string): Promise<void> {
   await execa("ip", ["link", "delete", bridge], { reject: false });
   await execa("ip", ["link", "delete", VXLAN_DEVICE], { reject: false });
   await execa("ip", ["link", "delete", DNS_DEVICE], { reject: false });
+  await execa("ip", ["addr", "del", `${DEFAULT_CLUSTER_DNS}/32`, "dev", "lo"], { reject: false });
   await execa("ip", ["route", "flush", "proto", String(ROUTE_PROTO)], { reject: false });
   await removeServiceRules().catch(() => {});
   await execa("nft", ["delete", "table", "ip", "skiff"], { reject: false });

@@ -42,7 +42,7 @@ export class ClusterDns {
     this.services.stop();
     this.slices.stop();
     await this.server?.stop();
-    if (opts.removeAddress) await removeDnsAddress();
+    if (opts.removeAddress) await removeDnsAddress(this.address);
   }
 }
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import dgram from "node:dgram";
 import net from "node:net";
 import * as dns from "dns-packet";
-import type { Packet, SrvAnswer, StringAnswer } from "dns-packet";
+import type { DecodedPacket as Packet, SrvAnswer, StringAnswer } from "dns-packet";
 import { ClusterZone } from "../../../src/agent/network/dns-records.ts";
 import { startDnsServer, upstreamsFromResolvConf, type RunningDnsServer } from "../../../src/agent/network/dns-server.ts";
 import { podDnsConfig } from "../../../src/agent/network/cluster-dns.ts";
@@ -109,14 +109,14 @@ describe("DNS server on loopback", () => {
   test("answers cluster names over UDP with the query's id", async () => {
     const r = await udpQuery("web.default.svc.cluster.local");
     expect(r.id).toBe(4242);
-    expect(r.rcode).toBe("NOERROR");
+    expect((r as Packet & { rcode?: string }).rcode).toBe("NOERROR");
     expect(r.flag_aa).toBe(true);
     expect((r.answers![0] as StringAnswer).data).toBe("10.43.0.20");
   });
 
   test("NXDOMAIN with the zone's SOA for unknown cluster names", async () => {
     const r = await udpQuery("gone.default.svc.cluster.local");
-    expect(r.rcode).toBe("NXDOMAIN");
+    expect((r as Packet & { rcode?: string }).rcode).toBe("NXDOMAIN");
     expect(r.authorities?.[0]?.type).toBe("SOA");
   });
 
