@@ -42,7 +42,7 @@ beforeAll(async () => {
     stdout: "pipe",
     stderr: "inherit",
   });
-  const reader = server.stdout.getReader();
+  const reader = (server.stdout as ReadableStream<Uint8Array>).getReader();
   const first = await Promise.race([reader.read(), Bun.sleep(15_000).then(() => ({ value: undefined }))]);
   if (!new TextDecoder().decode(first.value ?? new Uint8Array()).includes("ready")) throw new Error("the DNS server did not start");
   reader.releaseLock();
