@@ -1,0 +1,217 @@
+// Writes kube-proto-schema.generated.ts: field numbers and JSON names of every protobuf
+// message reachable from the kinds skiff accepts as protobuf. Development-time only.
+//
+// Source of truth: the FileDescriptorProtos that k8s.io/api and k8s.io/apimachinery register
+// from their generated.proto files. Every Go client embeds them gzipped, so they are read
+// straight out of a kubectl binary (the exact version whose bodies skiff must decode).
+// kubernetes-types' declarations add the two facts protobuf does not carry: which fields
+// JSON always prints (required, i.e. no omitempty) and which are inlined (`json:",inline"`).
+//
+// Run: bun src/api/protobuf/generate-schema.ts [/path/to/kubectl]
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { inflateRawSync } from "node:zlib";
+import { decodeUtf8, readFields, type WireField } from "./wire.ts";
+
+const kubectl = process.argv[2] ?? ["/usr/lib/google-cloud-sdk/bin/kubectl.1.32", "/usr/bin/kubectl"].find((p) => existsSync(p));
+if (!kubectl) throw new Error("no kubectl binary found: pass its path as the first argument");
+const typesRoot = join(import.meta.dir, "../../../node_modules/kubernetes-types");
+
+/** The kinds skiff accepts as protobuf: [apiVersion, kind, proto package]. */
+const roots: [string, string, string][] = [
+  ["v1", "Namespace", "k8s.io.api.core.v1"],
+  ["v1", "ConfigMap", "k8s.io.api.core.v1"],
+  ["v1", "Secret", "k8s.io.api.core.v1"],
+  ["v1", "Service", "k8s.io.api.core.v1"],
+  ["v1", "ServiceAccount", "k8s.io.api.core.v1"],
+  ["v1", "Pod", "k8s.io.api.core.v1"],
+  ["v1", "Endpoints", "k8s.io.api.core.v1"],
+  ["v1", "Event", "k8s.io.api.core.v1"],
+  ["v1", "Node", "k8s.io.api.core.v1"],
+  ["apps/v1", "Deployment", "k8s.io.api.apps.v1"],
+  ["apps/v1", "ReplicaSet", "k8s.io.api.apps.v1"],
+  ["coordination.k8s.io/v1", "Lease", "k8s.io.api.coordination.v1"],
+  ["discovery.k8s.io/v1", "EndpointSlice", "k8s.io.api.discovery.v1"],
+  ["meta.k8s.io/v1", "DeleteOptions", "k8s.io.apimachinery.pkg.apis.meta.v1"],
+];
+
+/** Messages whose JSON form is not an object of their fields; the decoder knows each by name. */
+const special = new Set(["meta/v1.Time", "meta/v1.MicroTime", "meta/v1.Duration", "meta/v1.FieldsV1", "resource.Quantity", "intstr.IntOrString", "runtime.RawExtension"]);
+
+// --- FileDescriptorProto, read with our own wire reader -------------------------------
+type FieldDesc = { name: string; number: number; label: number; type: number; typeName: string; nullable: boolean; goName: string };
+type MessageDesc = { fullName: string; fields: FieldDesc[]; mapEntry: boolean };
+
+const str = (f: WireField) => (f.wire === 2 ? decodeUtf8(f.bytes) : "");
+const num = (f: WireField) => (f.wire === 0 ? Number(f.value) : 0);
+
+function parseField(bytes: Uint8Array): FieldDesc {
+  const d: FieldDesc = { name: "", number: 0, label: 1, type: 0, typeName: "", nullable: true, goName: "" };
+  for (const f of readFields(bytes)) {
+    if (f.field === 1) d.name = str(f);
+    else if (f.field === 3) d.number = num(f);
+    else if (f.field === 4) d.label = num(f);
+    else if (f.field === 5) d.type = num(f);
+    else if (f.field === 6) d.typeName = str(f).replace(/^\./, "");
+    else if (f.field === 8 && f.wire === 2) {
+      for (const o of readFields(f.bytes)) {
+        if (o.field === 65001) d.nullable = num(o) !== 0; // gogoproto.nullable
+        if (o.field === 65004) d.goName = str(o); // gogoproto.customname
+      }
+    }
+  }
+  return d;
+}
+
+function parseMessage(bytes: Uint8Array, scope: string, out: Map<string, MessageDesc>): void {
+  const fs = readFields(bytes);
+  const name = fs.filter((f) => f.field === 1).map(str)[0] ?? "";
+  const fullName = `${scope}.${name}`;
+  const m: MessageDesc = { fullName, fields: [], mapEntry: false };
+  for (const f of fs) {
+    if (f.field === 2 && f.wire === 2) m.fields.push(parseField(f.bytes));
+    if (f.field === 3 && f.wire === 2) parseMessage(f.bytes, fullName, out);
+    if (f.field === 7 && f.wire === 2) m.mapEntry = readFields(f.bytes).some((o) => o.field === 7 && num(o) === 1);
+  }
+  out.set(fullName, m);
+}
+
+function loadDescriptors(binary: Uint8Array): Map<string, MessageDesc> {
+  const messages = new Map<string, MessageDesc>();
+  for (let i = binary.indexOf(0x1f); i >= 0; i = binary.indexOf(0x1f, i + 1)) {
+    // gzip header written by Go: 1f 8b 08, no flags, 10 bytes in all.
+    if (binary[i + 1] !== 0x8b || binary[i + 2] !== 0x08 || binary[i + 3] !== 0) continue;
+    let raw: Uint8Array;
+    try {
+      raw = inflateRawSync(binary.subarray(i + 10, i + 10 + 400_000));
+    } catch {
+      continue;
+    }
+    let fields: WireField[];
+    try {
+      fields = readFields(raw);
+    } catch {
+      continue;
+    }
+    const file = fields.find((f) => f.field === 1);
+    const pkg = fields.find((f) => f.field === 2);
+    if (!file || !pkg || !/^k8s\.io\/.*generated\.proto$/.test(safeStr(file))) continue;
+    for (const f of fields) if (f.field === 4 && f.wire === 2) parseMessage(f.bytes, str(pkg), messages);
+  }
+  return messages;
+}
+
+function safeStr(f: WireField): string {
+  try {
+    return str(f);
+  } catch {
+    return "";
+  }
+}
+
+// --- kubernetes-types: required and present JSON fields per interface -----------------
+const tsModules = new Map<string, Map<string, Map<string, boolean>>>();
+
+/** JSON field name → required, for the interface matching a proto message; undefined if unknown. */
+function tsFields(fullName: string): Map<string, boolean> | undefined {
+  const mod = shortPackage(fullName.slice(0, fullName.lastIndexOf(".")));
+  const file = join(typesRoot, `${mod}.d.ts`);
+  if (!tsModules.has(mod)) {
+    const interfaces = new Map<string, Map<string, boolean>>();
+    if (existsSync(file)) {
+      const text = readFileSync(file, "utf8").replace(/\/\*\*[\s\S]*?\*\//g, "");
+      for (const it of text.matchAll(/export interface (\w+) \{([\s\S]*?)\n\}/g)) {
+        const fields = new Map<string, boolean>();
+        for (const f of it[2]!.matchAll(/^\s+(?:readonly\s+)?"?([\w$-]+)"?(\??):/gm)) fields.set(f[1]!, f[2] !== "?");
+        interfaces.set(it[1]!, fields);
+      }
+    }
+    tsModules.set(mod, interfaces);
+  }
+  return tsModules.get(mod)!.get(fullName.slice(fullName.lastIndexOf(".") + 1));
+}
+
+function shortPackage(pkg: string): string {
+  return pkg
+    .replace(/^k8s\.io\.api\./, "")
+    .replace(/^k8s\.io\.apimachinery\.pkg\.apis\./, "")
+    .replace(/^k8s\.io\.apimachinery\.pkg\.(api\.|util\.)?/, "")
+    .replace(/\.(v\w+)$/, "/$1");
+}
+const shortName = (full: string) => `${shortPackage(full.slice(0, full.lastIndexOf(".")))}.${full.slice(full.lastIndexOf(".") + 1)}`;
+
+const scalarNames: Record<number, string> = {
+  1: "double", 2: "float", 3: "int64", 4: "uint64", 5: "int32", 6: "fixed64", 7: "fixed32", 8: "bool", 9: "string",
+  12: "bytes", 13: "uint32", 15: "sfixed32", 16: "sfixed64", 17: "sint32", 18: "sint64",
+};
+
+// --- walk and emit ---------------------------------------------------------------------
+const descriptors = loadDescriptors(new Uint8Array(readFileSync(kubectl)));
+if (descriptors.size < 100) throw new Error(`found only ${descriptors.size} messages in ${kubectl}`);
+
+const table = new Map<string, string>();
+/** Inlined messages have no interface of their own: their fields are the parent's. */
+const inlinedInto = new Map<string, string>();
+const notes: string[] = [];
+const queue = roots.map(([, kind, pkg]) => `${pkg}.${kind}`);
+while (queue.length > 0) {
+  const full = queue.shift()!;
+  const short = shortName(full);
+  if (table.has(short) || special.has(short)) continue;
+  const m = descriptors.get(full);
+  if (!m) throw new Error(`message ${full} is not in ${kubectl}`);
+  const json = tsFields(full) ?? (inlinedInto.has(full) ? tsFields(inlinedInto.get(full)!) : undefined);
+  if (!json) notes.push(`no kubernetes-types interface for ${short}: every zero scalar is omitted`);
+  const entries: string[] = [];
+  for (const f of m.fields) {
+    let type: string;
+    const flags: string[] = [];
+    const entry = f.type === 11 ? descriptors.get(f.typeName) : undefined;
+    if (entry?.mapEntry) {
+      const [key, value] = [entry.fields.find((x) => x.number === 1)!, entry.fields.find((x) => x.number === 2)!];
+      if (key.type !== 9) throw new Error(`${short}.${f.name}: map key type ${key.type} is not string`);
+      type = value.type === 11 ? shortName(value.typeName) : scalarNames[value.type]!;
+      if (value.type === 11) queue.push(value.typeName);
+      flags.push("m");
+    } else if (f.type === 11) {
+      type = shortName(f.typeName);
+      queue.push(f.typeName);
+      if (f.label === 3) flags.push("r");
+      // An embedded Go struct whose fields JSON lifts into the parent (`json:",inline"`).
+      if (json && !json.has(f.name) && f.goName === f.typeName.slice(f.typeName.lastIndexOf(".") + 1)) {
+        flags.push("i");
+        inlinedInto.set(f.typeName, full);
+        notes.push(`inline: ${short}.${f.name} (${type})`);
+      }
+    } else {
+      type = scalarNames[f.type] ?? "";
+      if (!type) throw new Error(`${short}.${f.name}: unsupported protobuf type ${f.type}`);
+      if (f.label === 3) flags.push("r");
+      else if (f.nullable || json?.get(f.name)) flags.push("z"); // a pointer, or a field JSON prints even when zero
+    }
+    if (json && !json.has(f.name) && !flags.includes("i")) notes.push(`not in kubernetes-types: ${short}.${f.name}`);
+    entries.push(`${f.number}: [${JSON.stringify(f.name)}, ${JSON.stringify(type)}${flags.length ? `, ${JSON.stringify(flags.join(""))}` : ""}]`);
+  }
+  table.set(short, `  ${JSON.stringify(short)}: { ${entries.join(", ")} },`);
+}
+
+const kinds = roots.map(([apiVersion, kind, pkg]) => `  ${JSON.stringify(`${apiVersion}/${kind}`)}: ${JSON.stringify(shortName(`${pkg}.${kind}`))},`);
+const source = `// Generated by generate-schema.ts from the protobuf descriptors in kubectl and from
+// kubernetes-types; do not edit by hand. Field: [json name, type, flags] where type is a
+// protobuf scalar or a message below, and flags are r (repeated), m (map<string, type>),
+// z (printed even when zero: a pointer in Go or a required JSON field), i (inlined into
+// the parent object, as Go's \`json:",inline"\`).
+export type ProtoField = readonly [name: string, type: string, flags?: string];
+
+/** apiVersion/kind → root message. */
+export const protoKinds: Record<string, string> = {
+${kinds.join("\n")}
+};
+
+export const protoMessages: Record<string, Record<number, ProtoField>> = {
+${[...table.keys()].sort().map((k) => table.get(k)).join("\n")}
+};
+`;
+writeFileSync(join(import.meta.dir, "kube-proto-schema.generated.ts"), source);
+console.log(`${table.size} messages from ${kubectl}`);
+for (const n of [...new Set(notes)].sort()) console.log(n);
