@@ -2,11 +2,12 @@
 // and phase, Deployments' replicas and restarts, node heartbeats. Aggregated on the server
 // so series stay bounded (per node and per Deployment, never per pod).
 import type { KubeObject } from "../../api/kinds/kind.ts";
+import { parseQuantity } from "../../scheduler/quantity.ts";
 import { RESOURCES, type ObjectSource } from "./object-source.ts";
 
 type Condition = { type: string; status: string; lastHeartbeatTime?: string };
 
-export type NodeSummary = { conditions: Condition[]; pods: number; restarts: number; lastHeartbeatSeconds?: number };
+export type NodeSummary = { conditions: Condition[]; pods: number; restarts: number; lastHeartbeatSeconds?: number; capacity: Record<string, number> };
 export type DeploymentSummary = { namespace: string; name: string; desired: number; available: number; ready: number; restarts: number };
 
 export type ClusterState = {
@@ -23,7 +24,12 @@ export function summarize(source: ObjectSource): ClusterState {
   for (const n of source.list(RESOURCES.nodes)) {
     const conditions = ((n.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).filter((c) => c.type && c.status);
     const heartbeats = conditions.map((c) => (c.lastHeartbeatTime ? Date.parse(c.lastHeartbeatTime) : NaN)).filter((t) => !Number.isNaN(t));
-    nodes.set(n.metadata.name!, { conditions, pods: 0, restarts: 0, lastHeartbeatSeconds: heartbeats.length ? Math.max(...heartbeats) / 1000 : undefined });
+    const capacity: Record<string, number> = {};
+    for (const [resource, q] of Object.entries((n.status as { capacity?: Record<string, string> } | undefined)?.capacity ?? {})) {
+      const v = parseQuantity(q);
+      if (Number.isFinite(v)) capacity[resource] = v;
+    }
+    nodes.set(n.metadata.name!, { conditions, pods: 0, restarts: 0, lastHeartbeatSeconds: heartbeats.length ? Math.max(...heartbeats) / 1000 : undefined, capacity });
   }
   // The node's Lease is its frequent heartbeat; the Ready condition's is rarer.
   for (const lease of source.list(RESOURCES.leases)) {

@@ -199,6 +199,13 @@ export function createServerMetrics(deps: ServerMetricsDeps) {
     },
   });
   new Gauge({
+    name: "skiff_node_capacity", help: "The node's reported capacity by resource (cpu in cores, memory and storage in bytes, pods).", labelNames: ["node", "resource"], registers,
+    collect() {
+      this.reset();
+      for (const [node, n] of cluster().nodes) for (const [resource, v] of Object.entries(n.capacity)) this.set({ node, resource }, v);
+    },
+  });
+  new Gauge({
     name: "skiff_pods", help: "Pods by namespace and phase.", labelNames: ["namespace", "phase"], registers,
     collect() {
       this.reset();

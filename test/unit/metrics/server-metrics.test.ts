@@ -28,7 +28,7 @@ function cluster() {
   const now = Date.parse("2026-01-01T00:00:00Z");
   const objects: Record<string, KubeObject[]> = {
     [RESOURCES.nodes]: [
-      { metadata: { name: "n1", uid: "n1" }, status: { conditions: [{ type: "Ready", status: "True", lastHeartbeatTime: "2026-01-01T00:00:00Z" }, { type: "DiskPressure", status: "False" }] } },
+      { metadata: { name: "n1", uid: "n1" }, status: { conditions: [{ type: "Ready", status: "True", lastHeartbeatTime: "2026-01-01T00:00:00Z" }, { type: "DiskPressure", status: "False" }], capacity: { cpu: "2", memory: "4Gi", pods: "110" } } },
       { metadata: { name: "n2", uid: "n2" }, status: { conditions: [{ type: "Ready", status: "Unknown", lastHeartbeatTime: "2025-12-31T23:50:00Z" }] } },
     ],
     [RESOURCES.leases]: [{ metadata: { name: "n1", namespace: "kube-node-lease" }, spec: { renewTime: "2026-01-01T00:00:05.000000Z" } }],
@@ -138,6 +138,8 @@ describe("server metrics", () => {
     // n1's Lease renewal is newer than its condition heartbeat; n2 has only the condition.
     expect(m.get(key("skiff_node_last_heartbeat_timestamp_seconds", { node: "n1" }))).toBe(Date.parse("2026-01-01T00:00:05Z") / 1000);
     expect(m.get(key("skiff_node_last_heartbeat_timestamp_seconds", { node: "n2" }))).toBe(Date.parse("2025-12-31T23:50:00Z") / 1000);
+    expect(m.get(key("skiff_node_capacity", { node: "n1", resource: "cpu" }))).toBe(2);
+    expect(m.get(key("skiff_node_capacity", { node: "n1", resource: "memory" }))).toBe(4 * 2 ** 30);
     expect(m.get(key("skiff_pods", { namespace: "shop", phase: "Running" }))).toBe(2);
     expect(m.get(key("skiff_pods", { namespace: "shop", phase: "Succeeded" }))).toBe(1);
     expect(m.get(key("skiff_pods", { namespace: "default", phase: "Pending" }))).toBe(1);
