@@ -28,8 +28,15 @@ export interface CommandOutput { stdout: string; stderr: string; code: number }
 
 export async function run(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
+  const release = await import("../charts/release/cli.ts");
+  if (sub && release.RELEASE_SUBCOMMANDS.includes(sub)) {
+    const r = await release.releaseCommand(args);
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    return r.code;
+  }
   if (sub !== "template") {
-    process.stderr.write(sub ? `skiff chart: unknown subcommand "${sub}"\n\n${usage}` : usage);
+    process.stderr.write(`${sub ? `skiff chart: unknown subcommand "${sub}"\n\n` : ""}${usage}\n${release.releaseUsage}`);
     return sub ? 1 : 0;
   }
   const r = await templateCommand(rest);
