@@ -132,6 +132,14 @@ describe("the arm64 executable under qemu, alone in an empty folder", () => {
     expect(r.stdout.trim()).toBe(`skiff version ${VERSION}`);
     expect(r.code).toBe(0);
   }, 60_000);
+
+  test("runs server --help, loading the arm64 libsql addon", async () => {
+    const skiff = isolate(binaries.arm64);
+    const r = await run([...qemu({ libgcc: true }), skiff, "server", "--help"], join(skiff, ".."));
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain("Usage: skiff server");
+    expect(r.code).toBe(0);
+  }, 60_000);
 });
 
 describe("modules named in import() are embedded; computed ones stop the build", () => {
