@@ -5,8 +5,11 @@ import type { Release } from "./release-types.ts";
 
 const GZIP_MAGIC = [0x1f, 0x8b, 0x08];
 
+// Values from --set are Go ints (bigint here); Go's encoding/json writes them as numbers.
+const goJson = (_k: string, v: unknown) => (typeof v === "bigint" ? Number(v) : v);
+
 export function encodeRelease(rel: Release): string {
-  const json = Buffer.from(JSON.stringify(rel), "utf8");
+  const json = Buffer.from(JSON.stringify(rel, goJson), "utf8");
   return gzipSync(json, { level: constants.Z_BEST_COMPRESSION }).toString("base64");
 }
 

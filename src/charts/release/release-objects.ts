@@ -21,7 +21,7 @@ export function parseManifest(manifest: string): KubeObj[] {
  * Resolve every object against discovery; fail naming the first kind the server does
  * not serve, in the words helm uses. Returns the objects with namespaces and ownership set.
  */
-export async function buildObjects(cluster: Cluster, manifest: string, release: { name: string; namespace: string }): Promise<KubeObj[]> {
+export async function buildObjects(cluster: Cluster, manifest: string, release: { name: string; namespace: string }, markOwnership = true): Promise<KubeObj[]> {
   const objs = parseManifest(manifest);
   for (const o of objs) {
     if (!o.apiVersion || !o.kind) throw new ReleaseActionError(`unable to build kubernetes objects from release manifest: error validating data: apiVersion or kind not set`);
@@ -34,6 +34,7 @@ export async function buildObjects(cluster: Cluster, manifest: string, release: 
     }
     if (info.namespaced) o.metadata.namespace ||= release.namespace;
     else delete o.metadata.namespace;
+    if (!markOwnership) continue;
     o.metadata.labels = { ...o.metadata.labels, "app.kubernetes.io/managed-by": "Helm" };
     o.metadata.annotations = { ...o.metadata.annotations, "meta.helm.sh/release-name": release.name, "meta.helm.sh/release-namespace": release.namespace };
   }

@@ -1,5 +1,6 @@
 // What helm prints for releases: the list and history tables (gosuri/uitable: every cell
-// padded to its column's width, cells joined by a tab) and the status block.
+// padded to its column's width, cells joined by a tab) and the status block (without
+// helm 4's live RESOURCES section).
 import { appVersion, chartName, chartVersion, statusOf, type Release } from "./release-types.ts";
 import { goAnsicTime, goDefaultTime } from "./go-time.ts";
 
@@ -33,12 +34,9 @@ export function historyTable(history: Release[]): string {
 export function statusText(r: Release): string {
   let out = `NAME: ${r.name}\nLAST DEPLOYED: ${goAnsicTime(r.info.last_deployed)}\nNAMESPACE: ${r.namespace}\nSTATUS: ${statusOf(r)}\nREVISION: ${r.version}\n`;
   if (r.info.description) out += `DESCRIPTION: ${r.info.description}\n`;
-  const tests = (r.hooks ?? []).filter((h) => h.events?.includes("test") && h.last_run?.phase);
-  if (tests.length === 0) out += "TEST SUITE: None\n";
-  else {
-    for (const h of tests) {
-      out += `TEST SUITE:     ${h.name}\nLast Started:   ${goAnsicTime(h.last_run.started_at)}\nLast Completed: ${goAnsicTime(h.last_run.completed_at)}\nPhase:          ${h.last_run.phase}\n`;
-    }
+  // Helm 4 lists test hooks only once they have run.
+  for (const h of (r.hooks ?? []).filter((h) => h.events?.includes("test") && h.last_run?.phase)) {
+    out += `TEST SUITE:     ${h.name}\nLast Started:   ${goAnsicTime(h.last_run.started_at)}\nLast Completed: ${goAnsicTime(h.last_run.completed_at)}\nPhase:          ${h.last_run.phase}\n`;
   }
   if (r.info.notes) out += `NOTES:\n${r.info.notes.trim()}\n`;
   return out;
