@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-packages=(podman runc busybox-static iptables nftables iproute2 uidmap prometheus qemu-user-static libc6-arm64-cross python3)
+packages=(podman runc busybox-static iptables nftables iproute2 uidmap prometheus qemu-user-static libc6-arm64-cross libgcc-s1-arm64-cross python3)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -1,11 +1,14 @@
 // The node agent end to end: a server (with its own agent) and a second agent on one
 // machine, real podman containers, real kubectl, all inside a network namespace.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { eventually, startCluster, type TestCluster } from "../support/cluster.ts";
 import { skiffCommand, spawnSkiff } from "../support/process.ts";
 import { TEST_IMAGE_1 } from "../support/images.ts";
+
+// Real processes and containers: steps take seconds, not milliseconds.
+setDefaultTimeout(180_000);
 
 let c: TestCluster;
 const NODE_B = "agent-b";
@@ -88,8 +91,8 @@ describe("running pods", () => {
   });
 
   test("env from a ConfigMap, a Secret and the pod's own fields; a configMap volume follows updates", async () => {
-    await c.k(["create", "configmap", "settings", "--from-literal=color=blue"]);
-    await c.k(["create", "secret", "generic", "creds", "--from-literal=password=hunter2"]);
+    await c.k(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "settings" }, data: { color: "blue" } }));
+    await c.k(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "creds" }, stringData: { password: "hunter2" } }));
     await c.k(["apply", "-f", "-"], pod("envy", {
       containers: [{
         name: "main",

@@ -1,11 +1,14 @@
 // Real kubectl against the compiled skiff binary: apply (client- and server-side), get in
 // every output form, watch, describe, label, annotate, scale, delete, get all.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { kubectl, kubectlOk } from "../support/kubectl.ts";
 import { skiffCommand, spawnSkiff, type SkiffProcess } from "../support/process.ts";
 import { freePort, tempDir } from "../support/server.ts";
+
+// Real processes and containers: steps take seconds, not milliseconds.
+setDefaultTimeout(180_000);
 
 let dir: string;
 let skiff: SkiffProcess;

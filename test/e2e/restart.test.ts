@@ -1,11 +1,14 @@
 // Durability: kill -9 the server while it is writing; every acknowledged object must be
 // there after a restart, resourceVersions must go on from where they were, and a watch
 // resumes from the last revision it saw.
-import { afterAll, expect, test } from "bun:test";
+import { afterAll, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { skiffCommand, spawnSkiff, type SkiffProcess } from "../support/process.ts";
 import { apiFetch, freePort, tempDir } from "../support/server.ts";
+
+// Real processes and containers: steps take seconds, not milliseconds.
+setDefaultTimeout(180_000);
 
 const dir = tempDir("skiff-restart-");
 const port = freePort();

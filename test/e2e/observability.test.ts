@@ -1,0 +1,324 @@
+// Observability against a real Prometheus: promtool accepts the exposition, every
+// dashboard query returns data from a live (in-process) server, and a Deployment that
+// loses its available replicas shows falling availability and growing downtime.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { join } from "node:path";
+import type { Server } from "bun";
+import type { KindDef, KubeObject } from "../../src/api/kinds/kind.ts";
+import { createApiApp } from "../../src/api/http/app.ts";
+import type { UserInfo } from "../../src/api/http/types.ts";
+import { namespaceController } from "../../src/controllers/namespace.ts";
+import { InformerFactory } from "../../src/controllers/runtime/informer.ts";
+import type { Controller } from "../../src/controllers/runtime/controller.ts";
+import { Scheduler } from "../../src/scheduler/scheduler.ts";
+import { bindPod } from "../../src/server/pod-subresources.ts";
+import { createServerMetrics, type ServerMetrics } from "../../src/server/metrics/server-metrics.ts";
+import { registrySource } from "../../src/server/metrics/object-source.ts";
+import { AgentMetrics } from "../../src/agent/metrics.ts";
+import { apiFetch, startTestServer, type TestServer } from "../support/server.ts";
+import {
+  dashboardQueries,
+  fillVariables,
+  loadDashboards,
+  metricNamesIn,
+  parseLabelValues,
+  promtoolCheckMetrics,
+  requireTool,
+  startPrometheus,
+  variableQuery,
+  type RunningPrometheus,
+  type ScrapeTarget,
+} from "../support/prometheus.ts";
+import { PROPOSED_AGENT_METRICS } from "../unit/metrics/proposed-agent-metrics.ts";
+
+setDefaultTimeout(120_000);
+
+const NODE = "edge-1";
+const NS = "shop";
+const VARIABLES = { node: NODE, namespace: NS, deployment: "web", job: "skiff" };
+
+let server: TestServer;
+let prom: RunningPrometheus;
+let target: { base: string; fetch: (path: string, init?: RequestInit) => Promise<Response>; scrape: ScrapeTarget };
+const cleanups: (() => Promise<void> | void)[] = [];
+let agentMetrics: AgentMetrics;
+let agentServer: Server<undefined>;
+
+const kind = (group: string, k: string): KindDef => server.registry.kinds.find((d) => d.group === group && d.kind === k)!;
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+
+/**
+ * The server's /metrics when start.ts serves it; until then the same wiring it will use
+ * (createApiApp with the metrics' hooks and routes, over the test server's registry and
+ * store) on a loopback port, with a real scheduler and a real controller feeding it.
+ */
+async function metricsTarget(): Promise<typeof target> {
+  const wired = await apiFetch(server, "/metrics");
+  if (wired.status === 200) {
+    const u = new URL(server.url);
+    return {
+      base: server.url,
+      fetch: (path, init) => apiFetch(server, path, init ?? {}),
+      scrape: { job: "skiff", address: u.host, scheme: "https", caPem: server.caPem, token: server.adminToken },
+    };
+  }
+  const registry = server.registry;
+  const informers = new InformerFactory(registry);
+  const scheduler = new Scheduler(registry, informers, { pod: kind("", "Pod"), node: kind("", "Node") }, { bind: (ns, name, node) => bindPod(registry, ns, name, node), recordEvent: () => {} });
+  const controller: Controller = namespaceController(registry);
+  let metrics: ServerMetrics | undefined;
+  metrics = createServerMetrics({
+    source: registrySource(registry),
+    store: server.store,
+    subscribe: (l) => registry.subscribe(l),
+    controllers: () => [controller],
+    scheduler: () => scheduler,
+  });
+  controller.opts.onReconciled = metrics.onReconciled;
+  const admin: UserInfo = { name: "system:admin", groups: ["system:masters", "system:authenticated"] };
+  const app = createApiApp({
+    registry,
+    authenticate: (t) => (t === server.adminToken ? admin : undefined),
+    health: { livez: [], readyz: [metrics.health.controllers, metrics.health.scheduler] },
+    serverAddress: "127.0.0.1:0",
+    anonymousPaths: metrics.anonymousPaths,
+    extend: (a) => metrics!.routes(a),
+    watchMetrics: metrics.watchMetrics,
+    onRequest: metrics.onRequest,
+  });
+  const http = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: app.fetch, idleTimeout: 0 });
+  scheduler.start();
+  controller.start();
+  controller.enqueue("default");
+  metrics.start();
+  cleanups.push(async () => {
+    metrics!.stop();
+    http.stop(true);
+    await scheduler.stop();
+    await controller.stop();
+    informers.stop();
+  });
+  const base = `http://127.0.0.1:${http.port}`;
+  return {
+    base,
+    fetch: (path, init = {}) => {
+      const headers = new Headers(init.headers);
+      headers.set("Authorization", `Bearer ${server.adminToken}`);
+      if (init.body !== undefined) headers.set("Content-Type", "application/json");
+      return fetch(base + path, { ...init, headers });
+    },
+    scrape: { job: "skiff", address: `127.0.0.1:${http.port}`, scheme: "http", token: server.adminToken },
+  };
+}
+
+/** What an agent and the controllers would have written: a Ready node with a Lease, a Deployment with its ReplicaSet and pods, a Service with endpoints, a probe failure. */
+async function seedCluster() {
+  const r = server.registry;
+  await r.create(kind("", "Namespace"), "", { metadata: { name: NS } });
+  await r.create(kind("", "Node"), "", { metadata: { name: NODE } });
+  await r.update(kind("", "Node"), "", NODE, {
+    ...r.get(kind("", "Node"), "", NODE),
+    status: {
+      capacity: { cpu: "2", memory: "4Gi", pods: "110" },
+      allocatable: { cpu: "2", memory: "4Gi", pods: "110" },
+      conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", lastHeartbeatTime: now(), lastTransitionTime: now() }],
+    },
+  }, {}, "status");
+  await r.create(kind("coordination.k8s.io", "Lease"), "kube-node-lease", { metadata: { name: NODE, namespace: "kube-node-lease" }, spec: { holderIdentity: NODE, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace("Z", "000Z") } });
+
+  const labels = { app: "web" };
+  const template = { metadata: { labels }, spec: { containers: [{ name: "web", image: "localhost/web:1" }] } };
+  const dep = await r.create(kind("apps", "Deployment"), NS, { metadata: { name: "web" }, spec: { replicas: 2, selector: { matchLabels: labels }, template } });
+  await setAvailable(2);
+  const owner = (o: KubeObject, k: string) => [{ apiVersion: o.apiVersion ?? "apps/v1", kind: k, name: o.metadata.name, uid: o.metadata.uid, controller: true }];
+  const rs = await r.create(kind("apps", "ReplicaSet"), NS, { metadata: { name: "web-7d4b9", labels, ownerReferences: owner(dep, "Deployment") }, spec: { replicas: 2, selector: { matchLabels: labels }, template } });
+  for (const name of ["web-7d4b9-a", "web-7d4b9-b"]) {
+    const pod = await r.create(kind("", "Pod"), NS, { metadata: { name, labels, ownerReferences: owner(rs, "ReplicaSet") }, spec: { ...template.spec, nodeName: NODE } });
+    await r.update(kind("", "Pod"), NS, name, {
+      ...pod,
+      status: { phase: "Running", conditions: [{ type: "Ready", status: "True", lastTransitionTime: now() }], containerStatuses: [{ name: "web", ready: true, restartCount: 1, image: "localhost/web:1", imageID: "", state: { running: { startedAt: now() } } }] },
+    }, {}, "status");
+  }
+  // A pod no node can take: the scheduler keeps it pending.
+  await r.create(kind("", "Pod"), NS, { metadata: { name: "picky" }, spec: { containers: [{ name: "c", image: "localhost/web:1" }], nodeSelector: { "no-such": "label" } } });
+  await r.create(kind("", "Service"), NS, { metadata: { name: "web" }, spec: { selector: labels, ports: [{ port: 80 }] } });
+  await r.create(kind("", "Endpoints"), NS, { metadata: { name: "web" }, subsets: [{ addresses: [{ ip: "10.42.0.5" }], ports: [{ port: 80 }] }] });
+  await r.create(kind("", "Event"), NS, {
+    metadata: { name: "web-7d4b9-a.1" },
+    involvedObject: { kind: "Pod", namespace: NS, name: "web-7d4b9-a", apiVersion: "v1" },
+    reason: "Unhealthy",
+    message: "Readiness probe failed: connection refused",
+    type: "Warning",
+    count: 1,
+    source: { component: "kubelet", host: NODE },
+    firstTimestamp: now(),
+    lastTimestamp: now(),
+  });
+}
+
+async function setAvailable(n: number) {
+  const r = server.registry;
+  const d = r.get(kind("apps", "Deployment"), NS, "web");
+  await r.update(kind("apps", "Deployment"), NS, "web", { ...d, status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: n, availableReplicas: n, unavailableReplicas: 2 - n } }, {}, "status");
+}
+
+/** API traffic of every kind the dashboards show: lists, gets, a 404, a watch. */
+async function apiTraffic() {
+  for (let i = 0; i < 3; i++) {
+    expect((await target.fetch(`/api/v1/namespaces/${NS}/pods`)).status).toBe(200);
+    expect((await target.fetch(`/apis/apps/v1/namespaces/${NS}/deployments/web`)).status).toBe(200);
+    expect((await target.fetch(`/api/v1/namespaces/${NS}/pods/missing`)).status).toBe(404);
+  }
+  const abort = new AbortController();
+  const watch = await target.fetch(`/api/v1/namespaces/${NS}/pods?watch=1`, { signal: abort.signal });
+  expect(watch.status).toBe(200);
+  const reader = watch.body!.getReader();
+  await reader.read();
+  abort.abort();
+  await reader.cancel().catch(() => {});
+}
+
+beforeAll(async () => {
+  requireTool("prometheus");
+  requireTool("promtool");
+  server = await startTestServer();
+  target = await metricsTarget();
+  await seedCluster();
+  await apiTraffic();
+
+  // The agent's own registry, served on loopback as its /metrics would be. Until agents label
+  // their series with the node, the scrape config gives each agent target its node label.
+  agentMetrics = new AgentMetrics();
+  agentMetrics.probe("readiness", false, 0.01);
+  agentMetrics.observeRuntime([], 2);
+  agentMetrics.lastContact.set(Date.now() / 1000);
+  agentServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: async () => new Response(await agentMetrics.registry.metrics(), { headers: { "Content-Type": agentMetrics.registry.contentType } }) });
+
+  prom = await startPrometheus([target.scrape, { job: "skiff-agent", address: `127.0.0.1:${agentServer.port}`, scheme: "http", labels: { node: NODE } }]);
+  await prom.waitFor('up{job="skiff"} == 1', (r) => r.length === 1);
+  await prom.waitFor('up{job="skiff-agent"} == 1', (r) => r.length === 1);
+  // Enough samples for rate() and increase() over the dashboards' intervals.
+  await prom.waitFor('count_over_time(skiff_availability_observed_seconds_total{kind="Deployment"}[1m])', (r) => r.length === 1 && Number(r[0]!.value![1]) >= 5);
+});
+
+afterAll(async () => {
+  await prom?.stop();
+  agentServer?.stop(true);
+  for (const c of cleanups.reverse()) await c();
+  await server?.cleanup();
+});
+
+describe("exposition", () => {
+  test("promtool check metrics accepts the server's /metrics", async () => {
+    const res = await target.fetch("/metrics");
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('apiserver_request_total{verb="LIST",group="",version="v1",resource="pods",subresource="",scope="namespace",component="apiserver",code="200"}');
+    const check = await promtoolCheckMetrics(text);
+    expect(check.output).toBe("");
+    expect(check.ok).toBe(true);
+  });
+
+  test("promtool check metrics accepts the agent's registry", async () => {
+    const check = await promtoolCheckMetrics(await agentMetrics.registry.metrics());
+    expect(check.output).toBe("");
+    expect(check.ok).toBe(true);
+  });
+
+  test("/metrics needs a token unless anonymous access is configured", async () => {
+    const res = await fetch(target.base + "/metrics", { tls: { ca: server.caPem } } as RequestInit);
+    expect(res.status).toBe(401);
+  });
+
+  test("/readyz?verbose lists the control-loop checks", async () => {
+    const res = await target.fetch("/readyz?verbose");
+    const body = await res.text();
+    expect(res.status).toBe(200);
+    expect(body).toContain("[+]controllers ok");
+    expect(body).toContain("[+]scheduler ok");
+  });
+});
+
+describe("dashboards against Prometheus", () => {
+  const dashboards = loadDashboards(join(import.meta.dir, "../../dashboards"));
+  const queries = dashboardQueries(dashboards).map((q) => ({ ...q, filled: fillVariables(q.expr, VARIABLES) }));
+  let serverNames: Set<string>;
+  let agentNames: Set<string>;
+
+  beforeAll(async () => {
+    const names = async (text: string) => new Set([...text.matchAll(/^# TYPE (\S+) (\S+)/gm)].flatMap((m) => (m[2] === "histogram" ? [m[1]!, `${m[1]}_bucket`, `${m[1]}_sum`, `${m[1]}_count`] : [m[1]!])));
+    serverNames = await names(await (await target.fetch("/metrics")).text());
+    agentNames = await names(await agentMetrics.registry.metrics());
+  });
+
+  test("every variable query finds the seeded objects", async () => {
+    for (const { dashboard } of dashboards) {
+      for (const v of dashboard.templating.list.filter((x) => x.type === "query")) {
+        const { selector, label } = parseLabelValues(variableQuery(v)!)!;
+        const r = await prom.query(`group by (${label}) (${fillVariables(selector!, VARIABLES)})`);
+        expect(r.map((s) => s.metric[label]), `$${v.name}`).toContain(VARIABLES[v.name as keyof typeof VARIABLES]);
+      }
+    }
+  });
+
+  test("every server-side panel expression returns at least one series", async () => {
+    const empty: string[] = [];
+    let checked = 0;
+    for (const q of queries) {
+      if (!metricNamesIn(q.expr).every((n) => serverNames.has(n))) continue;
+      checked++;
+      if ((await prom.query(q.filled)).length === 0) empty.push(`${q.file} / ${q.panel}: ${q.filled}`);
+    }
+    expect(empty).toEqual([]);
+    expect(checked).toBeGreaterThan(30);
+  });
+
+  test("agent-side panel expressions return series for every metric the agent exposes", async () => {
+    const empty: string[] = [];
+    const waiting: string[] = [];
+    for (const q of queries) {
+      const names = metricNamesIn(q.expr);
+      if (names.every((n) => serverNames.has(n))) continue;
+      const missing = names.filter((n) => !serverNames.has(n) && !agentNames.has(n));
+      if (missing.length) {
+        // Only the proposed agent additions may be absent; anything else is a typo.
+        expect(missing.filter((n) => !PROPOSED_AGENT_METRICS.includes(n)), q.panel).toEqual([]);
+        waiting.push(`${q.file} / ${q.panel} (needs ${missing.join(", ")})`);
+        continue;
+      }
+      if ((await prom.query(q.filled)).length === 0) empty.push(`${q.file} / ${q.panel}: ${q.filled}`);
+    }
+    if (waiting.length) console.log(`panels waiting on agent metrics:\n  ${waiting.join("\n  ")}`);
+    expect(empty).toEqual([]);
+  });
+});
+
+describe("availability through Prometheus", () => {
+  const sel = `kind="Deployment",namespace="${NS}",name="web"`;
+  const down = `skiff_availability_observed_seconds_total{${sel}} - skiff_availability_up_seconds_total{${sel}}`;
+  const value = (r: { value?: [number, string] }[]) => Number(r[0]?.value?.[1] ?? NaN);
+
+  test("losing available replicas makes the ratio fall and downtime grow; restoring them recovers", async () => {
+    const before = value(await prom.waitFor(`skiff_availability_ratio{${sel}}`, (r) => value(r) === 1));
+    expect(before).toBe(1);
+    expect(value(await prom.query(down))).toBe(0);
+
+    await setAvailable(0);
+    await prom.waitFor(`skiff_availability_ratio{${sel}}`, (r) => value(r) < 1);
+    const grown = value(await prom.waitFor(down, (r) => value(r) >= 3));
+    await prom.waitFor(`rate(skiff_availability_up_seconds_total{${sel}}[3s])`, (r) => value(r) === 0);
+
+    await setAvailable(2);
+    // Recovered: up time accrues as fast as observed time again, and downtime stops growing.
+    await prom.waitFor(`rate(skiff_availability_up_seconds_total{${sel}}[3s]) / rate(skiff_availability_observed_seconds_total{${sel}}[3s])`, (r) => value(r) === 1);
+    const settled = value(await prom.query(down));
+    expect(settled).toBeGreaterThanOrEqual(grown);
+    await Bun.sleep(3000);
+    expect(value(await prom.query(down))).toBeLessThanOrEqual(settled + 1);
+    const ratio = value(await prom.query(`skiff_availability_ratio{${sel}}`));
+    expect(ratio).toBeGreaterThan(0);
+    expect(ratio).toBeLessThan(1);
+    // The ratio since creation climbs back as up time accrues.
+    await prom.waitFor(`skiff_availability_ratio{${sel}}`, (r) => value(r) > ratio);
+  });
+});
