@@ -34,6 +34,7 @@ export type SchedulingResult = "scheduled" | "unschedulable" | "error";
 // Upstream's apiserver_request_duration_seconds buckets, trimmed to keep /metrics small.
 const REQUEST_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.5, 2, 3, 5, 10, 30, 60];
 const SHORT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const LINT_FAILING_DEFAULTS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
 const REQUEST_LABELS = ["verb", "group", "version", "resource", "subresource", "scope", "component"] as const;
 
 export function createServerMetrics(deps: ServerMetricsDeps) {
@@ -41,6 +42,9 @@ export function createServerMetrics(deps: ServerMetricsDeps) {
   const registers = [registry];
   const now = deps.now ?? Date.now;
   collectDefaultMetrics({ register: registry });
+  // prom-client names these gauges *_total, which Prometheus's lint rejects; the process_*
+  // and nodejs_* metrics that remain cover the same ground.
+  for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(name);
 
   // --- API requests and watches -------------------------------------------------------
   const requests = new Counter({ name: "apiserver_request_total", help: "Counter of apiserver requests broken out for each verb, group, version, resource, scope, component, and HTTP response code.", labelNames: [...REQUEST_LABELS, "code"], registers });
