@@ -13,7 +13,8 @@ export async function createNetns(tag: string): Promise<TestNetns> {
   await execa("ip", ["-n", name, "link", "set", "lo", "up"]);
   return {
     name,
-    prefix: ["ip", "netns", "exec", name],
+    // nsenter, not `ip netns exec`: the latter remounts /sys, hiding the cgroup tree podman needs.
+    prefix: ["nsenter", `--net=/run/netns/${name}`],
     async destroy() {
       await execa("ip", ["netns", "delete", name], { reject: false });
     },
