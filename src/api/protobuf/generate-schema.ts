@@ -7,11 +7,10 @@
 // kubernetes-types' declarations add the two facts protobuf does not carry: which fields
 // JSON always prints (required, i.e. no omitempty) and which are inlined (`json:",inline"`).
 //
-// Run: bun src/api/protobuf/generate-schema.ts [/path/to/kubectl]
+// Run: bun src/api/protobuf/generate-schema.ts [/path/to/kubectl] [output file]
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { inflateRawSync } from "node:zlib";
-import { decodeUtf8, readFields, type WireField } from "./wire.ts";
+import { loadDescriptors, shortName, shortPackage } from "./descriptors.ts";
 
 const kubectl = process.argv[2] ?? ["/usr/lib/google-cloud-sdk/bin/kubectl.1.32", "/usr/bin/kubectl"].find((p) => existsSync(p));
 if (!kubectl) throw new Error("no kubectl binary found: pass its path as the first argument");
@@ -38,77 +37,6 @@ const roots: [string, string, string][] = [
 /** Messages whose JSON form is not an object of their fields; the decoder knows each by name. */
 const special = new Set(["meta/v1.Time", "meta/v1.MicroTime", "meta/v1.Duration", "meta/v1.FieldsV1", "resource.Quantity", "intstr.IntOrString", "runtime.RawExtension"]);
 
-// --- FileDescriptorProto, read with our own wire reader -------------------------------
-type FieldDesc = { name: string; number: number; label: number; type: number; typeName: string; nullable: boolean; goName: string };
-type MessageDesc = { fullName: string; fields: FieldDesc[]; mapEntry: boolean };
-
-const str = (f: WireField) => (f.wire === 2 ? decodeUtf8(f.bytes) : "");
-const num = (f: WireField) => (f.wire === 0 ? Number(f.value) : 0);
-
-function parseField(bytes: Uint8Array): FieldDesc {
-  const d: FieldDesc = { name: "", number: 0, label: 1, type: 0, typeName: "", nullable: true, goName: "" };
-  for (const f of readFields(bytes)) {
-    if (f.field === 1) d.name = str(f);
-    else if (f.field === 3) d.number = num(f);
-    else if (f.field === 4) d.label = num(f);
-    else if (f.field === 5) d.type = num(f);
-    else if (f.field === 6) d.typeName = str(f).replace(/^\./, "");
-    else if (f.field === 8 && f.wire === 2) {
-      for (const o of readFields(f.bytes)) {
-        if (o.field === 65001) d.nullable = num(o) !== 0; // gogoproto.nullable
-        if (o.field === 65004) d.goName = str(o); // gogoproto.customname
-      }
-    }
-  }
-  return d;
-}
-
-function parseMessage(bytes: Uint8Array, scope: string, out: Map<string, MessageDesc>): void {
-  const fs = readFields(bytes);
-  const name = fs.filter((f) => f.field === 1).map(str)[0] ?? "";
-  const fullName = `${scope}.${name}`;
-  const m: MessageDesc = { fullName, fields: [], mapEntry: false };
-  for (const f of fs) {
-    if (f.field === 2 && f.wire === 2) m.fields.push(parseField(f.bytes));
-    if (f.field === 3 && f.wire === 2) parseMessage(f.bytes, fullName, out);
-    if (f.field === 7 && f.wire === 2) m.mapEntry = readFields(f.bytes).some((o) => o.field === 7 && num(o) === 1);
-  }
-  out.set(fullName, m);
-}
-
-function loadDescriptors(binary: Uint8Array): Map<string, MessageDesc> {
-  const messages = new Map<string, MessageDesc>();
-  for (let i = binary.indexOf(0x1f); i >= 0; i = binary.indexOf(0x1f, i + 1)) {
-    // gzip header written by Go: 1f 8b 08, no flags, 10 bytes in all.
-    if (binary[i + 1] !== 0x8b || binary[i + 2] !== 0x08 || binary[i + 3] !== 0) continue;
-    let raw: Uint8Array;
-    try {
-      raw = inflateRawSync(binary.subarray(i + 10, i + 10 + 400_000));
-    } catch {
-      continue;
-    }
-    let fields: WireField[];
-    try {
-      fields = readFields(raw);
-    } catch {
-      continue;
-    }
-    const file = fields.find((f) => f.field === 1);
-    const pkg = fields.find((f) => f.field === 2);
-    if (!file || !pkg || !/^k8s\.io\/.*generated\.proto$/.test(safeStr(file))) continue;
-    for (const f of fields) if (f.field === 4 && f.wire === 2) parseMessage(f.bytes, str(pkg), messages);
-  }
-  return messages;
-}
-
-function safeStr(f: WireField): string {
-  try {
-    return str(f);
-  } catch {
-    return "";
-  }
-}
-
 // --- kubernetes-types: required and present JSON fields per interface -----------------
 const tsModules = new Map<string, Map<string, Map<string, boolean>>>();
 
@@ -130,15 +58,6 @@ function tsFields(fullName: string): Map<string, boolean> | undefined {
   }
   return tsModules.get(mod)!.get(fullName.slice(fullName.lastIndexOf(".") + 1));
 }
-
-function shortPackage(pkg: string): string {
-  return pkg
-    .replace(/^k8s\.io\.api\./, "")
-    .replace(/^k8s\.io\.apimachinery\.pkg\.apis\./, "")
-    .replace(/^k8s\.io\.apimachinery\.pkg\.(api\.|util\.)?/, "")
-    .replace(/\.(v\w+)$/, "/$1");
-}
-const shortName = (full: string) => `${shortPackage(full.slice(0, full.lastIndexOf(".")))}.${full.slice(full.lastIndexOf(".") + 1)}`;
 
 const scalarNames: Record<number, string> = {
   1: "double", 2: "float", 3: "int64", 4: "uint64", 5: "int32", 6: "fixed64", 7: "fixed32", 8: "bool", 9: "string",
@@ -212,6 +131,6 @@ export const protoMessages: Record<string, Record<number, ProtoField>> = {
 ${[...table.keys()].sort().map((k) => table.get(k)).join("\n")}
 };
 `;
-writeFileSync(join(import.meta.dir, "kube-proto-schema.generated.ts"), source);
+writeFileSync(process.argv[3] ?? join(import.meta.dir, "kube-proto-schema.generated.ts"), source);
 console.log(`${table.size} messages from ${kubectl}`);
 for (const n of [...new Set(notes)].sort()) console.log(n);
