@@ -1,5 +1,5 @@
 import { test, expect, describe, beforeAll, afterAll } from "bun:test";
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startTestServer, apiFetch, tempDir, type TestServer } from "../support/server.ts";
 import { layerBinary } from "../support/kubectl.ts";
@@ -50,7 +50,10 @@ beforeAll(async () => {
   server = await startTestServer();
   helmHome = tempDir("skiff-helm-home-");
 });
-afterAll(async () => { await server?.cleanup(); });
+afterAll(async () => {
+  await server?.cleanup();
+  if (helmHome) rmSync(helmHome, { recursive: true, force: true });
+});
 
 describe("skiff chart install/upgrade/rollback/uninstall", () => {
   test("install: objects applied, release stored as helm stores it, and helm reads it", async () => {
@@ -223,6 +226,7 @@ describe("the auto-deploy manifests folder", () => {
       expect(logs.at(-1)).toContain('no matches for kind "Widget" in version "example.com/v1"');
     } finally {
       await w.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
