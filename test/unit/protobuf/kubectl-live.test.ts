@@ -18,7 +18,7 @@ describe("kubectl v1.33 protobuf bodies", () => {
   test("each create body decodes to the dry-run JSON object", () => {
     const creates = results.filter((r) => r.dryRun !== undefined);
     expect(creates.length).toBe(captures.filter((c) => c.dryRunArgs).length);
-    for (const r of creates) expect({ name: r.name, object: decodeKubeProtobuf(r.body).object }).toEqual({ name: r.name, object: r.dryRun });
+    for (const r of creates) expect({ name: r.name, object: decodeKubeProtobuf(r.body).object }).toEqual({ name: r.name, object: r.dryRun as Record<string, unknown> });
   });
 
   test("drain's DELETE body is DeleteOptions with its grace period", () => {
