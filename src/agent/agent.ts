@@ -16,6 +16,9 @@ import { Backoff } from "./backoff.ts";
 import { EventRecorder } from "./events.ts";
 import { startAgentServer } from "./agent-server.ts";
 import { AgentMetrics } from "./metrics.ts";
+import { PodNetwork } from "./network/pod-network.ts";
+import { ClusterDns, podDnsConfig } from "./network/cluster-dns.ts";
+import { ServiceProxy } from "./network/service-proxy.ts";
 
 export type AgentOptions = {
   dataDir: string;
@@ -32,6 +35,11 @@ export type AgentOptions = {
   leaseRenewSeconds: number;
   syncIntervalMs: number;
   metricsAnonymous: boolean;
+  /** Pod network across nodes: flannel's backends. */
+  flannelBackend: "vxlan" | "host-gw" | "none";
+  clusterCidr: string;
+  /** Leave service virtual IPs to something else (k3s's --disable-kube-proxy). */
+  disableKubeProxy: boolean;
   /** For tests: run podman under this prefix (e.g. nsenter into a network namespace). */
   runtimeCommandPrefix?: string[];
   log: (line: string) => void;
@@ -52,6 +60,9 @@ export class Agent {
   readonly metrics = new AgentMetrics();
   private readonly agentDir: string;
   lastLeaseRenew = 0;
+  private network?: PodNetwork;
+  private dns?: ClusterDns;
+  private proxy?: ServiceProxy;
 
   constructor(readonly opts: AgentOptions) {
     this.agentDir = join(opts.dataDir, "agent");
@@ -96,6 +107,8 @@ export class Agent {
     this.timers.push(setInterval(heartbeat, this.opts.leaseRenewSeconds * 1000));
     this.timers.push(setInterval(() => void registerNode(this.client, facts(), reg).catch(() => {}), 60_000));
 
+    await this.startNetworking(nodeIp, podCIDR);
+
     const events = new EventRecorder(this.client, "kubelet", this.opts.nodeName);
     const backoff = new Backoff();
     this.source = new PodSource(this.client, this.opts.nodeName, this.agentDir, (uid) => this.wake(uid));
@@ -111,15 +124,38 @@ export class Agent {
       confirmDeletion: (pod) => this.confirmDeletion(pod),
       wake: (uid, after) => this.wake(uid, after),
       onProbe: (kind, ok, seconds) => this.metrics.probe(kind, ok, seconds),
+      clusterDns: this.dns ? (ns) => podDnsConfig(ns, this.dns!.address) : undefined,
     };
     this.workerContext = ctx;
     this.source.start();
     this.timers.push(setInterval(() => this.kick(true), this.opts.syncIntervalMs));
+    // ConfigMap and Secret changes reach volumes on a resync, as the kubelet's do.
+    this.timers.push(setInterval(() => void this.source.refreshObjects().catch(() => {}), 10_000));
     this.kick(true);
     this.httpServer = startAgentServer(this, { port: this.opts.agentPort, hostname: this.opts.agentBindAddress, certPem: this.credential.servingCertPem, keyPem: this.credential.servingKeyPem, proxyToken: this.credential.proxyToken, metricsAnonymous: this.opts.metricsAnonymous });
   }
 
   runtimeVersion = "podman://unknown";
+
+  /**
+   * The overlay to other nodes, the cluster DNS server and the service rules. Each is the
+   * node's own business: one that cannot start (say, a second agent on the same host whose
+   * address is taken) is reported and the node runs without it.
+   */
+  private async startNetworking(nodeIp: string, podCIDR: string | undefined) {
+    const log = this.opts.log;
+    const prefix = this.opts.runtimeCommandPrefix;
+    if (podCIDR && this.opts.flannelBackend !== "none") {
+      const net = new PodNetwork({ client: this.client, backend: this.opts.flannelBackend, nodeName: this.opts.nodeName, nodeIp, podCIDR, clusterCidr: this.opts.clusterCidr, commandPrefix: prefix, log });
+      await net.start().then(() => (this.network = net), (e) => log(`skiff agent: pod overlay not started: ${(e as Error).message}`));
+    }
+    const dns = new ClusterDns({ client: this.client });
+    await dns.start().then(() => (this.dns = dns), (e) => log(`skiff agent: cluster DNS not started: ${(e as Error).message}`));
+    if (!this.opts.disableKubeProxy) {
+      this.proxy = new ServiceProxy({ client: this.client, clusterCidr: this.opts.clusterCidr, skipAddresses: [dns.address], commandPrefix: prefix, log });
+      this.proxy.start();
+    }
+  }
   private workerContext!: WorkerContext;
 
   private async join(): Promise<NodeCredential> {
@@ -257,5 +293,9 @@ export class Agent {
     for (const t of this.timers) clearTimeout(t);
     this.source?.stop();
     this.httpServer?.stop(true);
+    // Rules, routes and the DNS address stay: pods keep working until killall removes them.
+    await this.proxy?.stop().catch(() => {});
+    await this.dns?.stop().catch(() => {});
+    await this.network?.stop().catch(() => {});
   }
 }

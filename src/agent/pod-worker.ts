@@ -27,6 +27,8 @@ export type WorkerContext = {
   /** Ask for another sync of this pod soon. */
   wake: (uid: string, afterMs?: number) => void;
   onProbe?: (kind: ProbeKind, ok: boolean, seconds: number) => void;
+  /** resolv.conf settings for ClusterFirst pods, when this node serves cluster DNS. */
+  clusterDns?: (namespace: string) => { nameservers: string[]; searches: string[]; options: string[] };
 };
 
 export type RuntimeSnapshot = { containers: ContainerInfo[]; sandboxes: SandboxInfo[] };
@@ -73,7 +75,9 @@ export class PodWorker {
     let sb = sandbox;
     if (!sb || sb.state !== "ready") {
       try {
-        sb = await this.ctx.driver.ensureSandbox({ podUid: this.uid, podName: pod.metadata.name!, namespace: pod.metadata.namespace!, hostname: pod.spec.hostname ?? pod.metadata.name, labels: { [LABEL_NODE]: this.ctx.nodeName } });
+        const dnsPolicy = pod.spec.dnsPolicy ?? "ClusterFirst";
+        const dns = this.ctx.clusterDns && dnsPolicy === "ClusterFirst" ? this.ctx.clusterDns(pod.metadata.namespace!) : undefined;
+        sb = await this.ctx.driver.ensureSandbox({ podUid: this.uid, podName: pod.metadata.name!, namespace: pod.metadata.namespace!, hostname: pod.spec.hostname ?? pod.metadata.name, labels: { [LABEL_NODE]: this.ctx.nodeName }, dns });
       } catch (e) {
         for (const c of pod.spec.containers) this.waiting.set(c.name, { reason: "CreatePodSandboxError", message: (e as Error).message });
         await this.ctx.events.record(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${(e as Error).message}`);

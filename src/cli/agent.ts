@@ -20,6 +20,9 @@ const help = `Usage: skiff agent --server https://HOST:PORT --token TOKEN [flags
   --bind-address ADDR     address of the agent port (default 0.0.0.0)
   --lease-renew-seconds N how often the node's Lease is renewed (default 10)
   --metrics-anonymous     serve /metrics without a token
+  --flannel-backend B     pod network across nodes: vxlan (default), host-gw or none
+  --cluster-cidr CIDR     the cluster's pod range (default 10.42.0.0/16)
+  --disable-kube-proxy    do not program service virtual IPs on this node
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -37,7 +40,11 @@ export async function run(args: string[]): Promise<number> {
       "bind-address": { type: "string" },
       "lease-renew-seconds": { type: "string" },
       "metrics-anonymous": { type: "boolean" },
+      "flannel-backend": { type: "string" },
+      "cluster-cidr": { type: "string" },
+      "disable-kube-proxy": { type: "boolean" },
     }).values;
+    if (values["flannel-backend"] && !["vxlan", "host-gw", "none"].includes(values["flannel-backend"])) throw new Error(`--flannel-backend must be vxlan, host-gw or none`);
     if (values.help) {
       process.stdout.write(help);
       return 0;
@@ -71,6 +78,9 @@ export async function run(args: string[]): Promise<number> {
     leaseRenewSeconds: intFlag(values["lease-renew-seconds"], "lease-renew-seconds", 10),
     syncIntervalMs: 2000,
     metricsAnonymous: !!values["metrics-anonymous"],
+    flannelBackend: (values["flannel-backend"] ?? "vxlan") as "vxlan",
+    clusterCidr: values["cluster-cidr"] ?? "10.42.0.0/16",
+    disableKubeProxy: !!values["disable-kube-proxy"],
     log: (line) => console.log(line),
   });
   try {

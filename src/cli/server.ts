@@ -17,11 +17,19 @@ const help = `Usage: skiff server [flags]
   --datastore-token TOKEN     auth token for --datastore-endpoint
   --tls-san NAME              an extra name or address for the serving certificate (repeatable)
   --cluster-cidr CIDR         the range pod subnets come from (default 10.42.0.0/16)
+  --service-cidr CIDR         the range ClusterIPs come from (default 10.43.0.0/16)
+  --flannel-backend B         pod network across nodes: vxlan (default), host-gw or none
+  --disable-kube-proxy        do not program service virtual IPs on this node
   --agent-port PORT           HTTPS port of the embedded agent (default 10250)
   --node-label k=v            a label for this node (repeatable)
   --node-ip IP                the address other nodes reach this node on
   --metrics-anonymous         serve /metrics without a token
 `;
+
+function flannelBackend(v: string): "vxlan" | "host-gw" | "none" {
+  if (v !== "vxlan" && v !== "host-gw" && v !== "none") throw new UsageError(`--flannel-backend must be vxlan, host-gw or none, got "${v}"`);
+  return v;
+}
 
 export async function run(args: string[]): Promise<number> {
   let flags;
@@ -39,6 +47,9 @@ export async function run(args: string[]): Promise<number> {
       "compact-interval-seconds": { type: "string" },
       "tls-san": { type: "string", multiple: true },
       "cluster-cidr": { type: "string" },
+      "service-cidr": { type: "string" },
+      "flannel-backend": { type: "string" },
+      "disable-kube-proxy": { type: "boolean" },
       "agent-port": { type: "string" },
       "node-label": { type: "string", multiple: true },
       "node-ip": { type: "string" },
@@ -68,6 +79,9 @@ export async function run(args: string[]): Promise<number> {
       datastoreToken: flags["datastore-token"],
       tlsSans: flags["tls-san"],
       clusterCidr: flags["cluster-cidr"] ?? defaults.clusterCidr,
+      serviceCidr: flags["service-cidr"] ?? defaults.serviceCidr,
+      flannelBackend: flannelBackend(flags["flannel-backend"] ?? defaults.flannelBackend),
+      disableKubeProxy: !!flags["disable-kube-proxy"],
       agentPort: intFlag(flags["agent-port"], "agent-port", defaults.agentPort),
       nodeLabels: Object.fromEntries((flags["node-label"] ?? []).map((l) => { const [k, ...v] = l.split("="); return [k!, v.join("=")]; })),
       nodeIp: flags["node-ip"],

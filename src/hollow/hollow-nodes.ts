@@ -106,8 +106,11 @@ export async function startHollowNodes(registry: Registry, opts: HollowNodeOptio
     const p = c.object;
     const node = (p.spec as { nodeName?: string }).nodeName;
     if (!node || !hollow.has(node)) return;
-    const running = (p.status as { phase?: string } | undefined)?.phase === "Running";
-    if (running && !p.metadata.deletionTimestamp) return;
+    // Like a kubelet's status sync: a pod not reported Running and Ready (e.g. marked not
+    // ready while this node's lease was late) is reported again.
+    const status = p.status as { phase?: string; conditions?: { type: string; status: string }[] } | undefined;
+    const healthy = status?.phase === "Running" && (status.conditions ?? []).some((x) => x.type === "Ready" && x.status === "True");
+    if (healthy && !p.metadata.deletionTimestamp) return;
     work.set(`${p.metadata.namespace}/${p.metadata.name}`, p);
     draining ??= drain();
   });

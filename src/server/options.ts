@@ -20,6 +20,10 @@ export type ServerOptions = {
   tlsSans?: string[];
   /** Pod subnets are carved out of this range, one per node. */
   clusterCidr: string;
+  /** ClusterIPs come from this range (.1 is the kubernetes Service, .10 cluster DNS). */
+  serviceCidr: string;
+  flannelBackend: "vxlan" | "host-gw" | "none";
+  disableKubeProxy: boolean;
   /** The embedded agent's settings (ignored with disableAgent). */
   agentPort: number;
   nodeLabels: Record<string, string>;
@@ -43,6 +47,9 @@ export function defaultServerOptions(): ServerOptions {
     retainChanges: 10_000,
     bookmarkIntervalMs: 60_000,
     clusterCidr: "10.42.0.0/16",
+    serviceCidr: "10.43.0.0/16",
+    flannelBackend: "vxlan",
+    disableKubeProxy: false,
     agentPort: 10250,
     nodeLabels: {},
     leaseRenewSeconds: 10,

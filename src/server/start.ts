@@ -25,6 +25,10 @@ import { execBridgeHandler, tryExecUpgrade, type BridgeData } from "./exec-bridg
 import { podCidrAllocator } from "./pod-cidr.ts";
 import { Agent } from "../agent/agent.ts";
 import type { ServerOptions } from "./options.ts";
+import { ensureKubernetesService, installServiceAllocation, loadBalancerController } from "./services/index.ts";
+import { defaultNodeIp } from "../agent/node-info.ts";
+import { startManifestsWatcher } from "./manifests/manifests-watcher.ts";
+import { ApiClient } from "../client/api-client.ts";
 
 export class StartupError extends Error {}
 
@@ -62,6 +66,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const registry = new Registry(store, allKinds);
   podCidrAllocator(registry, opts.clusterCidr);
+  installServiceAllocation(registry, { serviceCidr: opts.serviceCidr });
   await bootstrapObjects(registry);
 
   const admin: UserInfo = { name: "system:admin", groups: ["system:masters", "system:authenticated"] };
@@ -77,7 +82,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (c.resource === "nodes" && c.type === "DELETED") void credentials.forget(c.name).catch(() => {});
   });
 
-  const controllers: Controller[] = [namespaceController(registry)];
+  const controllers: Controller[] = [namespaceController(registry), loadBalancerController(registry)];
   const proxy = new NodeProxy(registry, (node) => credentials.proxyTokenOf(node), pki.caPem);
   const subresources = podSubresources(registry, authorize);
   subresources.set("pods/log", proxy.logHandler(authorize));
@@ -124,11 +129,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw new StartupError(`cannot listen on ${opts.bindAddress}:${opts.httpsPort}: ${msg}`);
   }
   const url = `https://127.0.0.1:${server.port}`;
+  await ensureKubernetesService(registry, opts.nodeIp ?? defaultNodeIp(), server.port!, opts.serviceCidr);
 
   const kubeconfigPath = opts.writeKubeconfig ?? join(opts.dataDir, "kubeconfig.yaml");
   await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: tokens.adminToken });
 
   for (const c of controllers) c.start();
+  // k3s's auto-deploy folder: manifests and HelmCharts under DIR/server/manifests.
+  const manifests = startManifestsWatcher({ dataDir: opts.dataDir, client: new ApiClient(url, tokens.adminToken, pki.caPem), log: opts.log });
   const compaction = setInterval(() => void store.compact().catch((e) => opts.log(`compaction failed: ${(e as Error).message}`)), opts.compactIntervalMs);
 
   let agent: Agent | undefined;
@@ -148,6 +156,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       syncIntervalMs: 2000,
       metricsAnonymous: opts.metricsAnonymous,
       runtimeCommandPrefix: opts.runtimeCommandPrefix,
+      flannelBackend: opts.flannelBackend,
+      clusterCidr: opts.clusterCidr,
+      disableKubeProxy: opts.disableKubeProxy,
       log: opts.log,
     });
     try {
@@ -172,6 +183,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     stop() {
       stopping ??= (async () => {
         clearInterval(compaction);
+        await manifests.stop();
         await agent?.stop();
         // Stop taking requests, let controllers finish their step, drain writes, close the store.
         server.stop(false);

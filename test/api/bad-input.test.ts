@@ -40,7 +40,7 @@ const cases: Case[] = [
   { name: "invalid UTF-8", method: "POST", path: cm, body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), expect: 400 },
   { name: "deep nesting", method: "POST", path: cm, body: `{"metadata":{"name":"deep"},"data":${deep(5000)}}`, expect: [400, 422] },
   { name: "wrong content type", method: "POST", path: cm, body: "<xml/>", type: "application/xml", expect: 415 },
-  { name: "protobuf body on create", method: "POST", path: cm, body: new Uint8Array([0x6b, 0x38, 0x73, 0]), type: "application/vnd.kubernetes.protobuf", expect: 415 },
+  { name: "truncated protobuf body", method: "POST", path: cm, body: new Uint8Array([0x6b, 0x38, 0x73, 0, 0x0a, 0x7f]), type: "application/vnd.kubernetes.protobuf", expect: [400, 415] },
   { name: "uppercase name", method: "POST", path: cm, body: JSON.stringify({ metadata: { name: "Bad_Name" } }), expect: 422 },
   { name: "name too long", method: "POST", path: cm, body: JSON.stringify({ metadata: { name: "a".repeat(300) } }), expect: 422 },
   { name: "unicode name", method: "POST", path: cm, body: JSON.stringify({ metadata: { name: "名前" } }), expect: 422 },

@@ -114,6 +114,8 @@ export function renderNetworkFile(name: string, bridge: string, subnet: string, 
       dns_enabled: false,
       labels: { "io.skiff.node": nodeName },
       ipam_options: { driver: "host-local" },
+      // Room for the VXLAN header when pod traffic crosses the overlay.
+      options: { mtu: "1450" },
     },
     null,
     2,

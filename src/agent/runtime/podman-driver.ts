@@ -93,6 +93,7 @@ export class PodmanDriver implements RuntimeDriver {
       spec.hostname ?? spec.podName,
       "--network",
       this.settings.networkName,
+      ...(spec.dns ? [...spec.dns.nameservers.flatMap((n) => ["--dns", n]), ...spec.dns.searches.flatMap((s) => ["--dns-search", s]), ...spec.dns.options.flatMap((o) => ["--dns-option", o])] : []),
       ...labelArgs(labels),
     ]);
     const id = stdout.trim();

@@ -13,6 +13,8 @@ export interface SandboxSpec {
   labels?: Record<string, string>;
   /** Hostname seen inside the pod; defaults to the pod name. */
   hostname?: string;
+  /** resolv.conf of the pod (cluster DNS for dnsPolicy ClusterFirst). */
+  dns?: { nameservers: string[]; searches: string[]; options: string[] };
 }
 
 export type SandboxState = "ready" | "notready";

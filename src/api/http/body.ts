@@ -1,11 +1,12 @@
 // Reading request bodies: size limit, content types, JSON or YAML, nesting depth.
 import { parse as parseYaml } from "yaml";
 import { badRequest, tooLarge, unsupportedMediaType } from "../errors.ts";
+import { KUBE_PROTOBUF_CONTENT_TYPE, protobufRequestObject } from "../protobuf/request-body.ts";
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const MAX_DEPTH = 200;
 
-export type BodyFormat = "json" | "yaml" | "merge-patch" | "json-patch" | "strategic-merge-patch" | "apply-patch";
+export type BodyFormat = "json" | "yaml" | "protobuf" | "merge-patch" | "json-patch" | "strategic-merge-patch" | "apply-patch";
 
 export function bodyFormat(contentType: string | null | undefined, method: string): BodyFormat {
   // kubectl sends some PUTs with no Content-Type at all: that means JSON.
@@ -27,6 +28,8 @@ export function bodyFormat(contentType: string | null | undefined, method: strin
   }
   if (type === "" || type === "application/json" || type === "*/*" || type === "text/plain") return "json";
   if (type === "application/yaml" || type === "application/x-yaml" || type === "text/yaml") return "yaml";
+  // Typed clients (kubectl create configmap, helm's release Secrets) send protobuf.
+  if (type === KUBE_PROTOBUF_CONTENT_TYPE) return "protobuf";
   throw unsupportedMediaType(type);
 }
 
@@ -34,6 +37,7 @@ export function bodyFormat(contentType: string | null | undefined, method: strin
 export async function readBody(req: Request, format: BodyFormat): Promise<unknown> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw tooLarge();
+  if (format === "protobuf") return protobufRequestObject(await readLimitedBytes(req));
   const text = await readLimited(req);
   if (text.trim() === "") return undefined;
   let value: unknown;
@@ -48,7 +52,16 @@ export async function readBody(req: Request, format: BodyFormat): Promise<unknow
 }
 
 async function readLimited(req: Request): Promise<string> {
-  if (!req.body) return "";
+  const bytes = await readLimitedBytes(req);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw badRequest("the request body is not valid UTF-8");
+  }
+}
+
+async function readLimitedBytes(req: Request): Promise<Uint8Array> {
+  if (!req.body) return new Uint8Array();
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -62,11 +75,7 @@ async function readLimited(req: Request): Promise<string> {
     }
     chunks.push(value);
   }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw badRequest("the request body is not valid UTF-8");
-  }
+  return Buffer.concat(chunks);
 }
 
 function depth(v: unknown, d: number): number {

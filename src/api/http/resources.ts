@@ -8,6 +8,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, 
 import { toTable } from "../tables/index.ts";
 import { labelSelectorToString } from "../selectors/index.ts";
 import { bodyFormat, readBody, type BodyFormat } from "./body.ts";
+import { KUBE_PROTOBUF_CONTENT_TYPE } from "../protobuf/request-body.ts";
 import { includeObjectParam, representation } from "./negotiate.ts";
 import type { ResourcePath } from "./paths.ts";
 import { intParam, objectFilter } from "./query.ts";
@@ -172,9 +173,9 @@ async function deleteOptions(req: Request, params: URLSearchParams): Promise<Del
   const opts: DeleteOptions = writeOptions(params);
   let body: Record<string, unknown> = {};
   const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim();
-  // kubectl's fallback may send a protobuf DeleteOptions: the query parameters still apply.
-  if (type === "" || type === "application/json") {
-    const parsed = await readBody(req, "json");
+  // kubectl drain's fallback sends a protobuf DeleteOptions.
+  if (type === "" || type === "application/json" || type === KUBE_PROTOBUF_CONTENT_TYPE) {
+    const parsed = await readBody(req, type === KUBE_PROTOBUF_CONTENT_TYPE ? "protobuf" : "json");
     if (parsed !== undefined) {
       if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw badRequest("the body of a delete request must be a DeleteOptions object");
       body = parsed as Record<string, unknown>;
