@@ -22,21 +22,33 @@ let t = performance.now();
 const hollow = await startHollowNodes(registry, { count: nodeCount });
 console.log(`${nodeCount} hollow nodes registered in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
-const waitFor = async (check: () => boolean, what: string, timeoutMs = 600_000) => {
+const waitFor = async (check: () => boolean, what: string, timeoutMs = 600_000, progress?: () => string) => {
   const deadline = Date.now() + timeoutMs;
+  let report = Date.now() + 10_000;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    if (progress && Date.now() > report) {
+      report = Date.now() + 10_000;
+      console.log(`  … ${progress()}`);
+    }
     await Bun.sleep(20);
   }
 };
 const bound = (ns: string) => store.list("pods", ns).filter((p) => (p.spec as { nodeName?: string }).nodeName).length;
 const podBody = (i: number) => ({ metadata: { name: `p-${i}`, labels: { bench: "sched" } }, spec: { containers: [{ name: "c", image: "localhost/bench:1", resources: { requests: { cpu: "10m", memory: "16Mi" } } }] } });
 
+/** Create pods as an API client would: a bounded number of requests in flight, so other writers (leases) are not starved. */
+async function createPods(from: number, count: number) {
+  let next = from;
+  const end = from + count;
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    while (next < end) await registry.create(kind("pods"), "bench", podBody(next++));
+  }));
+}
+
 // 1. Scheduling throughput: pods created as fast as the store takes them, timed until all are bound.
 t = performance.now();
-const creates: Promise<unknown>[] = [];
-for (let i = 0; i < podCount; i++) creates.push(registry.create(kind("pods"), "bench", podBody(i)));
-await Promise.all(creates);
+await createPods(0, podCount);
 const createdS = (performance.now() - t) / 1000;
 await waitFor(() => bound("bench") >= podCount, "all bench pods bound");
 const schedS = (performance.now() - t) / 1000;
@@ -48,16 +60,17 @@ await registry.create(kind("deployments"), "default", { metadata: { name: "bench
 await Bun.sleep(200);
 t = performance.now();
 await registry.replace(kind("deployments"), "default", "bench", (d) => ({ ...d!, spec: { ...(d!.spec as object), replicas: deployReplicas } }));
-await waitFor(() => ((registry.get(kind("deployments"), "default", "bench").status as { availableReplicas?: number }) ?? {}).availableReplicas === deployReplicas, "deployment available");
+await waitFor(() => ((registry.get(kind("deployments"), "default", "bench").status as { availableReplicas?: number }) ?? {}).availableReplicas === deployReplicas, "deployment available", 600_000, () => {
+  const ps = store.list("pods", "default");
+  return `status ${JSON.stringify(registry.get(kind("deployments"), "default", "bench").status).slice(0, 200)}; pods ${ps.length}, bound ${ps.filter((p) => (p.spec as { nodeName?: string }).nodeName).length}, running ${ps.filter((p) => (p.status as { phase?: string } | undefined)?.phase === "Running").length}; scheduler pending ${loops.scheduler.pending}`;
+});
 const deployS = (performance.now() - t) / 1000;
 console.log(`deployment 0 → ${deployReplicas}: all Running and available after ${deployS.toFixed(1)} s`);
 
 // 3. Fill up to the total pod count, then sample the steady state.
 const extra = Math.max(0, totalPods - podCount - deployReplicas);
 t = performance.now();
-const more: Promise<unknown>[] = [];
-for (let i = 0; i < extra; i++) more.push(registry.create(kind("pods"), "bench", podBody(podCount + i)));
-await Promise.all(more);
+await createPods(podCount, extra);
 await waitFor(() => bound("bench") >= podCount + extra, "extra pods bound");
 console.log(`${extra} more pods bound in ${((performance.now() - t) / 1000).toFixed(1)} s; ${store.count("pods")} pods in the store`);
 await Bun.sleep(2000); // let the last status writes settle
