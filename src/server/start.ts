@@ -28,6 +28,7 @@ import type { ServerOptions } from "./options.ts";
 import { ensureKubernetesService, installServiceAllocation, loadBalancerController } from "./services/index.ts";
 import { defaultNodeIp } from "../agent/node-info.ts";
 import { startManifestsWatcher } from "./manifests/manifests-watcher.ts";
+import { startControlPlaneLoops } from "../controllers/index.ts";
 import { ApiClient } from "../client/api-client.ts";
 
 export class StartupError extends Error {}
@@ -135,6 +136,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: tokens.adminToken });
 
   for (const c of controllers) c.start();
+  const loops = startControlPlaneLoops(registry, {});
   // k3s's auto-deploy folder: manifests and HelmCharts under DIR/server/manifests.
   const manifests = startManifestsWatcher({ dataDir: opts.dataDir, client: new ApiClient(url, tokens.adminToken, pki.caPem), log: opts.log });
   const compaction = setInterval(() => void store.compact().catch((e) => opts.log(`compaction failed: ${(e as Error).message}`)), opts.compactIntervalMs);
@@ -188,6 +190,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         // Stop taking requests, let controllers finish their step, drain writes, close the store.
         server.stop(false);
         await Promise.all(controllers.map((c) => c.stop()));
+        await loops.stop();
         await store.close();
         server.stop(true);
       })();
