@@ -34,7 +34,19 @@ export type SchedulingResult = "scheduled" | "unschedulable" | "error";
 // Upstream's apiserver_request_duration_seconds buckets, trimmed to keep /metrics small.
 const REQUEST_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.5, 2, 3, 5, 10, 30, 60];
 const SHORT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-export const LINT_FAILING_DEFAULTS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
+/**
+ * prom-client defaults left out: the *_total gauges fail Prometheus's lint, and the per-space
+ * heap statistics walk the whole heap under Bun (tens of ms with a large store in memory).
+ * process_* and the remaining nodejs_* metrics cover the same ground.
+ */
+export const DROPPED_DEFAULTS = [
+  "nodejs_active_handles_total",
+  "nodejs_active_requests_total",
+  "nodejs_active_resources_total",
+  "nodejs_heap_space_size_total_bytes",
+  "nodejs_heap_space_size_used_bytes",
+  "nodejs_heap_space_size_available_bytes",
+];
 const REQUEST_LABELS = ["verb", "group", "version", "resource", "subresource", "scope", "component"] as const;
 
 export function createServerMetrics(deps: ServerMetricsDeps) {
@@ -42,9 +54,7 @@ export function createServerMetrics(deps: ServerMetricsDeps) {
   const registers = [registry];
   const now = deps.now ?? Date.now;
   collectDefaultMetrics({ register: registry });
-  // prom-client names these gauges *_total, which Prometheus's lint rejects; the process_*
-  // and nodejs_* metrics that remain cover the same ground.
-  for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(name);
+  for (const name of DROPPED_DEFAULTS) registry.removeSingleMetric(name);
 
   // --- API requests and watches -------------------------------------------------------
   const requests = new Counter({ name: "apiserver_request_total", help: "Counter of apiserver requests broken out for each verb, group, version, resource, scope, component, and HTTP response code.", labelNames: [...REQUEST_LABELS, "code"], registers });
