@@ -4,14 +4,11 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import type { Server } from "bun";
-import type { KindDef, KubeObject } from "../../src/api/kinds/kind.ts";
+import type { KindDef } from "../../src/api/kinds/kind.ts";
 import { createApiApp } from "../../src/api/http/app.ts";
 import type { UserInfo } from "../../src/api/http/types.ts";
 import { namespaceController } from "../../src/controllers/namespace.ts";
-import { InformerFactory } from "../../src/controllers/runtime/informer.ts";
 import type { Controller } from "../../src/controllers/runtime/controller.ts";
-import { Scheduler } from "../../src/scheduler/scheduler.ts";
-import { bindPod } from "../../src/server/pod-subresources.ts";
 import { createServerMetrics, type ServerMetrics } from "../../src/server/metrics/server-metrics.ts";
 import { registrySource } from "../../src/server/metrics/object-source.ts";
 import { AgentMetrics } from "../../src/agent/metrics.ts";
@@ -50,7 +47,7 @@ const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
 /**
  * The server's /metrics when start.ts serves it; until then the same wiring it will use
  * (createApiApp with the metrics' hooks and routes, over the test server's registry and
- * store) on a loopback port, with a real scheduler and a real controller feeding it.
+ * store) on a loopback port.
  */
 async function metricsTarget(): Promise<typeof target> {
   const wired = await apiFetch(server, "/metrics");
@@ -63,8 +60,17 @@ async function metricsTarget(): Promise<typeof target> {
     };
   }
   const registry = server.registry;
-  const informers = new InformerFactory(registry);
-  const scheduler = new Scheduler(registry, informers, { pod: kind("", "Pod"), node: kind("", "Node") }, { bind: (ns, name, node) => bindPod(registry, ns, name, node), recordEvent: () => {} });
+  // The server's scheduler is not reachable from here: observe its work through the store
+  // (pods waiting for a node, pods bound) until start.ts hands the Scheduler to the metrics.
+  const scheduler = {
+    get pending() {
+      return registry.list(kind("", "Pod"), undefined, (p) => !(p.spec as { nodeName?: string }).nodeName && !p.metadata.deletionTimestamp).items.length;
+    },
+    get scheduled() {
+      return registry.list(kind("", "Pod"), undefined, (p) => !!(p.spec as { nodeName?: string }).nodeName).items.length;
+    },
+  };
+  // A controller of this process's own, so reconcile metrics flow through the same hook start.ts will use.
   const controller: Controller = namespaceController(registry);
   let metrics: ServerMetrics | undefined;
   metrics = createServerMetrics({
@@ -87,16 +93,13 @@ async function metricsTarget(): Promise<typeof target> {
     onRequest: metrics.onRequest,
   });
   const http = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: app.fetch, idleTimeout: 0 });
-  scheduler.start();
   controller.start();
   controller.enqueue("default");
   metrics.start();
   cleanups.push(async () => {
     metrics!.stop();
     http.stop(true);
-    await scheduler.stop();
     await controller.stop();
-    informers.stop();
   });
   const base = `http://127.0.0.1:${http.port}`;
   return {
@@ -111,41 +114,50 @@ async function metricsTarget(): Promise<typeof target> {
   };
 }
 
-/** What an agent and the controllers would have written: a Ready node with a Lease, a Deployment with its ReplicaSet and pods, a Service with endpoints, a probe failure. */
+/** The pods the Deployment's controllers made for "web". */
+const webPods = () => server.registry.list(kind("", "Pod"), NS, (p) => p.metadata.labels?.app === "web").items;
+
+/**
+ * Seeds a node and workloads. The server's own controllers make the ReplicaSet and pods and
+ * its scheduler binds them; the test plays the node's agent, writing node and pod status
+ * through the registry (there is no agent process here).
+ */
 async function seedCluster() {
   const r = server.registry;
   await r.create(kind("", "Namespace"), "", { metadata: { name: NS } });
-  await r.create(kind("", "Node"), "", { metadata: { name: NODE } });
-  await r.update(kind("", "Node"), "", NODE, {
-    ...r.get(kind("", "Node"), "", NODE),
+  await r.create(kind("", "Node"), "", { metadata: { name: NODE, labels: { "kubernetes.io/hostname": NODE } } });
+  await r.replace(kind("", "Node"), "", NODE, (n) => ({
+    ...n!,
     status: {
       capacity: { cpu: "2", memory: "4Gi", pods: "110" },
       allocatable: { cpu: "2", memory: "4Gi", pods: "110" },
+      addresses: [{ type: "InternalIP", address: "127.0.0.1" }],
       conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", lastHeartbeatTime: now(), lastTransitionTime: now() }],
     },
-  }, {}, "status");
-  await r.create(kind("coordination.k8s.io", "Lease"), "kube-node-lease", { metadata: { name: NODE, namespace: "kube-node-lease" }, spec: { holderIdentity: NODE, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace("Z", "000Z") } });
+  }), {}, "status");
+  // The agent's heartbeat: without it the node lifecycle controller would mark the node
+  // unreachable after its grace period and the pods not ready.
+  const renewTime = () => new Date().toISOString().replace("Z", "000Z");
+  await r.create(kind("coordination.k8s.io", "Lease"), "kube-node-lease", { metadata: { name: NODE, namespace: "kube-node-lease" }, spec: { holderIdentity: NODE, leaseDurationSeconds: 40, renewTime: renewTime() } });
+  const heartbeat = setInterval(() => {
+    void r.replace(kind("coordination.k8s.io", "Lease"), "kube-node-lease", NODE, (l) => ({ ...l!, spec: { ...(l!.spec as object), renewTime: renewTime() } })).catch(() => {});
+  }, 2000);
+  cleanups.push(() => clearInterval(heartbeat));
 
   const labels = { app: "web" };
   const template = { metadata: { labels }, spec: { containers: [{ name: "web", image: "localhost/web:1" }] } };
-  const dep = await r.create(kind("apps", "Deployment"), NS, { metadata: { name: "web" }, spec: { replicas: 2, selector: { matchLabels: labels }, template } });
-  await setAvailable(2);
-  const owner = (o: KubeObject, k: string) => [{ apiVersion: o.apiVersion ?? "apps/v1", kind: k, name: o.metadata.name, uid: o.metadata.uid, controller: true }];
-  const rs = await r.create(kind("apps", "ReplicaSet"), NS, { metadata: { name: "web-7d4b9", labels, ownerReferences: owner(dep, "Deployment") }, spec: { replicas: 2, selector: { matchLabels: labels }, template } });
-  for (const name of ["web-7d4b9-a", "web-7d4b9-b"]) {
-    const pod = await r.create(kind("", "Pod"), NS, { metadata: { name, labels, ownerReferences: owner(rs, "ReplicaSet") }, spec: { ...template.spec, nodeName: NODE } });
-    await r.update(kind("", "Pod"), NS, name, {
-      ...pod,
-      status: { phase: "Running", conditions: [{ type: "Ready", status: "True", lastTransitionTime: now() }], containerStatuses: [{ name: "web", ready: true, restartCount: 1, image: "localhost/web:1", imageID: "", state: { running: { startedAt: now() } } }] },
-    }, {}, "status");
-  }
+  await r.create(kind("apps", "Deployment"), NS, { metadata: { name: "web" }, spec: { replicas: 2, selector: { matchLabels: labels }, template } });
+  await r.create(kind("", "Service"), NS, { metadata: { name: "web" }, spec: { selector: labels, ports: [{ port: 80 }] } });
+  await waitUntil(() => webPods().filter((p) => (p.spec as { nodeName?: string }).nodeName === NODE).length === 2, "the scheduler binds both pods to the node");
+  await reportPods(true);
+  await waitUntil(() => deploymentAvailable() === 2, "the Deployment reports 2 available replicas");
+
   // A pod no node can take: the scheduler keeps it pending.
   await r.create(kind("", "Pod"), NS, { metadata: { name: "picky" }, spec: { containers: [{ name: "c", image: "localhost/web:1" }], nodeSelector: { "no-such": "label" } } });
-  await r.create(kind("", "Service"), NS, { metadata: { name: "web" }, spec: { selector: labels, ports: [{ port: 80 }] } });
-  await r.create(kind("", "Endpoints"), NS, { metadata: { name: "web" }, subsets: [{ addresses: [{ ip: "10.42.0.5" }], ports: [{ port: 80 }] }] });
+  const probed = webPods()[0]!;
   await r.create(kind("", "Event"), NS, {
-    metadata: { name: "web-7d4b9-a.1" },
-    involvedObject: { kind: "Pod", namespace: NS, name: "web-7d4b9-a", apiVersion: "v1" },
+    metadata: { name: `${probed.metadata.name}.1` },
+    involvedObject: { kind: "Pod", namespace: NS, name: probed.metadata.name, uid: probed.metadata.uid, apiVersion: "v1" },
     reason: "Unhealthy",
     message: "Readiness probe failed: connection refused",
     type: "Warning",
@@ -156,10 +168,38 @@ async function seedCluster() {
   });
 }
 
-async function setAvailable(n: number) {
-  const r = server.registry;
-  const d = r.get(kind("apps", "Deployment"), NS, "web");
-  await r.update(kind("apps", "Deployment"), NS, "web", { ...d, status: { observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: n, availableReplicas: n, unavailableReplicas: 2 - n } }, {}, "status");
+const deploymentAvailable = () => (server.registry.get(kind("apps", "Deployment"), NS, "web").status as { availableReplicas?: number } | undefined)?.availableReplicas ?? 0;
+
+async function waitUntil(ok: () => boolean, what: string, timeoutMs = 20_000) {
+  const until = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > until) throw new Error(`timed out: ${what}`);
+    await Bun.sleep(50);
+  }
+}
+
+/** As the node's agent would: the pods run, with their containers ready (or not). */
+async function reportPods(ready: boolean) {
+  let i = 10;
+  for (const p of webPods()) {
+    const ip = `10.42.0.${i++}`;
+    await server.registry.replace(kind("", "Pod"), NS, p.metadata.name!, (cur) => ({
+      ...cur!,
+      status: {
+        phase: "Running",
+        podIP: ip,
+        podIPs: [{ ip }],
+        hostIP: "127.0.0.1",
+        startTime: now(),
+        conditions: [
+          { type: "PodScheduled", status: "True", lastTransitionTime: now() },
+          { type: "Ready", status: ready ? "True" : "False", lastTransitionTime: now() },
+          { type: "ContainersReady", status: ready ? "True" : "False", lastTransitionTime: now() },
+        ],
+        containerStatuses: [{ name: "web", ready, restartCount: 1, image: "localhost/web:1", imageID: "", started: ready, state: ready ? { running: { startedAt: now() } } : { waiting: { reason: "CrashLoopBackOff" } } }],
+      },
+    }), {}, "status");
+  }
 }
 
 /** API traffic of every kind the dashboards show: lists, gets, a 404, a watch. */
@@ -303,12 +343,13 @@ describe("availability through Prometheus", () => {
     expect(before).toBe(1);
     expect(value(await prom.query(down))).toBe(0);
 
-    await setAvailable(0);
+    // The pods' containers stop (as their agent reports): the controllers count them unavailable.
+    await reportPods(false);
     await prom.waitFor(`skiff_availability_ratio{${sel}}`, (r) => value(r) < 1);
     const grown = value(await prom.waitFor(down, (r) => value(r) >= 3));
     await prom.waitFor(`rate(skiff_availability_up_seconds_total{${sel}}[3s])`, (r) => value(r) === 0);
 
-    await setAvailable(2);
+    await reportPods(true);
     // Recovered: up time accrues as fast as observed time again, and downtime stops growing.
     await prom.waitFor(`rate(skiff_availability_up_seconds_total{${sel}}[3s]) / rate(skiff_availability_observed_seconds_total{${sel}}[3s])`, (r) => value(r) === 1);
     const settled = value(await prom.query(down));
