@@ -18,10 +18,26 @@ function osImage(): string {
   return text.match(/^PRETTY_NAME="?([^"\n]*)"?/m)?.[1] ?? "Linux";
 }
 
-/** The first non-loopback IPv4 address, or loopback on a host with none. */
+/** Interfaces skiff makes itself (pod bridges, the overlay device, the DNS address): never the node's address. */
+const SKIFF_INTERFACE = /^(skf|skiff|cni|podman|veth|flannel)/;
+
+/**
+ * The node's address: the one on the interface of the default route (as the kubelet
+ * picks it), else the first IPv4 address on an interface skiff did not make, else loopback.
+ */
 export function defaultNodeIp(): string {
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  const ifaces = os.networkInterfaces();
+  const ipv4 = (name: string) => (ifaces[name] ?? []).find((a) => a.family === "IPv4" && !a.internal)?.address;
+  const route = Bun.spawnSync(["ip", "-j", "route", "show", "default"], { stdout: "pipe", stderr: "ignore" });
+  try {
+    const dev = JSON.parse(route.stdout.toString() || "[]")[0]?.dev as string | undefined;
+    const addr = dev ? ipv4(dev) : undefined;
+    if (addr) return addr;
+  } catch {}
+  for (const name of Object.keys(ifaces)) {
+    if (SKIFF_INTERFACE.test(name)) continue;
+    const addr = ipv4(name);
+    if (addr && !addr.startsWith("10.42.") && !addr.startsWith("10.43.")) return addr;
   }
   return "127.0.0.1";
 }

@@ -8,6 +8,8 @@ export type ServerOptions = {
   token?: string;
   writeKubeconfig?: string;
   disableAgent: boolean;
+  /** Run the scheduler and controllers (off only for tests that play their part themselves). */
+  runControllers: boolean;
   /** Default: the embedded SQLite file under DATA/server/db. */
   datastoreEndpoint?: string;
   datastoreToken?: string;
@@ -43,6 +45,7 @@ export function defaultServerOptions(): ServerOptions {
     httpsPort: 6443,
     nodeName: hostName(),
     disableAgent: false,
+    runControllers: true,
     compactIntervalMs: 5 * 60_000,
     retainChanges: 10_000,
     bookmarkIntervalMs: 60_000,

@@ -136,7 +136,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: tokens.adminToken });
 
   for (const c of controllers) c.start();
-  const loops = startControlPlaneLoops(registry, {});
+  const loops = opts.runControllers ? startControlPlaneLoops(registry, {}) : undefined;
   // k3s's auto-deploy folder: manifests and HelmCharts under DIR/server/manifests.
   const manifests = startManifestsWatcher({ dataDir: opts.dataDir, client: new ApiClient(url, tokens.adminToken, pki.caPem), log: opts.log });
   const compaction = setInterval(() => void store.compact().catch((e) => opts.log(`compaction failed: ${(e as Error).message}`)), opts.compactIntervalMs);
@@ -190,7 +190,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         // Stop taking requests, let controllers finish their step, drain writes, close the store.
         server.stop(false);
         await Promise.all(controllers.map((c) => c.stop()));
-        await loops.stop();
+        await loops?.stop();
         await store.close();
         server.stop(true);
       })();

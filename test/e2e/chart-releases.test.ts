@@ -47,7 +47,8 @@ const releaseSecrets = async (ns = "default") =>
   ((await getJson(`/api/v1/namespaces/${ns}/secrets?labelSelector=owner%3Dhelm`)).items as any[]).map((s) => s.metadata.name).sort();
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // The test plays the Deployment controller itself (no agents run here), so the real one stays off.
+  server = await startTestServer({ runControllers: false });
   helmHome = tempDir("skiff-helm-home-");
 });
 afterAll(async () => {
