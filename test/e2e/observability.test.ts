@@ -232,6 +232,13 @@ beforeAll(async () => {
   agentMetrics.probe("readiness", false, 0.01);
   agentMetrics.observeRuntime([], 2);
   agentMetrics.lastContact.set(Date.now() / 1000);
+  // Container usage, once the agent records the runtime's stats() (a proposed addition).
+  const withStats = agentMetrics as unknown as { observeContainerStats?: (s: unknown[], c: unknown[], podOf: (uid: string) => unknown) => void };
+  withStats.observeContainerStats?.(
+    [{ id: "c1", cpuSeconds: 1.5, memoryWorkingSetBytes: 8 * 2 ** 20 }],
+    [{ id: "c1", name: "web", podUid: "u1", sandboxId: "s1", state: "running", labels: {}, image: "localhost/web:1", imageID: "", attempt: 0 }],
+    () => ({ metadata: { namespace: NS, name: webPods()[0]!.metadata.name } }),
+  );
   agentServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: async () => new Response(await agentMetrics.registry.metrics(), { headers: { "Content-Type": agentMetrics.registry.contentType } }) });
 
   prom = await startPrometheus([target.scrape, { job: "skiff-agent", address: `127.0.0.1:${agentServer.port}`, scheme: "http", labels: { node: NODE } }]);
