@@ -19,10 +19,13 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
       const url = new URL(req.url);
       const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
       if (url.pathname === "/healthz" || url.pathname === "/livez" || url.pathname === "/readyz") return new Response("ok");
-      if (url.pathname === "/metrics") {
-        if (!opts.metricsAnonymous && !authorized(req)) return new Response("Unauthorized\n", { status: 401 });
+      if (url.pathname === "/metrics" || url.pathname === "/metrics/resource") {
+        const resource = url.pathname === "/metrics/resource";
+        if (!(opts.metricsAnonymous && !resource) && !authorized(req)) return new Response("Unauthorized\n", { status: 401 });
         agent.metrics.lastContact.set(agent.source.lastContact / 1000);
-        return new Response(await agent.metrics.registry.metrics(), { headers: { "Content-Type": agent.metrics.registry.contentType } });
+        await agent.refreshStats().catch(() => {});
+        const registry = resource ? agent.metrics.resource : agent.metrics.registry;
+        return new Response(await registry.metrics(), { headers: { "Content-Type": registry.contentType } });
       }
       if (!authorized(req)) return new Response("Unauthorized\n", { status: 401 });
       const q = url.searchParams;

@@ -57,7 +57,8 @@ export class Agent {
   private kickScheduled = false;
   private syncing = false;
   private httpServer?: Server<unknown>;
-  readonly metrics = new AgentMetrics();
+  readonly metrics: AgentMetrics;
+  private statsAt = 0;
   private readonly agentDir: string;
   lastLeaseRenew = 0;
   private network?: PodNetwork;
@@ -66,6 +67,16 @@ export class Agent {
 
   constructor(readonly opts: AgentOptions) {
     this.agentDir = join(opts.dataDir, "agent");
+    this.metrics = new AgentMetrics(opts.nodeName, opts.dataDir);
+  }
+
+  /** Per-container CPU and memory from the runtime, at most every 10 s (podman stats is not free). */
+  async refreshStats(): Promise<void> {
+    if (Date.now() - this.statsAt < 10_000) return;
+    this.statsAt = Date.now();
+    const containers = (await this.driver.listContainers({ [LABEL_NODE]: this.opts.nodeName })).filter((c) => c.state === "running");
+    const stats = containers.length ? await this.driver.stats(containers.map((c) => c.id)) : [];
+    this.metrics.observeContainerStats(stats, containers, (uid) => this.source.pods.get(uid));
   }
 
   /** Join (retrying on network errors), register, and start running pods. */

@@ -29,6 +29,10 @@ import { ensureKubernetesService, installServiceAllocation, loadBalancerControll
 import { defaultNodeIp } from "../agent/node-info.ts";
 import { startManifestsWatcher } from "./manifests/manifests-watcher.ts";
 import { startControlPlaneLoops } from "../controllers/index.ts";
+import { createServerMetrics } from "./metrics/server-metrics.ts";
+import { registrySource } from "./metrics/object-source.ts";
+import { metricsApiAggregatedDiscovery, metricsApiGroup, mountMetricsApi } from "./metrics/metrics-api.ts";
+import { ResourceStatsCollector, pullAgents } from "./metrics/resource-stats.ts";
 import { ApiClient } from "../client/api-client.ts";
 
 export class StartupError extends Error {}
@@ -84,6 +88,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
 
   const controllers: Controller[] = [namespaceController(registry), loadBalancerController(registry)];
+  let loops: ReturnType<typeof startControlPlaneLoops> | undefined;
+  const metrics = createServerMetrics({
+    source: registrySource(registry),
+    store,
+    subscribe: (l) => registry.subscribe(l),
+    controllers: () => [...controllers, ...(loops?.controllers ?? [])],
+    scheduler: () => loops?.scheduler,
+    anonymous: opts.metricsAnonymous,
+  });
+  for (const c of controllers) c.opts.onReconciled = metrics.onReconciled;
+  const resourceStats = new ResourceStatsCollector();
   const proxy = new NodeProxy(registry, (node) => credentials.proxyTokenOf(node), pki.caPem);
   const subresources = podSubresources(registry, authorize);
   subresources.set("pods/log", proxy.logHandler(authorize));
@@ -93,8 +108,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     authenticate,
     authorize,
     caPem: pki.caPem,
-    anonymousPaths: [JOIN_PATH],
-    extend: (a) => mountJoinRoute(a, registry, credentials, tokens.secret, (node) => issueServingCert(serverDir, node)),
+    anonymousPaths: [JOIN_PATH, ...metrics.anonymousPaths],
+    extend: (a) => {
+      mountJoinRoute(a, registry, credentials, tokens.secret, (node) => issueServingCert(serverDir, node));
+      metrics.routes(a);
+      mountMetricsApi(a, { stats: async () => resourceStats.stats() });
+    },
+    extraDiscovery: { group: metricsApiGroup, aggregated: metricsApiAggregatedDiscovery },
+    watchMetrics: metrics.watchMetrics,
+    onRequest: metrics.onRequest,
     subresources,
     serverAddress: `${opts.bindAddress}:${opts.httpsPort}`,
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
@@ -103,6 +125,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       readyz: [
         { name: "ping", check: () => {} },
         { name: "store", check: () => store.ping() },
+        metrics.health.controllers,
+        metrics.health.scheduler,
       ],
     },
   });
@@ -136,7 +160,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: tokens.adminToken });
 
   for (const c of controllers) c.start();
-  const loops = opts.runControllers ? startControlPlaneLoops(registry, {}) : undefined;
+  loops = opts.runControllers ? startControlPlaneLoops(registry, {}) : undefined;
+  for (const c of loops?.controllers ?? []) c.opts.onReconciled = metrics.onReconciled;
+  metrics.start();
+  // kubectl top: the server pulls each node agent's resource metrics, as metrics-server does.
+  const nodeKind = registry.kinds.find((k) => k.kind === "Node")!;
+  const statsPull = setInterval(() => void pullAgents(resourceStats, registry.list(nodeKind, undefined).items.flatMap((n) => {
+    const st = n.status as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } | undefined;
+    const ip = st?.addresses?.find((a) => a.type === "InternalIP")?.address;
+    const port = st?.daemonEndpoints?.kubeletEndpoint?.Port;
+    const token = credentials.proxyTokenOf(n.metadata.name!);
+    return ip && port && token ? [{ node: n.metadata.name!, base: `https://${ip.includes(":") ? `[${ip}]` : ip}:${port}`, token, caPem: pki.caPem }] : [];
+  })).catch(() => {}), 15_000);
   // k3s's auto-deploy folder: manifests and HelmCharts under DIR/server/manifests.
   const manifests = startManifestsWatcher({ dataDir: opts.dataDir, client: new ApiClient(url, tokens.adminToken, pki.caPem), log: opts.log });
   const compaction = setInterval(() => void store.compact().catch((e) => opts.log(`compaction failed: ${(e as Error).message}`)), opts.compactIntervalMs);
@@ -185,6 +220,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     stop() {
       stopping ??= (async () => {
         clearInterval(compaction);
+        clearInterval(statsPull);
+        metrics.stop();
         await manifests.stop();
         await agent?.stop();
         // Stop taking requests, let controllers finish their step, drain writes, close the store.

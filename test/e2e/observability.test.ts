@@ -221,7 +221,7 @@ async function apiTraffic() {
 beforeAll(async () => {
   requireTool("prometheus");
   requireTool("promtool");
-  server = await startTestServer();
+  server = await startTestServer({ runControllers: true });
   target = await metricsTarget();
   await seedCluster();
   await apiTraffic();

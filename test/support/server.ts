@@ -38,6 +38,8 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
     httpsPort: 0,
     nodeName: "test-node",
     disableAgent: true,
+    // API tests check the API itself; tests that want the scheduler and controllers ask for them.
+    runControllers: false,
     log: () => {},
     ...overrides,
   });

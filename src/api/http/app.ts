@@ -28,6 +28,8 @@ export type ApiAppOptions = {
   /** Paths answered without a token. */
   anonymousPaths?: string[];
   watchMetrics?: WatchMetrics;
+  /** An API group served by routes of its own (metrics.k8s.io), listed in /apis. */
+  extraDiscovery?: { group: unknown; aggregated: unknown };
   onRequest?: (info: { verb: string; resource: string; code: number; seconds: number }) => void;
 };
 
@@ -55,7 +57,10 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
       const header = c.req.header("authorization") ?? "";
       const token = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
       const user = token ? opts.authenticate(token) : undefined;
-      if (!user) return json(unauthorized().toStatus(), 401);
+      if (!user) {
+        opts.onRequest?.({ verb: c.req.method, resource: path, code: 401, seconds: (performance.now() - started) / 1000 });
+        return json(unauthorized().toStatus(), 401);
+      }
       c.set("user", user);
     }
     await next();
@@ -76,11 +81,19 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
       ? new Response(JSON.stringify(aggregatedDiscovery(kinds, true)), { headers: { "Content-Type": AGGREGATED_CONTENT_TYPE } })
       : c.json(apiVersions(opts.serverAddress)),
   );
-  app.get("/apis", (c) =>
-    aggregated(c.req.header("accept"))
-      ? new Response(JSON.stringify(aggregatedDiscovery(kinds, false)), { headers: { "Content-Type": AGGREGATED_CONTENT_TYPE } })
-      : c.json(apiGroupList(kinds)),
-  );
+  app.get("/apis", (c) => {
+    const extra = opts.extraDiscovery;
+    if (aggregated(c.req.header("accept"))) {
+      const doc = aggregatedDiscovery(kinds, false);
+      if (extra) doc.items.push(extra.aggregated as (typeof doc.items)[number]);
+      return new Response(JSON.stringify(doc), { headers: { "Content-Type": AGGREGATED_CONTENT_TYPE } });
+    }
+    const list = apiGroupList(kinds);
+    if (extra) list.groups.push(extra.group as (typeof list.groups)[number]);
+    return c.json(list);
+  });
+  // Routes of other parts (node join, metrics, metrics.k8s.io) come before the generic group routes.
+  opts.extend?.(app);
   app.get("/api/v1", (c) => c.json(apiResourceList(kinds, "", "v1")));
   app.get("/apis/:group", (c) => {
     const versions = groupVersions(kinds, c.req.param("group"));
@@ -99,8 +112,6 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
     const doc = openapiGroupVersion(kinds, group, version);
     return doc ? c.json(doc) : c.notFound();
   });
-
-  opts.extend?.(app);
 
   const resources = { registry: opts.registry, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, subresources, authorize, watchMetrics: opts.watchMetrics };
   app.all("/api/*", (c) => route(c.req.raw, c.get("user")));
