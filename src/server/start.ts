@@ -126,7 +126,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         { name: "ping", check: () => {} },
         { name: "store", check: () => store.ping() },
         metrics.health.controllers,
-        metrics.health.scheduler,
+        ...(opts.runControllers ? [metrics.health.scheduler] : []),
       ],
     },
   });
