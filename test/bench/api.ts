@@ -1,0 +1,274 @@
+// API server benchmark against the compiled binary (run: bun test/bench/api.ts [creates] [pods] [watchers] [watchWrites] [updates] [startupRuns]).
+// Starts `dist/skiff-linux-amd64 server` on loopback and measures, over HTTPS with the admin
+// token: startup to /readyz, idle RSS, ConfigMap create latency (8 clients), LIST of pods as
+// JSON and as Table, watch fan-out to many watchers, and the database size after many
+// updates and a compaction. Latencies are set beside the same requests against a trivial
+// HTTPS echo server in this process, so the API server's own cost shows.
+import { Database } from "bun:sqlite";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { runConcurrent } from "./lib/concurrent-load.ts";
+import { startEchoServer } from "./lib/echo-server.ts";
+import { renderTable, summaryJson, type Figure } from "./lib/report-table.ts";
+import { ensureFreshSkiffBinary } from "./lib/skiff-binary.ts";
+import { expectStatus, startSkiffServer, type SkiffServer } from "./lib/skiff-server-process.ts";
+import { median, summarize } from "./lib/stats.ts";
+import { openTimedWatch, type TimedWatcher } from "./lib/watch-stream.ts";
+
+const [createCount = 10_000, podCount = 10_000, watcherCount = 100, watchWrites = 1_000, updateCount = 100_000, startupRuns = 5] = process.argv.slice(2).map(Number);
+const CLIENTS = 8;
+const COMPACT_INTERVAL_S = 5;
+const TABLE_ACCEPT = "application/json;as=Table;v=v1;g=meta.k8s.io";
+const log = (line: string) => console.log(line);
+const ms = (v: number) => `${v.toFixed(2)} ms`;
+const mb = (bytes: number) => bytes / 2 ** 20;
+const figures: Figure[] = [];
+const problems: string[] = [];
+const extra: Record<string, unknown> = {};
+
+const binary = await ensureFreshSkiffBinary(log);
+log(`binary: ${binary} (${(statSync(binary).size / 1e6).toFixed(1)} MB)`);
+
+async function createNamespace(server: SkiffServer, name: string) {
+  await expectStatus(await server.api("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name } }) }), 201, `create namespace ${name}`);
+}
+
+function reportFailures(what: string, failures: string[]) {
+  if (failures.length === 0) return;
+  problems.push(`${what}: ${failures.length} failed requests, first: ${failures[0]}`);
+  log(`  ${what}: failures:\n    ${failures.slice(0, 5).join("\n    ")}`);
+}
+
+// 1. Startup: each run on a fresh data dir (CA, serving certificate and tokens are made),
+// then restarts on an existing one; the last fresh start is the server the rest measures.
+log(`\n1. startup (${startupRuns} fresh starts, ${startupRuns - 1} restarts on an existing data dir)`);
+const freshMs: number[] = [];
+const restartMs: number[] = [];
+for (let run = 0; run < startupRuns - 1; run++) {
+  const s = await startSkiffServer({ binary });
+  freshMs.push(s.startupMs);
+  await s.stop({ keepDataDir: true });
+  const again = await startSkiffServer({ binary, dataDir: s.dataDir });
+  restartMs.push(again.startupMs);
+  await again.stop();
+}
+const server = await startSkiffServer({ binary });
+freshMs.push(server.startupMs);
+log(`  fresh data dir: ${freshMs.map((v) => v.toFixed(0)).join(", ")} ms; existing data dir: ${restartMs.map((v) => v.toFixed(0)).join(", ")} ms`);
+figures.push({ name: "startup to /readyz (median, fresh data dir)", value: median(freshMs), unit: "ms", goal: 1000, note: `existing data dir: median ${median(restartMs).toFixed(0)} ms` });
+
+// 2. Idle RSS: the server left alone for a few seconds after it is ready.
+await Bun.sleep(3000);
+const idleRss = server.rssBytes();
+log(`\n2. idle RSS 3 s after ready: ${mb(idleRss).toFixed(1)} MB`);
+figures.push({ name: "idle RSS", value: mb(idleRss), unit: "MB", goal: 60 });
+extra.idleRssBytes = idleRss;
+
+const echo = startEchoServer(server.dataDir);
+try {
+  // 3. Create latency: ConfigMaps from 8 clients, each with one request in flight.
+  log(`\n3. create ${createCount} ConfigMaps from ${CLIENTS} clients`);
+  await createNamespace(server, "bench-create");
+  const configMap = (i: number) => JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${i}`, labels: { bench: "create" } }, data: { key: `value-${i}`, other: "x".repeat(64) } });
+  // A short warm-up on both sides, so connection set-up and JIT are not in the samples.
+  await runConcurrent(CLIENTS, 200, async (i) => void (await expectStatus(await server.api("/api/v1/namespaces/bench-create/configmaps", { method: "POST", body: configMap(createCount + i) }), 201, "create")));
+  await runConcurrent(CLIENTS, 200, async (i) => void (await expectStatus(await echo.fetch("/echo", { method: "POST", body: configMap(i) }), 201, "echo")));
+  const creates = await runConcurrent(CLIENTS, createCount, async (i) => {
+    await expectStatus(await server.api("/api/v1/namespaces/bench-create/configmaps", { method: "POST", body: configMap(i) }), 201, `create cm-${i}`);
+  });
+  reportFailures("ConfigMap creates", creates.failures);
+  const echoPosts = await runConcurrent(CLIENTS, createCount, async (i) => {
+    await expectStatus(await echo.fetch("/echo", { method: "POST", body: configMap(i) }), 201, "echo POST");
+  });
+  const c = summarize(creates.latenciesMs);
+  const e = summarize(echoPosts.latenciesMs);
+  log(`  skiff: ${c.count} in ${(creates.wallMs / 1000).toFixed(1)} s (${((c.count / creates.wallMs) * 1000).toFixed(0)}/s), p50 ${ms(c.p50)}, p99 ${ms(c.p99)}, max ${ms(c.max)}`);
+  log(`  echo:  ${e.count} in ${(echoPosts.wallMs / 1000).toFixed(1)} s (${((e.count / echoPosts.wallMs) * 1000).toFixed(0)}/s), p50 ${ms(e.p50)}, p99 ${ms(e.p99)}, max ${ms(e.max)}`);
+  figures.push({ name: "create ConfigMap p50 (8 clients)", value: c.p50, unit: "ms", goal: 10, note: `echo POST p50 ${ms(e.p50)} (skiff ${(c.p50 / e.p50).toFixed(1)}× echo)` });
+  figures.push({ name: "create ConfigMap p99 (8 clients)", value: c.p99, unit: "ms", goal: 10, note: `echo POST p99 ${ms(e.p99)} (skiff ${(c.p99 / e.p99).toFixed(1)}× echo); ${((c.count / creates.wallMs) * 1000).toFixed(0)} creates/s` });
+  extra.create = { skiff: c, echo: e, perSecond: (c.count / creates.wallMs) * 1000 };
+
+  // 4. LIST of pods, as JSON and as a Table. The pods name a scheduler that does not
+  // exist, so the server's scheduler leaves them alone.
+  log(`\n4. LIST ${podCount} pods`);
+  await createNamespace(server, "bench-pods");
+  const pod = (i: number) => JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: `pod-${i}`, labels: { app: `app-${i % 100}`, bench: "list" } }, spec: { schedulerName: "none", containers: [{ name: "main", image: "localhost/bench:1", ports: [{ containerPort: 8080 }], resources: { requests: { cpu: "10m", memory: "16Mi" } } }] } });
+  const podCreates = await runConcurrent(CLIENTS, podCount, async (i) => {
+    await expectStatus(await server.api("/api/v1/namespaces/bench-pods/pods", { method: "POST", body: pod(i) }), 201, `create pod-${i}`);
+  });
+  reportFailures("pod creates", podCreates.failures);
+  const pc = summarize(podCreates.latenciesMs);
+  log(`  created in ${(podCreates.wallMs / 1000).toFixed(1)} s (p50 ${ms(pc.p50)}, p99 ${ms(pc.p99)})`);
+  extra.podCreate = pc;
+
+  const timeList = async (fetchOnce: () => Promise<Response>, check: (body: string) => void, runs = 5) => {
+    const times: number[] = [];
+    let bytes = 0;
+    let body = "";
+    for (let r = 0; r < runs + 1; r++) {
+      const t0 = performance.now();
+      const res = await fetchOnce();
+      body = await expectStatus(res, 200, "LIST");
+      const t = performance.now() - t0;
+      if (r > 0) times.push(t); // the first run only warms up
+      bytes = Buffer.byteLength(body);
+    }
+    check(body);
+    return { medianMs: median(times), minMs: Math.min(...times), bytes, body };
+  };
+  const listJson = await timeList(
+    () => server.api("/api/v1/namespaces/bench-pods/pods"),
+    (body) => {
+      const n = (JSON.parse(body) as { items: unknown[] }).items.length;
+      if (n !== podCount) problems.push(`LIST JSON returned ${n} pods, expected ${podCount}`);
+    },
+  );
+  const listTable = await timeList(
+    () => server.api("/api/v1/namespaces/bench-pods/pods", { headers: { Accept: TABLE_ACCEPT } }),
+    (body) => {
+      const table = JSON.parse(body) as { kind: string; rows: unknown[] };
+      if (table.kind !== "Table" || table.rows.length !== podCount) problems.push(`LIST Table returned kind ${table.kind} with ${table.rows?.length} rows, expected ${podCount}`);
+    },
+  );
+  echo.setGetBody(listJson.body);
+  const echoJson = await timeList(() => echo.fetch("/list"), () => {});
+  echo.setGetBody(listTable.body);
+  const echoTable = await timeList(() => echo.fetch("/list"), () => {});
+  log(`  JSON:  median ${ms(listJson.medianMs)} (min ${ms(listJson.minMs)}), ${(listJson.bytes / 1e6).toFixed(1)} MB; echo of the same bytes ${ms(echoJson.medianMs)}`);
+  log(`  Table: median ${ms(listTable.medianMs)} (min ${ms(listTable.minMs)}), ${(listTable.bytes / 1e6).toFixed(1)} MB; echo of the same bytes ${ms(echoTable.medianMs)}`);
+  figures.push({ name: `LIST ${podCount} pods as JSON (median)`, value: listJson.medianMs, unit: "ms", goal: 300, note: `${(listJson.bytes / 1e6).toFixed(1)} MB; echo GET of the same body ${ms(echoJson.medianMs)} (skiff ${(listJson.medianMs / echoJson.medianMs).toFixed(1)}× echo)` });
+  figures.push({ name: `LIST ${podCount} pods as Table (median)`, value: listTable.medianMs, unit: "ms", goal: 300, note: `${(listTable.bytes / 1e6).toFixed(1)} MB; echo GET of the same body ${ms(echoTable.medianMs)} (skiff ${(listTable.medianMs / echoTable.medianMs).toFixed(1)}× echo)` });
+  extra.list = { json: { medianMs: listJson.medianMs, bytes: listJson.bytes, echoMs: echoJson.medianMs }, table: { medianMs: listTable.medianMs, bytes: listTable.bytes, echoMs: echoTable.medianMs } };
+  echo.setGetBody("{}");
+
+  // 5. Watch fan-out: watchers on one namespace's ConfigMaps, one writer creating objects
+  // one after the other; delay = a watcher's receipt − the writer's acknowledgement.
+  log(`\n5. ${watcherCount} watchers × ${watchWrites} writes`);
+  await createNamespace(server, "bench-watch");
+  const listed = JSON.parse(await expectStatus(await server.api("/api/v1/namespaces/bench-watch/configmaps"), 200, "list for watch")) as { metadata: { resourceVersion: string } };
+  const prefix = "w-";
+  const receipts: number[][] = Array.from({ length: watchWrites }, () => []);
+  const watchers: TimedWatcher[] = [];
+  for (let w = 0; w < watcherCount; w++) {
+    watchers.push(
+      await openTimedWatch((p, init) => server.api(p, init), `/api/v1/namespaces/bench-watch/configmaps?watch=1&resourceVersion=${listed.metadata.resourceVersion}`, (ev, at) => {
+        const name = ev.object.metadata.name;
+        if (ev.type === "ADDED" && name.startsWith(prefix)) receipts[Number(name.slice(prefix.length))]!.push(at);
+      }),
+    );
+  }
+  const streamErrors: string[] = [];
+  for (const w of watchers) w.done.catch((err: Error) => streamErrors.push(err.message));
+  await Bun.sleep(500);
+  const acks: number[] = [];
+  const sent: number[] = [];
+  const writeLatencies: number[] = [];
+  const writesStarted = performance.now();
+  for (let i = 0; i < watchWrites; i++) {
+    const t0 = (sent[i] = performance.now());
+    await expectStatus(await server.api("/api/v1/namespaces/bench-watch/configmaps", { method: "POST", body: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${prefix}${i}` }, data: { i: String(i) } }) }), 201, `watched create ${i}`);
+    acks[i] = performance.now();
+    writeLatencies.push(acks[i]! - t0);
+  }
+  const writesMs = performance.now() - writesStarted;
+  const expected = watcherCount * watchWrites;
+  const deliveredCount = () => receipts.reduce((a, r) => a + r.length, 0);
+  const waitUntil = Date.now() + 30_000;
+  while (deliveredCount() < expected && Date.now() < waitUntil && streamErrors.length === 0) await Bun.sleep(20);
+  const drainedMs = performance.now() - writesStarted;
+  for (const w of watchers) w.close();
+  const delivered = deliveredCount();
+  const delays: number[] = [];
+  const fromSend: number[] = [];
+  let beforeAck = 0;
+  receipts.forEach((times, i) => {
+    for (const at of times) {
+      fromSend.push(at - sent[i]!);
+      const d = at - acks[i]!;
+      // An event may reach a watcher before the writer has read its own response.
+      if (d < 0) beforeAck++;
+      delays.push(Math.max(0, d));
+    }
+  });
+  const fan = summarize(delays);
+  // Upper bound that includes the write itself: receipt − the moment the writer sent the request.
+  const fanFromSend = summarize(fromSend);
+  const wl = summarize(writeLatencies);
+  const perWatcherMin = Math.min(...watchers.map((w) => w.received));
+  log(`  writes: ${watchWrites} in ${(writesMs / 1000).toFixed(1)} s (p50 ${ms(wl.p50)}, p99 ${ms(wl.p99)}); all events in after ${(drainedMs / 1000).toFixed(1)} s`);
+  log(`  delivered ${delivered}/${expected} (fewest to one watcher: ${perWatcherMin}); delay p50 ${ms(fan.p50)}, p99 ${ms(fan.p99)}, max ${ms(fan.max)}; ${beforeAck} arrived before the ack (counted as 0)`);
+  log(`  from the request's start instead: p50 ${ms(fanFromSend.p50)}, p99 ${ms(fanFromSend.p99)}, max ${ms(fanFromSend.max)}`);
+  if (streamErrors.length) problems.push(`watch streams failed: ${streamErrors[0]}`);
+  if (delivered !== expected) problems.push(`watch: delivered ${delivered} of ${expected} events`);
+  figures.push({ name: `watch events delivered (${watcherCount} watchers)`, value: (delivered / expected) * 100, unit: "%", goal: 100, atLeast: true, note: `${delivered}/${expected}` });
+  figures.push({ name: "watch fan-out delay p99", value: fan.p99, unit: "ms", goal: 50, note: `p50 ${ms(fan.p50)}, max ${ms(fan.max)}; ${beforeAck} before the ack; from the request's start p99 ${ms(fanFromSend.p99)}` });
+  extra.watch = { delivered, expected, delay: fan, delayFromSend: fanFromSend, write: wl, beforeAck };
+} finally {
+  echo.stop();
+  await server.stop();
+}
+
+// 6. Database size after many updates to few objects and a compaction, on a server of its own
+// (so the live data is only these objects and the bootstrap ones).
+log(`\n6. ${updateCount} updates to 1000 ConfigMaps, compaction every ${COMPACT_INTERVAL_S} s`);
+const compactServer = await startSkiffServer({ binary, extraArgs: ["--compact-interval-seconds", String(COMPACT_INTERVAL_S)] });
+try {
+  await createNamespace(compactServer, "bench-compact");
+  const objects = 1000;
+  const payload = "p".repeat(256);
+  const created = await runConcurrent(CLIENTS, objects, async (i) => {
+    await expectStatus(await compactServer.api("/api/v1/namespaces/bench-compact/configmaps", { method: "POST", body: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `obj-${i}` }, data: { payload, n: "0" } }) }), 201, `create obj-${i}`);
+  });
+  reportFailures("compaction objects", created.failures);
+  const updates = await runConcurrent(CLIENTS, updateCount, async (i) => {
+    const res = await compactServer.api(`/api/v1/namespaces/bench-compact/configmaps/obj-${i % objects}`, { method: "PATCH", headers: { "Content-Type": "application/merge-patch+json" }, body: JSON.stringify({ data: { n: String(i) } }) });
+    await expectStatus(res, 200, `update obj-${i % objects}`);
+  });
+  reportFailures("updates", updates.failures);
+  const u = summarize(updates.latenciesMs);
+  log(`  ${u.count} updates in ${(updates.wallMs / 1000).toFixed(1)} s (${((u.count / updates.wallMs) * 1000).toFixed(0)}/s), p50 ${ms(u.p50)}, p99 ${ms(u.p99)}`);
+
+  // A compaction that finishes after the last acknowledged write ran after it: writes and
+  // compaction share one queue in the server.
+  const compactions = async () => Number(/^skiff_store_compactions_total\s+(\S+)/m.exec(await expectStatus(await compactServer.api("/metrics"), 200, "metrics"))?.[1] ?? NaN);
+  const before = await compactions();
+  const deadline = Date.now() + (COMPACT_INTERVAL_S * 3 + 10) * 1000;
+  while ((await compactions()) <= before && Date.now() < deadline) await Bun.sleep(250);
+  const after = await compactions();
+  if (!(after > before)) problems.push(`no compaction seen within ${COMPACT_INTERVAL_S * 3 + 10} s (counter ${before} → ${after})`);
+
+  const dbPath = join(compactServer.dataDir, "server/db/state.db");
+  const size = (p: string) => {
+    try {
+      return statSync(p).size;
+    } catch {
+      return 0;
+    }
+  };
+  const db = size(dbPath);
+  const wal = size(`${dbPath}-wal`);
+  const list = JSON.parse(await expectStatus(await compactServer.api("/api/v1/namespaces/bench-compact/configmaps"), 200, "list")) as { items: object[] };
+  // Items of a list carry no apiVersion/kind; the stored objects do, so count them in.
+  const live = list.items.reduce((sum, item) => sum + Buffer.byteLength(JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", ...item })), 0);
+  await compactServer.stop({ keepDataDir: true });
+
+  // What the file holds, read after the server is gone.
+  const sqlite = new Database(dbPath, { readonly: true });
+  const table = (name: string) => sqlite.query(`SELECT count(*) AS n, coalesce(sum(length(value)), 0) AS bytes FROM ${name}`).get() as { n: number; bytes: number };
+  const objectsRow = table("objects");
+  const changesRow = table("changes");
+  const pages = sqlite.query("PRAGMA page_count").get() as { page_count: number };
+  const free = sqlite.query("PRAGMA freelist_count").get() as { freelist_count: number };
+  sqlite.close();
+  log(`  files: state.db ${(db / 1e6).toFixed(2)} MB + WAL ${(wal / 1e6).toFixed(2)} MB; live JSON of the ${list.items.length} objects ${(live / 1e6).toFixed(2)} MB`);
+  log(`  inside: objects ${objectsRow.n} rows / ${(objectsRow.bytes / 1e6).toFixed(2)} MB of values; changes ${changesRow.n} rows / ${(changesRow.bytes / 1e6).toFixed(2)} MB of values; ${pages.page_count} pages, ${free.freelist_count} free`);
+  figures.push({ name: "database size / live data after compaction", value: (db + wal) / live, unit: "×", goal: 2, note: `${((db + wal) / 1e6).toFixed(2)} MB on disk vs ${(live / 1e6).toFixed(2)} MB live; change log kept ${changesRow.n} rows (${(changesRow.bytes / 1e6).toFixed(2)} MB)` });
+  extra.database = { dbBytes: db, walBytes: wal, liveBytes: live, objectsRows: objectsRow.n, objectsBytes: objectsRow.bytes, changesRows: changesRow.n, changesBytes: changesRow.bytes, updatesPerSecond: (u.count / updates.wallMs) * 1000, update: u };
+} finally {
+  await compactServer.stop();
+}
+
+console.log(`\n${renderTable(figures)}`);
+if (problems.length) console.log(`\nproblems:\n  ${problems.join("\n  ")}`);
+console.log(summaryJson(figures, { ...extra, problems }));
+process.exit(problems.length ? 1 : 0);
