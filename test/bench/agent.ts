@@ -1,0 +1,234 @@
+// Node agent benchmark (a script, not part of the pass/fail suite). In a network namespace
+// of its own it runs `skiff server --disable-agent` and a separate `skiff agent` process,
+// then measures:
+//   1. pod start latency, create → Ready, for N pods of one local image (busybox sleep, no
+//      probes), created one at a time and all at once, p50/p99; and side by side the same
+//      pods made with bare `podman pod create` + `podman run -d` (the agent's podman config,
+//      network and image): goal skiff ≤ 1.3 × bare, and p99 ≤ 5 s (Kubernetes' SLO);
+//   2. the agent process's RSS, idle and with N pods (goal ≤ 60 MB);
+//   3. the agent's CPU while N pods run idle (goal ≤ 2 % of a core), with the commands it
+//      ran in that window counted by PATH wrappers, to show what the cost is made of.
+// Run: node_modules/.bin/bun test/bench/agent.ts [--pods N] [--cpu-seconds S] [--binary]
+// Every wait is bounded; everything it made (processes, containers, netns, dirs) is removed.
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
+import { parseArgs } from "node:util";
+import { createNetns, type TestNetns } from "../support/netns.ts";
+import { kubectlOk } from "../support/kubectl.ts";
+import { skiffCommand, spawnSkiff, type SkiffProcess } from "../support/process.ts";
+import { tempDir } from "../support/server.ts";
+import { TEST_IMAGE_1, testImageArchive } from "../support/images.ts";
+import { safeName } from "../../src/agent/runtime/podman-config.ts";
+import { barePodman } from "./lib/agent-bare-podman.ts";
+import { commandLogLength, createCommandLog, groupCommands, readCommandLog, wrappedPath } from "./lib/agent-command-log.ts";
+import { clockTicksPerSecond, cpuPercent, readCpu, readMemory, summarize, type LatencySummary, type MemorySample } from "./lib/agent-proc-stats.ts";
+
+const { values: flags } = parseArgs({
+  args: process.argv.slice(2),
+  options: { pods: { type: "string" }, "cpu-seconds": { type: "string" }, binary: { type: "boolean" } },
+});
+const PODS = Number(flags.pods ?? 20);
+const CPU_SECONDS = Number(flags["cpu-seconds"] ?? 60);
+const IDLE_CPU_SECONDS = 30;
+const SETTLE_MS = 15_000;
+const NODE = "bench-node";
+const SYNC_INTERVAL_S = 2; // the agent's resync period (src/cli/agent.ts)
+const GOALS = { ratio: 1.3, p99Ms: 5000, rssMiB: 60, cpuPercent: 2 };
+
+const root = join(import.meta.dir, "../..");
+const bun = join(root, "node_modules/.bin/bun");
+const timerScript = join(import.meta.dir, "lib/agent-pod-timer.ts");
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+let netns: TestNetns | undefined;
+let server: SkiffProcess | undefined;
+let agent: SkiffProcess | undefined;
+const dirs: string[] = [];
+
+/** Runs the pod timer inside the namespace (the API server listens on its loopback). */
+async function podTimer<T>(kubeconfig: string, args: string[]): Promise<T> {
+  const p = Bun.spawn([...netns!.prefix, bun, timerScript, kubeconfig, ...args], { stdout: "pipe", stderr: "pipe" });
+  const timer = setTimeout(() => p.kill("SIGKILL"), 360_000);
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`pod timer ${args.join(" ")} exited ${code}: ${err.trim()}`);
+  return JSON.parse(out.trim().split("\n").pop()!) as T;
+}
+
+type StartResult = { latenciesMs: number[]; totalMs: number };
+const startPods = (kubeconfig: string, mode: "sequential" | "parallel", n: number, prefix: string) =>
+  podTimer<StartResult>(kubeconfig, ["start", mode, String(n), prefix, TEST_IMAGE_1]);
+const deleteAllPods = (kubeconfig: string) => podTimer<{ deleted: number; totalMs: number }>(kubeconfig, ["delete-all"]);
+
+async function waitFor(what: string, fn: () => Promise<boolean>, ms: number) {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(500);
+  }
+}
+
+const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+const mib = (m: MemorySample) => `${m.rssMiB.toFixed(1)} MiB (anon ${m.anonMiB.toFixed(1)}, file ${m.fileMiB.toFixed(1)}, peak ${m.hwmMiB.toFixed(1)})`;
+const verdict = (ok: boolean) => (ok ? "goal met" : "GOAL MISSED");
+
+/** CPU of the agent over a window, and the commands it ran meanwhile. */
+async function cpuWindow(pid: number, seconds: number, commands: ReturnType<typeof createCommandLog>) {
+  const hz = clockTicksPerSecond();
+  const from = commandLogLength(commands);
+  const a = readCpu(pid);
+  await Bun.sleep(seconds * 1000);
+  const b = readCpu(pid);
+  const entries = readCommandLog(commands, from);
+  const own = entries.filter((e) => e.ppid === pid);
+  return { cpu: cpuPercent(a, b, hz), seconds, ownCalls: own, allCalls: entries };
+}
+
+function printCalls(title: string, pid: number, w: Awaited<ReturnType<typeof cpuWindow>>) {
+  const perSync = (n: number) => (n / (w.seconds / SYNC_INTERVAL_S)).toFixed(1);
+  console.log(`  ${title}: agent ${w.cpu.own.toFixed(2)} % of a core by itself, ${w.cpu.withChildren.toFixed(2)} % with the commands it ran`);
+  console.log(`    commands run by the agent: ${w.ownCalls.length} in ${w.seconds} s = ${(w.ownCalls.length / w.seconds).toFixed(2)}/s = ${perSync(w.ownCalls.length)} per ${SYNC_INTERVAL_S} s sync`);
+  for (const g of groupCommands(w.ownCalls).slice(0, 8)) console.log(`      ${String(g.count).padStart(5)}  ${g.command}  (${perSync(g.count)} per sync)`);
+  const nested = w.allCalls.length - w.ownCalls.length;
+  if (nested) console.log(`    and ${nested} more run by those commands (${groupCommands(w.allCalls.filter((e) => e.ppid !== pid)).slice(0, 3).map((g) => `${g.count} ${g.command}`).join(", ")})`);
+}
+
+function ratioLine(label: string, skiff: LatencySummary, bare: LatencySummary) {
+  const r50 = skiff.p50 / bare.p50;
+  const r99 = skiff.p99 / bare.p99;
+  console.log(`  ${label.padEnd(15)} skiff p50 ${fmt(skiff.p50)} p99 ${fmt(skiff.p99)} | bare p50 ${fmt(bare.p50)} p99 ${fmt(bare.p99)} | ratio p50 ${r50.toFixed(2)} p99 ${r99.toFixed(2)}  ${verdict(r50 <= GOALS.ratio && r99 <= GOALS.ratio)} (≤ ${GOALS.ratio}); SLO p99 ≤ 5 s: ${verdict(skiff.p99 <= GOALS.p99Ms)}`);
+  return { r50, r99 };
+}
+
+async function main() {
+  const prefer = flags.binary ? "binary" : "source";
+  const archive = await testImageArchive(1); // fails with the install line without busybox-static
+  netns = await createNetns("bagent");
+  const serverDir = tempDir("skiff-bench-agent-server-");
+  const agentDir = tempDir("skiff-bench-agent-node-");
+  const toolsDir = tempDir("skiff-bench-agent-tools-");
+  dirs.push(serverDir, agentDir, toolsDir);
+  mkdirSync(join(agentDir, "agent", "images"), { recursive: true });
+  copyFileSync(archive, join(agentDir, "agent", "images", basename(archive)));
+  const commands = createCommandLog(toolsDir, ["podman", "nft", "ip", "iptables", "iptables-restore", "iptables-save", "conntrack"]);
+  const cmd = [...netns.prefix, ...skiffCommand(prefer)];
+  const kubeconfig = join(serverDir, "kubeconfig.yaml");
+  const k = (args: string[]) => kubectlOk(kubeconfig, args, { prefix: netns!.prefix });
+
+  log(`skiff from ${prefer}; ${PODS} pods of ${TEST_IMAGE_1}; namespace ${netns.name}`);
+  server = spawnSkiff(cmd, ["server", "--data-dir", serverDir, "--https-listen-port", "6443", "--bind-address", "127.0.0.1", "--node-name", "bench-server", "--disable-agent"]);
+  await server.waitFor(/ready at/, 90_000);
+  const token = readFileSync(join(serverDir, "server", "token"), "utf8").trim();
+  agent = spawnSkiff(
+    cmd,
+    ["agent", "--server", "https://127.0.0.1:6443", "--token", token, "--data-dir", agentDir, "--node-name", NODE, "--agent-port", "10251", "--bind-address", "127.0.0.1"],
+    { PATH: wrappedPath(commands) },
+  );
+  await agent.waitFor(/skiff agent ready/, 120_000);
+  const pid = agent.proc.pid;
+  const comm = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+  log(`agent ready, pid ${pid} (${comm}); commands it runs are logged through ${commands.tools.join(", ")}`);
+  await waitFor("node Ready", async () => /\sReady\s/.test(await k(["get", "node", NODE]).catch(() => "")), 60_000);
+
+  // 2a + 3a. Idle: no pods.
+  await Bun.sleep(SETTLE_MS);
+  const memIdle = readMemory(pid);
+  log(`idle RSS ${mib(memIdle)}; idle CPU over ${IDLE_CPU_SECONDS} s…`);
+  const idleCpu = await cpuWindow(pid, IDLE_CPU_SECONDS, commands);
+
+  // 1. skiff start latency. One warm-up pod first (page cache, first network use), not counted.
+  log("warm-up pod");
+  await startPods(kubeconfig, "sequential", 1, "warm");
+  await deleteAllPods(kubeconfig);
+  log(`${PODS} pods one at a time`);
+  const seq = await startPods(kubeconfig, "sequential", PODS, "seq");
+  log(`  done in ${fmt(seq.totalMs)}; deleting`);
+  await deleteAllPods(kubeconfig);
+  log(`${PODS} pods all at once`);
+  const par = await startPods(kubeconfig, "parallel", PODS, "par");
+  log(`  done in ${fmt(par.totalMs)}`);
+
+  // 2b + 3b. With the pods running idle.
+  await Bun.sleep(SETTLE_MS);
+  const memPods = readMemory(pid);
+  log(`RSS with ${PODS} pods ${mib(memPods)}; CPU over ${CPU_SECONDS} s…`);
+  const podsCpu = await cpuWindow(pid, CPU_SECONDS, commands);
+  const memAfter = readMemory(pid);
+  log(`deleting the pods, stopping the agent`);
+  await deleteAllPods(kubeconfig);
+  agent.proc.kill("SIGTERM");
+  await Promise.race([agent.proc.exited, Bun.sleep(20_000)]);
+
+  // 1b. Bare podman, same config, network, image and namespace; the agent no longer runs.
+  const bare = barePodman({ dataDir: agentDir, netnsPrefix: netns.prefix, network: `skiff-${safeName(NODE)}`, image: TEST_IMAGE_1 });
+  const leftovers = (await bare.run(["ps", "--all", "--quiet"])).trim();
+  if (leftovers) throw new Error(`containers left after deleting the pods: ${leftovers}`);
+  log("bare podman: warm-up pod");
+  await bare.start("sequential", 1, "bare-warm");
+  await bare.removeAll("bare-warm");
+  log(`bare podman: ${PODS} pods one at a time`);
+  const bareSeq = await bare.start("sequential", PODS, "bare-seq");
+  await bare.removeAll("bare-seq");
+  log(`bare podman: ${PODS} pods all at once`);
+  const t0 = performance.now();
+  const barePar = await bare.start("parallel", PODS, "bare-par");
+  const bareParTotal = performance.now() - t0;
+  await bare.removeAll("bare-par");
+
+  console.log(`\n=== skiff agent benchmark: ${PODS} pods, skiff from ${prefer}, ${new Date().toISOString()} ===`);
+  console.log(`pod start latency (create → Ready through a watch; bare: first command → container running)`);
+  console.log(`  (with ${PODS} samples the nearest-rank p99 is the slowest pod)`);
+  const s = { seq: summarize(seq.latenciesMs), par: summarize(par.latenciesMs), bareSeq: summarize(bareSeq), barePar: summarize(barePar) };
+  const rSeq = ratioLine("one at a time", s.seq, s.bareSeq);
+  const rPar = ratioLine("all at once", s.par, s.barePar);
+  console.log(`  all at once, last pod Ready after: skiff ${fmt(par.totalMs)}, bare ${fmt(bareParTotal)}`);
+  console.log(`agent RSS (VmRSS of the separate skiff agent process)`);
+  console.log(`  idle:            ${mib(memIdle)}  ${verdict(memIdle.rssMiB <= GOALS.rssMiB)} (≤ ${GOALS.rssMiB} MB)`);
+  console.log(`  with ${PODS} pods:    ${mib(memPods)}  ${verdict(memPods.rssMiB <= GOALS.rssMiB)}`);
+  console.log(`  after CPU window: ${mib(memAfter)}`);
+  console.log(`agent CPU (utime+stime from /proc/${pid}/stat; "with commands" adds cutime+cstime of the calls it reaped)`);
+  printCalls(`idle, ${IDLE_CPU_SECONDS} s`, pid, idleCpu);
+  printCalls(`${PODS} pods idle, ${CPU_SECONDS} s`, pid, podsCpu);
+  console.log(`  ${verdict(podsCpu.cpu.own <= GOALS.cpuPercent)} for the agent by itself (≤ ${GOALS.cpuPercent} %); ${verdict(podsCpu.cpu.withChildren <= GOALS.cpuPercent)} counting its commands`);
+  console.log(
+    `RESULT ${JSON.stringify({
+      pods: PODS,
+      skiff: prefer,
+      latencyMs: s,
+      ratio: { sequential: rSeq, parallel: rPar },
+      rssMiB: { idle: memIdle.rssMiB, withPods: memPods.rssMiB },
+      cpuPercent: { idle: idleCpu.cpu, withPods: podsCpu.cpu },
+      agentCommandsPerSecond: { idle: idleCpu.ownCalls.length / IDLE_CPU_SECONDS, withPods: podsCpu.ownCalls.length / CPU_SECONDS },
+    })}`,
+  );
+}
+
+/** Stops every process, removes every container and the namespace, whatever happened. */
+async function cleanup() {
+  for (const p of [agent, server]) {
+    if (p && p.proc.exitCode === null) {
+      p.proc.kill("SIGKILL");
+      await p.proc.exited;
+    }
+  }
+  if (netns && dirs[1]) {
+    // Only the agent's data dir holds containers and network pieces.
+    const p = Bun.spawn([...netns.prefix, ...skiffCommand("source"), "killall", "--data-dir", dirs[1]!], { stdout: "ignore", stderr: "ignore" });
+    await Promise.race([p.exited, Bun.sleep(120_000)]);
+  }
+  await netns?.destroy();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+
+let code = 0;
+try {
+  await main();
+} catch (e) {
+  code = 1;
+  console.error(`benchmark failed: ${(e as Error).stack ?? e}`);
+  if (agent) console.error(`--- agent output (tail) ---\n${agent.output().slice(-3000)}`);
+  if (server) console.error(`--- server output (tail) ---\n${server.output().slice(-2000)}`);
+} finally {
+  await cleanup();
+}
+process.exit(code);
