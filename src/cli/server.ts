@@ -24,7 +24,17 @@ const help = `Usage: skiff server [flags]
   --node-label k=v            a label for this node (repeatable)
   --node-ip IP                the address other nodes reach this node on
   --metrics-anonymous         serve /metrics without a token
+  --node-monitor-grace-period D  a node whose lease is this old turns NotReady (default 15s)
+  --pod-eviction-timeout D    pods of a NotReady node are replaced after this (default 30s)
 `;
+
+/** A duration flag ("15s", "1m", or plain seconds) in milliseconds. */
+function seconds(v: string | undefined, name: string, fallbackMs: number): number {
+  if (v === undefined) return fallbackMs;
+  const m = v.match(/^(\d+)(s|m)?$/);
+  if (!m) throw new UsageError(`--${name} must be a duration like 15s or 1m, got "${v}"`);
+  return Number(m[1]) * (m[2] === "m" ? 60_000 : 1000);
+}
 
 function flannelBackend(v: string): "vxlan" | "host-gw" | "none" {
   if (v !== "vxlan" && v !== "host-gw" && v !== "none") throw new UsageError(`--flannel-backend must be vxlan, host-gw or none, got "${v}"`);
@@ -46,6 +56,8 @@ export async function run(args: string[]): Promise<number> {
       "datastore-token": { type: "string" },
       "compact-interval-seconds": { type: "string" },
       "tls-san": { type: "string", multiple: true },
+      "node-monitor-grace-period": { type: "string" },
+      "pod-eviction-timeout": { type: "string" },
       "cluster-cidr": { type: "string" },
       "service-cidr": { type: "string" },
       "flannel-backend": { type: "string" },
@@ -78,6 +90,8 @@ export async function run(args: string[]): Promise<number> {
       datastoreEndpoint: flags["datastore-endpoint"],
       datastoreToken: flags["datastore-token"],
       tlsSans: flags["tls-san"],
+      nodeMonitorGracePeriodMs: seconds(flags["node-monitor-grace-period"], "node-monitor-grace-period", defaults.nodeMonitorGracePeriodMs),
+      podEvictionTimeoutMs: seconds(flags["pod-eviction-timeout"], "pod-eviction-timeout", defaults.podEvictionTimeoutMs),
       clusterCidr: flags["cluster-cidr"] ?? defaults.clusterCidr,
       serviceCidr: flags["service-cidr"] ?? defaults.serviceCidr,
       flannelBackend: flannelBackend(flags["flannel-backend"] ?? defaults.flannelBackend),

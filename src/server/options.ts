@@ -8,6 +8,10 @@ export type ServerOptions = {
   token?: string;
   writeKubeconfig?: string;
   disableAgent: boolean;
+  /** How long a node's Lease may go unrenewed before it is NotReady (Kubernetes: 50 s). */
+  nodeMonitorGracePeriodMs: number;
+  /** How long pods stay on an unreachable node before they are evicted. */
+  podEvictionTimeoutMs: number;
   /** Run the scheduler and controllers (off only for tests that play their part themselves). */
   runControllers: boolean;
   /** Default: the embedded SQLite file under DATA/server/db. */
@@ -46,6 +50,8 @@ export function defaultServerOptions(): ServerOptions {
     nodeName: hostName(),
     disableAgent: false,
     runControllers: true,
+    nodeMonitorGracePeriodMs: 15_000,
+    podEvictionTimeoutMs: 30_000,
     compactIntervalMs: 5 * 60_000,
     retainChanges: 10_000,
     bookmarkIntervalMs: 60_000,

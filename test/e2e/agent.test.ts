@@ -58,6 +58,34 @@ describe("joining", () => {
     expect(b.output()).toContain("does not match");
   });
 
+  test("skiff token create makes a token that joins; an expired or deleted one no longer does", async () => {
+    const cmd = [...c.netns.prefix, ...skiffCommand("source")];
+    const token = async (...args: string[]) => {
+      const p = spawnSkiff(cmd, ["token", ...args, "--data-dir", c.serverDir]);
+      expect(await p.proc.exited).toBe(0);
+      return p.output().trim();
+    };
+    const extra = await token("create", "--ttl", "1h", "--description", "e2e");
+    expect(extra).toMatch(/^K10[0-9a-f]{64}::[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    const id = extra.split("::")[1]!.split(".")[0]!;
+    expect(await token("list")).toMatch(new RegExp(`${id}\\s+\\S+\\s+e2e`));
+    const joinAs = (name: string, t: string, port: number) => spawnSkiff(cmd, ["agent", "--server", `https://127.0.0.1:${c.port}`, "--token", t, "--data-dir", join(c.serverDir, name), "--node-name", name, "--agent-port", String(port), "--bind-address", "127.0.0.1", "--flannel-backend", "none", "--disable-kube-proxy"]);
+    const joined = joinAs("extra-node", extra, 10292);
+    await joined.waitFor(/skiff agent ready/, 60_000);
+    joined.proc.kill("SIGKILL");
+    await joined.proc.exited;
+    await c.k(["delete", "node", "extra-node"]);
+    await token("delete", id);
+    const refused = joinAs("extra-node-2", extra, 10293);
+    expect(await refused.proc.exited).not.toBe(0);
+    expect(refused.output()).toContain("refused the join token");
+    const short = await token("create", "--ttl", "1s");
+    await Bun.sleep(2000);
+    const late = joinAs("extra-node-3", short, 10294);
+    expect(await late.proc.exited).not.toBe(0);
+    expect(late.output()).toContain("refused the join token");
+  });
+
   test("a node credential may not touch another node's objects", async () => {
     const cred = JSON.parse(readFileSync(join(c.agents.get(NODE_B)!.dir, "agent", "node-credential.json"), "utf8"));
     const r = await c.kr(["--token", cred.token, "label", "node", "agent-server", "x=y"]);
@@ -164,6 +192,14 @@ describe("running pods", () => {
       return /ErrImagePull|ImagePullBackOff/.test(o) ? o : undefined;
     });
     expect(t).toMatch(/noimage\s+0\/1\s+(ErrImagePull|ImagePullBackOff)/);
+  });
+
+  test("skiff images import loads an archive into a node's runtime", async () => {
+    const { testImageArchive } = await import("../support/images.ts");
+    const archive = await testImageArchive(2);
+    const p = spawnSkiff([...c.netns.prefix, ...skiffCommand("source")], ["images", "import", "--data-dir", c.agents.get(NODE_B)!.dir, archive]);
+    expect(await p.proc.exited).toBe(0);
+    expect(p.output()).toContain("localhost/skiff-test/busybox:2");
   });
 
   test("graceful deletion stops the containers and removes the pod", async () => {
