@@ -1,19 +1,11 @@
 // The agent's Prometheus metrics (its own registry: server and agent can share a process),
 // and the resource metrics the server pulls for `kubectl top` (cAdvisor/kubelet names).
 import { readFileSync, statfsSync } from "node:fs";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectProcessMetrics } from "../metrics/process-metrics.ts";
 import type { ContainerInfo, ContainerStats } from "./runtime/types.ts";
 import type { ProbeKind } from "./probes.ts";
 
-// prom-client names these gauges *_total, which Prometheus rejects; the heap-space ones walk the heap under Bun.
-const DROPPED_DEFAULTS = [
-  "nodejs_active_handles_total",
-  "nodejs_active_requests_total",
-  "nodejs_active_resources_total",
-  "nodejs_heap_space_size_total_bytes",
-  "nodejs_heap_space_size_used_bytes",
-  "nodejs_heap_space_size_available_bytes",
-];
 
 function nodeCpuSeconds(): number {
   const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -45,8 +37,7 @@ export class AgentMetrics {
   private readonly containerMemory = new Gauge({ name: "container_memory_working_set_bytes", help: "Current working set of the container in bytes.", labelNames: ["namespace", "pod", "container"], registers: [this.registry, this.resource] });
 
   constructor(nodeName?: string, dataDir = ".") {
-    collectDefaultMetrics({ register: this.registry });
-    for (const n of DROPPED_DEFAULTS) this.registry.removeSingleMetric(n);
+    collectProcessMetrics(this.registry);
     if (nodeName) this.registry.setDefaultLabels({ node: nodeName });
     const both = [this.registry, this.resource];
     new Counter({

@@ -8,7 +8,7 @@ let before: string;
 
 const snapshot = async () => {
   const paths = ["/api/v1/namespaces/default/configmaps", "/apis/apps/v1/namespaces/default/deployments", "/api/v1/namespaces"];
-  const lists = await Promise.all(paths.map(async (p) => (await (await apiFetch(server, p)).json()).items));
+  const lists = await Promise.all(paths.map(async (p) => (await ((await apiFetch(server, p)).json() as Promise<any>)).items));
   return JSON.stringify(lists);
 };
 
@@ -86,7 +86,7 @@ for (const c of cases) {
     const res = await apiFetch(server, c.path, { method: c.method, body: c.body, headers });
     const expected = Array.isArray(c.expect) ? c.expect : [c.expect];
     expect(expected).toContain(res.status);
-    const status = await res.json();
+    const status = await (res.json() as Promise<any>);
     expect(status).toMatchObject({ kind: "Status", apiVersion: "v1", status: "Failure", code: res.status });
     expect(typeof status.message).toBe("string");
     expect(status.message.length).toBeGreaterThan(0);

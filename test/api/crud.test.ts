@@ -58,7 +58,7 @@ describe("configmaps", () => {
     await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "dup" } } });
     const res = await apiFetch(server, "/api/v1/namespaces/default/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name: "dup" } }) });
     expect(res.status).toBe(409);
-    expect(await res.json()).toMatchObject({ kind: "Status", reason: "AlreadyExists", message: 'configmaps "dup" already exists' });
+    expect(await (res.json() as Promise<any>)).toMatchObject({ kind: "Status", reason: "AlreadyExists", message: 'configmaps "dup" already exists' });
   });
 
   test("generateName gives a unique name", async () => {
@@ -166,7 +166,7 @@ describe("deployments", () => {
     bad.spec!.selector = { matchLabels: { app: "other" } };
     const res = await apiFetch(server, "/apis/apps/v1/namespaces/default/deployments", { method: "POST", body: JSON.stringify(bad) });
     expect(res.status).toBe(422);
-    const status = await res.json();
+    const status = await (res.json() as Promise<any>);
     expect(status.reason).toBe("Invalid");
     expect(status.details.causes.map((c: { field: string }) => c.field)).toContain("spec.template.metadata.labels");
   });
@@ -177,7 +177,7 @@ describe("auth", () => {
     for (const token of [null, "wrong"]) {
       const res = await apiFetch(server, "/api/v1/namespaces", { token });
       expect(res.status).toBe(401);
-      expect(await res.json()).toMatchObject({ kind: "Status", code: 401, reason: "Unauthorized" });
+      expect(await (res.json() as Promise<any>)).toMatchObject({ kind: "Status", code: 401, reason: "Unauthorized" });
     }
     expect((await apiFetch(server, "/version", { token: null })).status).toBe(200);
     expect(await (await apiFetch(server, "/readyz", { token: null })).text()).toBe("ok");

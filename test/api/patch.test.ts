@@ -24,7 +24,7 @@ afterAll(() => server.cleanup());
 const path = "/apis/apps/v1/namespaces/default/deployments/web";
 const patch = (type: string, body: unknown, query = "") =>
   apiFetch(server, `${path}${query}`, { method: "PATCH", body: typeof body === "string" ? body : JSON.stringify(body), headers: { "Content-Type": type } });
-const get = async () => (await apiFetch(server, path)).json();
+const get = async (): Promise<any> => (await apiFetch(server, path)).json();
 
 test("merge patch sets and deletes keys", async () => {
   expect((await patch("application/merge-patch+json", { metadata: { labels: { tier: "fe" } } })).status).toBe(200);
@@ -68,7 +68,7 @@ test("server-side apply creates when absent and records its field manager", asyn
     headers: { "Content-Type": "application/apply-patch+yaml" },
   });
   expect(res.status).toBe(201);
-  const obj = await res.json();
+  const obj = await (res.json() as Promise<any>);
   expect(obj.data).toEqual({ a: "1" });
   expect(obj.metadata.managedFields.map((m: { manager: string; operation: string }) => `${m.manager}/${m.operation}`)).toContain("alice/Apply");
 });
@@ -82,13 +82,13 @@ test("server-side apply conflicts with another manager's field unless forced", a
     });
   const conflict = await apply("bob", { a: "2" });
   expect(conflict.status).toBe(409);
-  const status = await conflict.json();
+  const status = await (conflict.json() as Promise<any>);
   expect(status.reason).toBe("Conflict");
   expect(status.details.causes[0]).toMatchObject({ type: "FieldManagerConflict", field: ".data.a" });
   expect((await apply("bob", { a: "1", b: "x" })).status).toBe(200); // same value: shared, no conflict
   const forced = await apply("bob", { a: "2" }, true);
   expect(forced.status).toBe(200);
-  expect((await forced.json()).data).toEqual({ a: "2" });
+  expect((await (forced.json() as Promise<any>)).data).toEqual({ a: "2" });
 });
 
 test("apply without fieldManager is 400, an unknown patch type is 415", async () => {

@@ -39,7 +39,7 @@ test("acknowledged writes survive SIGKILL and revisions continue", async () => {
       try {
         const res = await apiFetch(server, "/api/v1/namespaces/default/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name }, data: { i: String(i) } }) });
         if (res.status === 201) {
-          const obj = await res.json();
+          const obj = await (res.json() as Promise<any>);
           acknowledged.set(name, obj.metadata.uid);
           maxRv = Math.max(maxRv, Number(obj.metadata.resourceVersion));
         }
@@ -57,12 +57,12 @@ test("acknowledged writes survive SIGKILL and revisions continue", async () => {
   expect(acknowledged.size).toBeGreaterThan(50);
 
   server = await start();
-  const list = await (await apiFetch(server, "/api/v1/namespaces/default/configmaps")).json();
+  const list = await ((await apiFetch(server, "/api/v1/namespaces/default/configmaps")).json() as Promise<any>);
   const stored = new Map<string, string>(list.items.map((o: { metadata: { name: string; uid: string } }) => [o.metadata.name, o.metadata.uid]));
   for (const [name, uid] of acknowledged) expect(stored.get(name)).toBe(uid);
   expect(Number(list.metadata.resourceVersion)).toBeGreaterThanOrEqual(maxRv);
 
-  const next = await (await apiFetch(server, "/api/v1/namespaces/default/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name: "after-restart" } }) })).json();
+  const next = await ((await apiFetch(server, "/api/v1/namespaces/default/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name: "after-restart" } }) })).json() as Promise<any>);
   expect(Number(next.metadata.resourceVersion)).toBeGreaterThan(Number(list.metadata.resourceVersion));
 
   // A watch from the revision before the restart's write replays that write.

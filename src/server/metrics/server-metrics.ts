@@ -1,7 +1,8 @@
 // The server's Prometheus metrics, in a registry of its own (the embedded agent has
 // another): API requests and watches with upstream's names and labels, the store,
 // the scheduler, controllers, stored objects, cluster state and availability.
-import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry as PromRegistry } from "prom-client";
+import { collectProcessMetrics } from "../../metrics/process-metrics.ts";
 import type { Hono } from "hono";
 import type { KindDef } from "../../api/kinds/kind.ts";
 import type { WatchMetrics } from "../../api/http/types.ts";
@@ -34,27 +35,13 @@ export type SchedulingResult = "scheduled" | "unschedulable" | "error";
 // Upstream's apiserver_request_duration_seconds buckets, trimmed to keep /metrics small.
 const REQUEST_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1, 1.5, 2, 3, 5, 10, 30, 60];
 const SHORT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-/**
- * prom-client defaults left out: the *_total gauges fail Prometheus's lint, and the per-space
- * heap statistics walk the whole heap under Bun (tens of ms with a large store in memory).
- * process_* and the remaining nodejs_* metrics cover the same ground.
- */
-export const DROPPED_DEFAULTS = [
-  "nodejs_active_handles_total",
-  "nodejs_active_requests_total",
-  "nodejs_active_resources_total",
-  "nodejs_heap_space_size_total_bytes",
-  "nodejs_heap_space_size_used_bytes",
-  "nodejs_heap_space_size_available_bytes",
-];
 const REQUEST_LABELS = ["verb", "group", "version", "resource", "subresource", "scope", "component"] as const;
 
 export function createServerMetrics(deps: ServerMetricsDeps) {
   const registry = new PromRegistry();
   const registers = [registry];
   const now = deps.now ?? Date.now;
-  collectDefaultMetrics({ register: registry });
-  for (const name of DROPPED_DEFAULTS) registry.removeSingleMetric(name);
+  collectProcessMetrics(registry);
 
   // --- API requests and watches -------------------------------------------------------
   const requests = new Counter({ name: "apiserver_request_total", help: "Counter of apiserver requests broken out for each verb, group, version, resource, scope, component, and HTTP response code.", labelNames: [...REQUEST_LABELS, "code"], registers });
