@@ -76,6 +76,7 @@ export async function startCluster(tag: string, opts: { prefer?: "binary" | "sou
       await cluster.server?.proc.exited;
       for (const dir of [serverDir, ...[...cluster.agents.values()].map((a) => a.dir)]) {
         await execa(netns.prefix[0]!, [...netns.prefix.slice(1), ...skiffCommand("source"), "killall", "--data-dir", dir], { reject: false });
+        await unmountBelow(dir);
         rmSync(dir, { recursive: true, force: true });
       }
       await netns.destroy();
@@ -83,6 +84,12 @@ export async function startCluster(tag: string, opts: { prefer?: "binary" | "sou
   };
   await cluster.startServer();
   return cluster;
+}
+
+/** Podman's storage mounts under a data dir (of an agent a test started on its own) would keep it busy. */
+async function unmountBelow(dir: string) {
+  const mounts = readFileSync("/proc/self/mounts", "utf8").split("\n").map((l) => l.split(" ")[1] ?? "").filter((m) => m.startsWith(dir + "/"));
+  for (const m of mounts.sort((a, b) => b.length - a.length)) await execa("umount", ["-l", m], { reject: false });
 }
 
 /** Poll until `fn` returns a value (not undefined), or fail with what was last seen. */
