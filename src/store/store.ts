@@ -1,14 +1,17 @@
 // The durable store: an SQLite file (or a libsql server) holding live objects and a
 // bounded change log, with every live object also held in memory so reads never wait
 // on the database. Writes are serialized: each gets the next global revision, which is
-// the objects' resourceVersion.
+// the objects' resourceVersion. Writes queued together are committed together (group
+// commit): one transaction for the group, each write acknowledged only once it commits.
 import { createClient, type Client } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
-import { and, eq, lte, sql } from "drizzle-orm";
+import { lte, sql } from "drizzle-orm";
 import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type { KubeObject } from "../api/kinds/kind.ts";
 import { changes, ddl, meta, objects } from "./schema.ts";
+import { ChangeLog } from "./change-log.ts";
+import { groupStatements, type ChangeRow } from "./group-statements.ts";
 
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 export type Change = {
@@ -42,15 +45,26 @@ export class StoreCorruptError extends Error {}
 type Entry = { object: KubeObject };
 const key = (ns: string, name: string) => `${ns}/${name}`;
 
+export type Mutate = (current: KubeObject | undefined) => { type: ChangeType; object: KubeObject } | null;
+type QueuedWrite = { resource: string; namespace: string; name: string; mutate: Mutate; resolve: (c: Change | null) => void; reject: (e: unknown) => void };
+/** Writes per group commit; larger groups wait for the next one. */
+const MAX_GROUP = 1000;
+
 export class Store {
   revision = 0;
   /** Changes at or below this revision are gone: a watch from there gets 410 Expired. */
   compactedRevision = 0;
   compactions = 0;
+  /** Transactions committed by group commit, and the writes they carried (for metrics and benchmarks). */
+  groupCommits = 0;
+  groupedWrites = 0;
   private readonly cache = new Map<string, Map<string, Entry>>();
-  private readonly recent: Change[] = [];
+  private readonly recent: ChangeLog;
   private readonly listeners = new Set<(c: Change) => void>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Everything that touches the database runs on this chain, one thing at a time. */
+  private lane: Promise<unknown> = Promise.resolve();
+  private queued: QueuedWrite[] = [];
+  private draining = false;
   private closed = false;
 
   private constructor(
@@ -58,12 +72,14 @@ export class Store {
     private readonly db: LibSQLDatabase,
     private readonly opts: StoreOptions,
     readonly path: string | undefined,
-  ) {}
-
+  ) {
+    this.recent = new ChangeLog(opts.retainChanges ?? 10_000);
+  }
   static async open(opts: StoreOptions): Promise<Store> {
     const path = opts.url.startsWith("file:") ? opts.url.slice(5) : undefined;
     if (path) mkdirSync(dirname(path), { recursive: true });
-    const client = createClient({ url: opts.url, authToken: opts.authToken });
+    // One connection to a file: the PRAGMAs below are per connection, and writes are serialized anyway.
+    const client = createClient({ url: opts.url, authToken: opts.authToken, ...(path ? { concurrency: 1 } : {}) });
     const store = new Store(client, drizzle(client), opts, path);
     try {
       await store.init();
@@ -133,75 +149,110 @@ export class Store {
   }
 
   /**
-   * Write one change. `check` runs inside the write lock against the current stored
-   * object, so a compare-and-swap (resourceVersion preconditions) cannot race.
-   * The object gets its resourceVersion here.
+   * Write one change. `mutate` runs in the write order against the current stored object
+   * (including writes queued before it), so a compare-and-swap (resourceVersion
+   * preconditions) cannot race. The object gets its resourceVersion here. The promise
+   * settles once the transaction holding the change has committed.
    */
-  write(
-    resource: string,
-    namespace: string,
-    name: string,
-    mutate: (current: KubeObject | undefined) => { type: ChangeType; object: KubeObject } | null,
-  ): Promise<Change | null> {
-    const run = this.queue.then(() => this.writeNow(resource, namespace, name, mutate));
-    this.queue = run.catch(() => undefined);
-    return run;
+  write(resource: string, namespace: string, name: string, mutate: Mutate): Promise<Change | null> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error("store is closed"));
+      this.queued.push({ resource, namespace, name, mutate, resolve, reject });
+      if (!this.draining) {
+        this.draining = true;
+        this.lane = this.lane.then(() => this.drain());
+      }
+    });
   }
 
-  private async writeNow(
-    resource: string,
-    namespace: string,
-    name: string,
-    mutate: (current: KubeObject | undefined) => { type: ChangeType; object: KubeObject } | null,
-  ): Promise<Change | null> {
-    if (this.closed) throw new Error("store is closed");
-    const current = this.get(resource, namespace, name);
-    const result = mutate(current);
-    if (!result) return null;
-    const revision = this.revision + 1;
-    const object = result.object;
-    object.metadata.resourceVersion = String(revision);
-    const json = JSON.stringify(object);
-    const value = this.opts.codec ? await this.opts.codec.encode(resource, json) : json;
-    const where = and(eq(objects.resource, resource), eq(objects.namespace, namespace), eq(objects.name, name));
-    const rowWrite =
-      result.type === "DELETED"
-        ? this.db.delete(objects).where(where)
-        : this.db
-            .insert(objects)
-            .values({ resource, namespace, name, revision, value })
-            .onConflictDoUpdate({ target: [objects.resource, objects.namespace, objects.name], set: { revision, value } });
-    await this.db.batch([
-      rowWrite,
-      this.db.insert(changes).values({ revision, resource, namespace, name, type: result.type, value }),
-      this.db.insert(meta).values({ key: "revision", value: revision }).onConflictDoUpdate({ target: meta.key, set: { value: revision } }),
-    ]);
-    this.revision = revision;
-    if (result.type === "DELETED") this.bucket(resource).delete(key(namespace, name));
-    else this.bucket(resource).set(key(namespace, name), { object });
-    const change: Change = { revision, resource, namespace, name, type: result.type, object, previous: current };
+  private async drain(): Promise<void> {
+    try {
+      while (this.queued.length) {
+        // One turn of the event loop lets the writes issued meanwhile join the group.
+        await new Promise((r) => setImmediate(r));
+        const group = this.queued.splice(0, MAX_GROUP);
+        await this.commitGroup(group).catch(() => undefined);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Plan every write of the group in order, store them in one transaction, then publish them. */
+  private async commitGroup(group: QueuedWrite[]): Promise<void> {
+    // Writes of this group see the ones before them through `staged`; the cache changes only after the commit.
+    const staged = new Map<string, KubeObject | undefined>();
+    const outcomes: ({ ok: Change | null } | { error: unknown })[] = [];
+    const accepted: Change[] = [];
+    const rows: ChangeRow[] = [];
+    let revision = this.revision;
+    try {
+      for (const w of group) {
+        const k = `${w.resource}\u0000${key(w.namespace, w.name)}`;
+        const current = staged.has(k) ? staged.get(k) : this.get(w.resource, w.namespace, w.name);
+        let result: ReturnType<Mutate>;
+        try {
+          if (this.closed) throw new Error("store is closed");
+          result = w.mutate(current);
+        } catch (error) {
+          outcomes.push({ error });
+          continue;
+        }
+        if (!result) {
+          outcomes.push({ ok: null });
+          continue;
+        }
+        revision++;
+        const object = result.object;
+        object.metadata.resourceVersion = String(revision);
+        const json = JSON.stringify(object);
+        const value = this.opts.codec ? await this.opts.codec.encode(w.resource, json) : json;
+        const change: Change = { revision, resource: w.resource, namespace: w.namespace, name: w.name, type: result.type, object, previous: current };
+        staged.set(k, result.type === "DELETED" ? undefined : object);
+        accepted.push(change);
+        rows.push({ revision, resource: w.resource, namespace: w.namespace, name: w.name, type: result.type, value });
+        outcomes.push({ ok: change });
+      }
+      if (rows.length) await this.client.batch(groupStatements(rows), "write");
+    } catch (error) {
+      // Nothing of the group is stored: every write of it fails, none is published.
+      for (const w of group) w.reject(error);
+      throw error;
+    }
+    if (rows.length) {
+      this.groupCommits++;
+      this.groupedWrites += rows.length;
+    }
+    for (const change of accepted) this.publish(change);
+    group.forEach((w, i) => {
+      const o = outcomes[i]!;
+      if ("error" in o) w.reject(o.error);
+      else w.resolve(o.ok);
+    });
+  }
+
+  /** A committed change: into the cache and the change log, then to every listener (in revision order). */
+  private publish(change: Change) {
+    this.revision = change.revision;
+    const b = this.bucket(change.resource);
+    if (change.type === "DELETED") b.delete(key(change.namespace, change.name));
+    else b.set(key(change.namespace, change.name), { object: change.object });
     this.recent.push(change);
-    // Between compactions the in-memory log stays bounded too; older changes remain in the database until compaction.
-    const retain = this.opts.retainChanges ?? 10_000;
-    if (this.recent.length > retain * 2) this.recent.splice(0, this.recent.length - retain);
-    for (const l of this.listeners) l(change);
-    return change;
+    for (const l of this.listeners) {
+      try {
+        l(change);
+      } catch (e) {
+        console.error(`store listener failed on ${change.resource} ${change.namespace}/${change.name}: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** Changes after `revision`, or "expired" when compaction already dropped some of them. */
   changesSince(revision: number): Change[] | "expired" {
     if (revision < this.compactedRevision) return "expired";
-    const oldest = this.recent[0];
+    const oldest = this.recent.oldest;
     if (oldest && revision < oldest.revision - 1) return "expired";
-    // `recent` is sorted by revision: binary search for the first one after `revision`.
-    let lo = 0;
-    let hi = this.recent.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.recent[mid]!.revision <= revision) lo = mid + 1;
-      else hi = mid;
-    }
-    return this.recent.slice(lo);
+    return this.recent.since(revision);
   }
 
   subscribe(listener: (c: Change) => void): () => void {
@@ -211,14 +262,13 @@ export class Store {
 
   /** Drop all but the newest `retainChanges` changes, checkpoint the WAL and give free pages back. */
   compact(): Promise<{ removed: number }> {
-    const run = this.queue.then(async () => {
+    const run = this.lane.then(async () => {
       const keep = this.opts.retainChanges ?? 10_000;
       const cut = this.revision - keep;
       let removed = 0;
       if (cut > this.compactedRevision) {
-        const firstKept = this.recent.findIndex((c) => c.revision > cut);
-        removed = firstKept < 0 ? this.recent.length : firstKept;
-        this.recent.splice(0, removed);
+        removed = this.recent.countUpTo(cut);
+        this.recent.dropOldest(removed);
         await this.db.batch([
           this.db.delete(changes).where(lte(changes.revision, cut)),
           this.db.insert(meta).values({ key: "compacted", value: cut }).onConflictDoUpdate({ target: meta.key, set: { value: cut } }),
@@ -233,7 +283,7 @@ export class Store {
       this.compactions++;
       return { removed };
     });
-    this.queue = run.catch(() => undefined);
+    this.lane = run.catch(() => undefined);
     return run;
   }
 
@@ -252,7 +302,8 @@ export class Store {
 
   /** Wait for queued writes, then close the database. */
   async close(): Promise<void> {
-    await this.queue;
+    while (this.draining || this.queued.length) await this.lane;
+    await this.lane;
     this.closed = true;
     this.client.close();
   }

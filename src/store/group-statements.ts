@@ -1,0 +1,61 @@
+// The SQL of one group commit: every change of the group in a few multi-row statements,
+// so the cost of a transaction is paid once per group rather than once per write.
+// Table and column names come from the drizzle declarations in schema.ts.
+import type { InStatement } from "@libsql/client";
+import { getTableName } from "drizzle-orm";
+import { changes, meta, objects } from "./schema.ts";
+import type { ChangeType } from "./store.ts";
+
+/** One stored change, ready for the database (value already encoded). */
+export type ChangeRow = { revision: number; resource: string; namespace: string; name: string; type: ChangeType; value: string };
+
+// Rows per statement: well under SQLite's limit on bound parameters (32766).
+const ROWS_PER_STATEMENT = 500;
+
+const O = getTableName(objects);
+const C = getTableName(changes);
+const M = getTableName(meta);
+const oc = objects;
+const cc = changes;
+const objectKey = `${oc.resource.name}, ${oc.namespace.name}, ${oc.name.name}`;
+const upsertHead = `INSERT INTO ${O} (${objectKey}, ${oc.revision.name}, ${oc.value.name}) VALUES `;
+const upsertTail = ` ON CONFLICT (${objectKey}) DO UPDATE SET ${oc.revision.name} = excluded.${oc.revision.name}, ${oc.value.name} = excluded.${oc.value.name}`;
+const deleteHead = `DELETE FROM ${O} WHERE (${objectKey}) IN (VALUES `;
+const changeHead = `INSERT INTO ${C} (${cc.revision.name}, ${cc.resource.name}, ${cc.namespace.name}, ${cc.name.name}, ${cc.type.name}, ${cc.value.name}) VALUES `;
+const metaUpsert = `INSERT INTO ${M} (${meta.key.name}, ${meta.value.name}) VALUES ('revision', ?) ON CONFLICT (${meta.key.name}) DO UPDATE SET ${meta.value.name} = excluded.${meta.value.name}`;
+
+function chunks<T>(rows: T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) out.push(rows.slice(i, i + ROWS_PER_STATEMENT));
+  return out;
+}
+
+const placeholders = (count: number, width: number) => {
+  const one = `(${Array(width).fill("?").join(", ")})`;
+  return Array(count).fill(one).join(", ");
+};
+
+/**
+ * Statements that store a group of changes, in revision order. The objects table only
+ * needs each key's last state in the group; the change log gets every change.
+ */
+export function groupStatements(rows: ChangeRow[]): InStatement[] {
+  const last = new Map<string, ChangeRow>();
+  for (const r of rows) last.set(`${r.resource}\u0000${r.namespace}\u0000${r.name}`, r);
+  const upserts: ChangeRow[] = [];
+  const deletes: ChangeRow[] = [];
+  for (const r of last.values()) (r.type === "DELETED" ? deletes : upserts).push(r);
+
+  const stmts: InStatement[] = [];
+  for (const part of chunks(deletes)) {
+    stmts.push({ sql: `${deleteHead}${placeholders(part.length, 3)})`, args: part.flatMap((r) => [r.resource, r.namespace, r.name]) });
+  }
+  for (const part of chunks(upserts)) {
+    stmts.push({ sql: `${upsertHead}${placeholders(part.length, 5)}${upsertTail}`, args: part.flatMap((r) => [r.resource, r.namespace, r.name, r.revision, r.value]) });
+  }
+  for (const part of chunks(rows)) {
+    stmts.push({ sql: `${changeHead}${placeholders(part.length, 6)}`, args: part.flatMap((r) => [r.revision, r.resource, r.namespace, r.name, r.type, r.value]) });
+  }
+  if (rows.length) stmts.push({ sql: metaUpsert, args: [rows[rows.length - 1]!.revision] });
+  return stmts;
+}
