@@ -6,6 +6,7 @@
 // HTTPS echo server in this process, so the API server's own cost shows.
 import { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { runConcurrent } from "./lib/concurrent-load.ts";
 import { startEchoServer } from "./lib/echo-server.ts";
@@ -26,6 +27,10 @@ const figures: Figure[] = [];
 const problems: string[] = [];
 const extra: Record<string, unknown> = {};
 
+// The machine may be busy with other work: latencies then grow, server CPU per operation much less.
+const load = () => loadavg().map((v) => Number(v.toFixed(2)));
+extra.loadAverageAtStart = load();
+log(`load average at start: ${extra.loadAverageAtStart}`);
 const binary = await ensureFreshSkiffBinary(log);
 log(`binary: ${binary} (${(statSync(binary).size / 1e6).toFixed(1)} MB)`);
 
@@ -73,20 +78,22 @@ try {
   // A short warm-up on both sides, so connection set-up and JIT are not in the samples.
   await runConcurrent(CLIENTS, 200, async (i) => void (await expectStatus(await server.api("/api/v1/namespaces/bench-create/configmaps", { method: "POST", body: configMap(createCount + i) }), 201, "create")));
   await runConcurrent(CLIENTS, 200, async (i) => void (await expectStatus(await echo.fetch("/echo", { method: "POST", body: configMap(i) }), 201, "echo")));
+  let cpu0 = server.cpuMs();
   const creates = await runConcurrent(CLIENTS, createCount, async (i) => {
     await expectStatus(await server.api("/api/v1/namespaces/bench-create/configmaps", { method: "POST", body: configMap(i) }), 201, `create cm-${i}`);
   });
   reportFailures("ConfigMap creates", creates.failures);
+  const createCpuMs = (server.cpuMs() - cpu0) / createCount;
   const echoPosts = await runConcurrent(CLIENTS, createCount, async (i) => {
     await expectStatus(await echo.fetch("/echo", { method: "POST", body: configMap(i) }), 201, "echo POST");
   });
   const c = summarize(creates.latenciesMs);
   const e = summarize(echoPosts.latenciesMs);
-  log(`  skiff: ${c.count} in ${(creates.wallMs / 1000).toFixed(1)} s (${((c.count / creates.wallMs) * 1000).toFixed(0)}/s), p50 ${ms(c.p50)}, p99 ${ms(c.p99)}, max ${ms(c.max)}`);
+  log(`  skiff: ${c.count} in ${(creates.wallMs / 1000).toFixed(1)} s (${((c.count / creates.wallMs) * 1000).toFixed(0)}/s), p50 ${ms(c.p50)}, p99 ${ms(c.p99)}, max ${ms(c.max)}; server CPU ${ms(createCpuMs)} per create`);
   log(`  echo:  ${e.count} in ${(echoPosts.wallMs / 1000).toFixed(1)} s (${((e.count / echoPosts.wallMs) * 1000).toFixed(0)}/s), p50 ${ms(e.p50)}, p99 ${ms(e.p99)}, max ${ms(e.max)}`);
   figures.push({ name: "create ConfigMap p50 (8 clients)", value: c.p50, unit: "ms", goal: 10, note: `echo POST p50 ${ms(e.p50)} (skiff ${(c.p50 / e.p50).toFixed(1)}× echo)` });
-  figures.push({ name: "create ConfigMap p99 (8 clients)", value: c.p99, unit: "ms", goal: 10, note: `echo POST p99 ${ms(e.p99)} (skiff ${(c.p99 / e.p99).toFixed(1)}× echo); ${((c.count / creates.wallMs) * 1000).toFixed(0)} creates/s` });
-  extra.create = { skiff: c, echo: e, perSecond: (c.count / creates.wallMs) * 1000 };
+  figures.push({ name: "create ConfigMap p99 (8 clients)", value: c.p99, unit: "ms", goal: 10, note: `echo POST p99 ${ms(e.p99)} (skiff ${(c.p99 / e.p99).toFixed(1)}× echo); ${((c.count / creates.wallMs) * 1000).toFixed(0)} creates/s, server CPU ${ms(createCpuMs)}/create` });
+  extra.create = { skiff: c, echo: e, perSecond: (c.count / creates.wallMs) * 1000, serverCpuMsPerCreate: createCpuMs };
 
   // 4. LIST of pods, as JSON and as a Table. The pods name a scheduler that does not
   // exist, so the server's scheduler leaves them alone.
@@ -105,7 +112,9 @@ try {
     const times: number[] = [];
     let bytes = 0;
     let body = "";
+    let cpuStart = 0;
     for (let r = 0; r < runs + 1; r++) {
+      if (r === 1) cpuStart = server.cpuMs();
       const t0 = performance.now();
       const res = await fetchOnce();
       body = await expectStatus(res, 200, "LIST");
@@ -114,7 +123,9 @@ try {
       bytes = Buffer.byteLength(body);
     }
     check(body);
-    return { medianMs: median(times), minMs: Math.min(...times), bytes, body };
+    // Meaningful for the skiff server only (the echo server lives in this process).
+    const serverCpuMs = (server.cpuMs() - cpuStart) / runs;
+    return { medianMs: median(times), minMs: Math.min(...times), bytes, body, serverCpuMs };
   };
   const listJson = await timeList(
     () => server.api("/api/v1/namespaces/bench-pods/pods"),
@@ -134,11 +145,14 @@ try {
   const echoJson = await timeList(() => echo.fetch("/list"), () => {});
   echo.setGetBody(listTable.body);
   const echoTable = await timeList(() => echo.fetch("/list"), () => {});
-  log(`  JSON:  median ${ms(listJson.medianMs)} (min ${ms(listJson.minMs)}), ${(listJson.bytes / 1e6).toFixed(1)} MB; echo of the same bytes ${ms(echoJson.medianMs)}`);
-  log(`  Table: median ${ms(listTable.medianMs)} (min ${ms(listTable.minMs)}), ${(listTable.bytes / 1e6).toFixed(1)} MB; echo of the same bytes ${ms(echoTable.medianMs)}`);
-  figures.push({ name: `LIST ${podCount} pods as JSON (median)`, value: listJson.medianMs, unit: "ms", goal: 300, note: `${(listJson.bytes / 1e6).toFixed(1)} MB; echo GET of the same body ${ms(echoJson.medianMs)} (skiff ${(listJson.medianMs / echoJson.medianMs).toFixed(1)}× echo)` });
-  figures.push({ name: `LIST ${podCount} pods as Table (median)`, value: listTable.medianMs, unit: "ms", goal: 300, note: `${(listTable.bytes / 1e6).toFixed(1)} MB; echo GET of the same body ${ms(echoTable.medianMs)} (skiff ${(listTable.medianMs / echoTable.medianMs).toFixed(1)}× echo)` });
-  extra.list = { json: { medianMs: listJson.medianMs, bytes: listJson.bytes, echoMs: echoJson.medianMs }, table: { medianMs: listTable.medianMs, bytes: listTable.bytes, echoMs: echoTable.medianMs } };
+  log(`  JSON:  median ${ms(listJson.medianMs)} (min ${ms(listJson.minMs)}), server CPU ${ms(listJson.serverCpuMs)} each, ${(listJson.bytes / 1e6).toFixed(1)} MB; echo of the same bytes ${ms(echoJson.medianMs)}`);
+  log(`  Table: median ${ms(listTable.medianMs)} (min ${ms(listTable.minMs)}), server CPU ${ms(listTable.serverCpuMs)} each, ${(listTable.bytes / 1e6).toFixed(1)} MB; echo of the same bytes ${ms(echoTable.medianMs)}`);
+  figures.push({ name: `LIST ${podCount} pods as JSON (median)`, value: listJson.medianMs, unit: "ms", goal: 300, note: `min ${ms(listJson.minMs)}, server CPU ${ms(listJson.serverCpuMs)}; ${(listJson.bytes / 1e6).toFixed(1)} MB; echo GET of the same body ${ms(echoJson.medianMs)} (skiff ${(listJson.medianMs / echoJson.medianMs).toFixed(1)}× echo)` });
+  figures.push({ name: `LIST ${podCount} pods as Table (median)`, value: listTable.medianMs, unit: "ms", goal: 300, note: `min ${ms(listTable.minMs)}, server CPU ${ms(listTable.serverCpuMs)}; ${(listTable.bytes / 1e6).toFixed(1)} MB; echo GET of the same body ${ms(echoTable.medianMs)} (skiff ${(listTable.medianMs / echoTable.medianMs).toFixed(1)}× echo)` });
+  extra.list = {
+    json: { medianMs: listJson.medianMs, minMs: listJson.minMs, serverCpuMs: listJson.serverCpuMs, bytes: listJson.bytes, echoMs: echoJson.medianMs },
+    table: { medianMs: listTable.medianMs, minMs: listTable.minMs, serverCpuMs: listTable.serverCpuMs, bytes: listTable.bytes, echoMs: echoTable.medianMs },
+  };
   echo.setGetBody("{}");
 
   // 5. Watch fan-out: watchers on one namespace's ConfigMaps, one writer creating objects
@@ -163,6 +177,7 @@ try {
   const acks: number[] = [];
   const sent: number[] = [];
   const writeLatencies: number[] = [];
+  cpu0 = server.cpuMs();
   const writesStarted = performance.now();
   for (let i = 0; i < watchWrites; i++) {
     const t0 = (sent[i] = performance.now());
@@ -176,6 +191,7 @@ try {
   const waitUntil = Date.now() + 30_000;
   while (deliveredCount() < expected && Date.now() < waitUntil && streamErrors.length === 0) await Bun.sleep(20);
   const drainedMs = performance.now() - writesStarted;
+  const watchCpuMs = (server.cpuMs() - cpu0) / watchWrites;
   for (const w of watchers) w.close();
   const delivered = deliveredCount();
   const delays: number[] = [];
@@ -195,14 +211,14 @@ try {
   const fanFromSend = summarize(fromSend);
   const wl = summarize(writeLatencies);
   const perWatcherMin = Math.min(...watchers.map((w) => w.received));
-  log(`  writes: ${watchWrites} in ${(writesMs / 1000).toFixed(1)} s (p50 ${ms(wl.p50)}, p99 ${ms(wl.p99)}); all events in after ${(drainedMs / 1000).toFixed(1)} s`);
+  log(`  writes: ${watchWrites} in ${(writesMs / 1000).toFixed(1)} s (p50 ${ms(wl.p50)}, p99 ${ms(wl.p99)}); all events in after ${(drainedMs / 1000).toFixed(1)} s; server CPU ${ms(watchCpuMs)} per write incl. fan-out`);
   log(`  delivered ${delivered}/${expected} (fewest to one watcher: ${perWatcherMin}); delay p50 ${ms(fan.p50)}, p99 ${ms(fan.p99)}, max ${ms(fan.max)}; ${beforeAck} arrived before the ack (counted as 0)`);
   log(`  from the request's start instead: p50 ${ms(fanFromSend.p50)}, p99 ${ms(fanFromSend.p99)}, max ${ms(fanFromSend.max)}`);
   if (streamErrors.length) problems.push(`watch streams failed: ${streamErrors[0]}`);
   if (delivered !== expected) problems.push(`watch: delivered ${delivered} of ${expected} events`);
   figures.push({ name: `watch events delivered (${watcherCount} watchers)`, value: (delivered / expected) * 100, unit: "%", goal: 100, atLeast: true, note: `${delivered}/${expected}` });
   figures.push({ name: "watch fan-out delay p99", value: fan.p99, unit: "ms", goal: 50, note: `p50 ${ms(fan.p50)}, max ${ms(fan.max)}; ${beforeAck} before the ack; from the request's start p99 ${ms(fanFromSend.p99)}` });
-  extra.watch = { delivered, expected, delay: fan, delayFromSend: fanFromSend, write: wl, beforeAck };
+  extra.watch = { delivered, expected, delay: fan, delayFromSend: fanFromSend, write: wl, beforeAck, serverCpuMsPerWrite: watchCpuMs };
 } finally {
   echo.stop();
   await server.stop();
@@ -220,13 +236,15 @@ try {
     await expectStatus(await compactServer.api("/api/v1/namespaces/bench-compact/configmaps", { method: "POST", body: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `obj-${i}` }, data: { payload, n: "0" } }) }), 201, `create obj-${i}`);
   });
   reportFailures("compaction objects", created.failures);
+  const updateCpu0 = compactServer.cpuMs();
   const updates = await runConcurrent(CLIENTS, updateCount, async (i) => {
     const res = await compactServer.api(`/api/v1/namespaces/bench-compact/configmaps/obj-${i % objects}`, { method: "PATCH", headers: { "Content-Type": "application/merge-patch+json" }, body: JSON.stringify({ data: { n: String(i) } }) });
     await expectStatus(res, 200, `update obj-${i % objects}`);
   });
   reportFailures("updates", updates.failures);
   const u = summarize(updates.latenciesMs);
-  log(`  ${u.count} updates in ${(updates.wallMs / 1000).toFixed(1)} s (${((u.count / updates.wallMs) * 1000).toFixed(0)}/s), p50 ${ms(u.p50)}, p99 ${ms(u.p99)}`);
+  const updateCpuMs = (compactServer.cpuMs() - updateCpu0) / updateCount;
+  log(`  ${u.count} updates in ${(updates.wallMs / 1000).toFixed(1)} s (${((u.count / updates.wallMs) * 1000).toFixed(0)}/s), p50 ${ms(u.p50)}, p99 ${ms(u.p99)}; server CPU ${ms(updateCpuMs)} per update`);
 
   // A compaction that finishes after the last acknowledged write ran after it: writes and
   // compaction share one queue in the server.
@@ -263,11 +281,13 @@ try {
   log(`  files: state.db ${(db / 1e6).toFixed(2)} MB + WAL ${(wal / 1e6).toFixed(2)} MB; live JSON of the ${list.items.length} objects ${(live / 1e6).toFixed(2)} MB`);
   log(`  inside: objects ${objectsRow.n} rows / ${(objectsRow.bytes / 1e6).toFixed(2)} MB of values; changes ${changesRow.n} rows / ${(changesRow.bytes / 1e6).toFixed(2)} MB of values; ${pages.page_count} pages, ${free.freelist_count} free`);
   figures.push({ name: "database size / live data after compaction", value: (db + wal) / live, unit: "×", goal: 2, note: `${((db + wal) / 1e6).toFixed(2)} MB on disk vs ${(live / 1e6).toFixed(2)} MB live; change log kept ${changesRow.n} rows (${(changesRow.bytes / 1e6).toFixed(2)} MB)` });
-  extra.database = { dbBytes: db, walBytes: wal, liveBytes: live, objectsRows: objectsRow.n, objectsBytes: objectsRow.bytes, changesRows: changesRow.n, changesBytes: changesRow.bytes, updatesPerSecond: (u.count / updates.wallMs) * 1000, update: u };
+  extra.database = { dbBytes: db, walBytes: wal, liveBytes: live, objectsRows: objectsRow.n, objectsBytes: objectsRow.bytes, changesRows: changesRow.n, changesBytes: changesRow.bytes, updatesPerSecond: (u.count / updates.wallMs) * 1000, update: u, serverCpuMsPerUpdate: updateCpuMs };
 } finally {
   await compactServer.stop();
 }
 
+extra.loadAverageAtEnd = load();
+console.log(`\nload average at start ${extra.loadAverageAtStart}, at end ${extra.loadAverageAtEnd} (${navigator.hardwareConcurrency} cores)`);
 console.log(`\n${renderTable(figures)}`);
 if (problems.length) console.log(`\nproblems:\n  ${problems.join("\n  ")}`);
 console.log(summaryJson(figures, { ...extra, problems }));

@@ -1,7 +1,9 @@
-// Counts the external commands a process runs, without touching its code: a folder of
-// tiny shell wrappers put first on its PATH logs "PPID NAME ARGS" for each call, then
-// execs the real tool. The parent pid tells the agent's own calls from those of the
-// tools it runs (netavark calling iptables, say).
+// Counts and times the external commands a process runs, without touching its code: a
+// folder of tiny bash wrappers put first on its PATH runs the real tool and logs
+// "START END PPID NAME ARGS" (epoch seconds) for each call. The parent pid tells the
+// agent's own calls from those of the tools it runs (netavark calling iptables, say).
+// The wrapper waits for the tool instead of exec'ing it, so a killed wrapper leaves the
+// tool running to its end: fine for the short calls a benchmark makes.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -17,8 +19,11 @@ export function createCommandLog(dir: string, tools: string[]): CommandLog {
     const real = Bun.which(tool, { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" }) ?? Bun.which(tool, { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" });
     if (!real) continue;
     const wrapper = join(binDir, tool);
-    // printf is a shell builtin: the wrapper adds no process of its own before the exec.
-    writeFileSync(wrapper, `#!/bin/sh\nprintf '%s %s %s\\n' "$PPID" "${tool}" "$*" >> '${logPath}'\nexec '${real}' "$@"\n`);
+    // EPOCHREALTIME and printf are bash builtins: timing adds no process of its own.
+    writeFileSync(
+      wrapper,
+      `#!/bin/bash\nstart=$EPOCHREALTIME\n'${real}' "$@"\nrc=$?\nprintf '%s %s %s %s %s\\n' "$start" "$EPOCHREALTIME" "$PPID" "${tool}" "$*" >> '${logPath}'\nexit $rc\n`,
+    );
     chmodSync(wrapper, 0o755);
     wrapped.push(tool);
   }
@@ -30,15 +35,16 @@ export function wrappedPath(log: CommandLog): string {
   return `${log.binDir}:${process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin"}`;
 }
 
-export type CommandEntry = { ppid: number; tool: string; args: string };
+/** One finished call: start and end in epoch milliseconds. */
+export type CommandEntry = { startMs: number; endMs: number; ppid: number; tool: string; args: string };
 
 /** Entries logged so far; pass a previous length to read only what came after it. */
 export function readCommandLog(log: CommandLog, fromLine = 0): CommandEntry[] {
   if (!existsSync(log.logPath)) return [];
   const lines = readFileSync(log.logPath, "utf8").split("\n").filter(Boolean);
   return lines.slice(fromLine).map((line) => {
-    const [ppid, tool, ...args] = line.split(" ");
-    return { ppid: Number(ppid), tool: tool ?? "", args: args.join(" ") };
+    const [start, end, ppid, tool, ...args] = line.split(" ");
+    return { startMs: Number(start) * 1000, endMs: Number(end) * 1000, ppid: Number(ppid), tool: tool ?? "", args: args.join(" ") };
   });
 }
 
@@ -48,16 +54,18 @@ export function commandLogLength(log: CommandLog): number {
 
 /**
  * Groups entries by tool and the first words of their arguments, most frequent first,
- * e.g. "podman container inspect" or "podman ps".
+ * e.g. "podman container inspect" or "podman ps", with the time spent in them.
  */
-export function groupCommands(entries: CommandEntry[]): { command: string; count: number }[] {
-  const counts = new Map<string, number>();
+export function groupCommands(entries: CommandEntry[]): { command: string; count: number; totalMs: number }[] {
+  const groups = new Map<string, { count: number; totalMs: number }>();
   for (const e of entries) {
     const words = e.args.split(" ").filter((w) => w && !w.startsWith("-"));
     const sub = words[0] === "container" || words[0] === "pod" || words[0] === "image" ? words.slice(0, 2) : words.slice(0, 1);
     const key = [e.tool, ...sub].join(" ");
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const g = groups.get(key) ?? { count: 0, totalMs: 0 };
+    g.count++;
+    g.totalMs += e.endMs - e.startMs;
+    groups.set(key, g);
   }
-  return [...counts].map(([command, count]) => ({ command, count })).sort((a, b) => b.count - a.count);
+  return [...groups].map(([command, g]) => ({ command, ...g })).sort((a, b) => b.count - a.count);
 }
-

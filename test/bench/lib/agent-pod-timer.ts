@@ -17,7 +17,14 @@ function clientFrom(kubeconfigPath: string): ApiClient {
   return new ApiClient(cluster.server, cfg.users[0].user.token, ca);
 }
 
-type PodLike = { metadata: { name?: string; resourceVersion?: string }; status?: { conditions?: { type: string; status: string }[] } };
+type PodLike = {
+  metadata: { name?: string; resourceVersion?: string };
+  spec?: { nodeName?: string };
+  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+};
+
+/** When the watch first showed each step of a pod's start (performance.now() of this process). */
+type Milestones = { scheduled?: number; running?: number; ready?: number };
 
 const isReady = (p: PodLike) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
@@ -37,13 +44,17 @@ function benchPod(name: string, image: string) {
  */
 async function readyWatcher(client: ApiClient, signal: AbortSignal) {
   const list = await client.list<PodLike>(resources.pods, NAMESPACE);
-  const readyAt = new Map<string, number>();
+  const milestones = new Map<string, Milestones>();
   const waiters = new Map<string, (t: number) => void>();
   const seen = (p: PodLike) => {
     const name = p.metadata.name!;
-    if (!isReady(p) || readyAt.has(name)) return;
     const t = performance.now();
-    readyAt.set(name, t);
+    let m = milestones.get(name);
+    if (!m) milestones.set(name, (m = {}));
+    if (p.spec?.nodeName) m.scheduled ??= t;
+    if (p.status?.phase === "Running") m.running ??= t;
+    if (!isReady(p) || m.ready !== undefined) return;
+    m.ready = t;
     waiters.get(name)?.(t);
   };
   for (const p of list.items) seen(p);
@@ -65,8 +76,9 @@ async function readyWatcher(client: ApiClient, signal: AbortSignal) {
   })();
   return {
     loop,
+    milestones,
     readyAt(name: string): Promise<number> {
-      const t = readyAt.get(name);
+      const t = milestones.get(name)?.ready;
       if (t !== undefined) return Promise.resolve(t);
       return new Promise((resolve) => waiters.set(name, resolve));
     },
@@ -81,10 +93,15 @@ async function startPods(client: ApiClient, mode: string, count: number, prefix:
   const ac = new AbortController();
   const watcher = await readyWatcher(client, ac.signal);
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(2, "0")}`);
+  // Per pod, milliseconds after its create request: accepted, bound to the node, Running, Ready.
+  const steps: { name: string; createEpochMs: number; created: number; scheduled: number; running: number; ready: number }[] = [];
   const one = async (name: string) => {
     const t0 = performance.now();
     await client.create(resources.pods, NAMESPACE, benchPod(name, image));
+    const created = performance.now() - t0;
     const t1 = await deadline(watcher.readyAt(name), RUN_LIMIT_MS, `pod ${name} Ready`);
+    const m = watcher.milestones.get(name)!;
+    steps.push({ name, createEpochMs: performance.timeOrigin + t0, created, scheduled: (m.scheduled ?? t1) - t0, running: (m.running ?? t1) - t0, ready: t1 - t0 });
     return t1 - t0;
   };
   const t0 = performance.now();
@@ -100,7 +117,7 @@ async function startPods(client: ApiClient, mode: string, count: number, prefix:
   } finally {
     ac.abort();
   }
-  return { names, latenciesMs, totalMs: performance.now() - t0 };
+  return { names, latenciesMs, steps, totalMs: performance.now() - t0 };
 }
 
 /** Deletes every pod of the namespace and waits until the server has none left. */

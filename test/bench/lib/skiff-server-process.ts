@@ -16,6 +16,8 @@ export type SkiffServer = {
   startupMs: number;
   /** The process's resident set (VmRSS) in bytes. */
   rssBytes(): number;
+  /** CPU time (user + system) the process has used so far, in ms. */
+  cpuMs(): number;
   /** fetch against the server with the admin token and its CA. */
   api(path: string, init?: RequestInit): Promise<Response>;
   /** The server's stdout and stderr so far. */
@@ -24,14 +26,15 @@ export type SkiffServer = {
   stop(opts?: { keepDataDir?: boolean }): Promise<void>;
 };
 
-export type StartOptions = { binary: string; dataDir?: string; extraArgs?: string[]; readyTimeoutMs?: number };
+/** `command` replaces `[binary]`, e.g. `[bun, "--cpu-prof", "src/main.ts"]` to profile from source. */
+export type StartOptions = { binary: string; command?: string[]; dataDir?: string; extraArgs?: string[]; readyTimeoutMs?: number };
 
-export async function startSkiffServer({ binary, dataDir = mkdtempSync(join(tmpdir(), "skiff-bench-api-")), extraArgs = [], readyTimeoutMs = 30_000 }: StartOptions): Promise<SkiffServer> {
+export async function startSkiffServer({ binary, command = [binary], dataDir = mkdtempSync(join(tmpdir(), "skiff-bench-api-")), extraArgs = [], readyTimeoutMs = 30_000 }: StartOptions): Promise<SkiffServer> {
   const port = freeLoopbackPort();
   const url = `https://127.0.0.1:${port}`;
   const args = ["server", "--disable-agent", "--data-dir", dataDir, "--bind-address", "127.0.0.1", "--https-listen-port", String(port), ...extraArgs];
   const started = performance.now();
-  const proc = Bun.spawn([binary, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([...command, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   let out = "";
   const drain = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
@@ -93,6 +96,12 @@ export async function startSkiffServer({ binary, dataDir = mkdtempSync(join(tmpd
       const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
       const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]);
       return kb * 1024;
+    },
+    cpuMs() {
+      // Fields 14 and 15 of /proc/PID/stat, after the parenthesised command name, in clock ticks (100 Hz on Linux).
+      const stat = readFileSync(`/proc/${proc.pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10;
     },
     api(path, init = {}) {
       const headers = new Headers(init.headers);
