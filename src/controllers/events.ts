@@ -17,13 +17,15 @@ export type EventRecorder = {
 export function eventRecorder(registry: Registry, eventKind: KindDef | undefined, component: string): EventRecorder {
   // Dedup key → event name; bounded so a long-running server does not grow it forever.
   const names = new Map<string, string>();
-  let pending: Promise<void> = Promise.resolve();
+  // Writes of one dedup key run one after another (a repeat must find the first's name);
+  // different keys are written concurrently, so a burst of events shares group commits.
+  const tails = new Map<string, Promise<void>>();
+  const pending = new Set<Promise<void>>();
 
-  async function write(involved: KubeObject, type: EventType, reason: string, message: string) {
+  async function write(dedup: string, involved: KubeObject, type: EventType, reason: string, message: string) {
     if (!eventKind) return;
     const m = involved.metadata;
     const namespace = m.namespace || "default";
-    const dedup = `${m.uid}\u0000${reason}\u0000${message}`;
     const now = nowTimestamp();
     const existing = names.get(dedup);
     if (existing) {
@@ -60,9 +62,18 @@ export function eventRecorder(registry: Registry, eventKind: KindDef | undefined
 
   return {
     record(involved, type, reason, message) {
+      const dedup = `${involved.metadata.uid}\u0000${reason}\u0000${message}`;
       // Events are informative: a failed write must never fail the controller that sent it.
-      pending = pending.then(() => write(involved, type, reason, message)).catch(() => {});
+      const run = (tails.get(dedup) ?? Promise.resolve()).then(() => write(dedup, involved, type, reason, message)).catch(() => {});
+      tails.set(dedup, run);
+      pending.add(run);
+      void run.then(() => {
+        pending.delete(run);
+        if (tails.get(dedup) === run) tails.delete(dedup);
+      });
     },
-    flush: () => pending,
+    flush: async () => {
+      while (pending.size) await Promise.all([...pending]);
+    },
   };
 }

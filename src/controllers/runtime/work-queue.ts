@@ -6,7 +6,8 @@ export class WorkQueue {
   private readonly dirtyWhileActive = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly waiters: (() => void)[] = [];
-  private readonly timers = new Set<Timer>();
+  /** At most one delayed add per key, the earliest (as client-go's delaying queue). */
+  private readonly timers = new Map<string, { timer: Timer; at: number }>();
   private stopped = false;
 
   constructor(
@@ -30,11 +31,16 @@ export class WorkQueue {
   }
 
   addAfter(key: string, ms: number): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
+    if (this.stopped) return;
+    const at = Date.now() + ms;
+    const prior = this.timers.get(key);
+    if (prior && prior.at <= at) return;
+    if (prior) clearTimeout(prior.timer);
+    const timer = setTimeout(() => {
+      this.timers.delete(key);
       this.add(key);
     }, ms);
-    this.timers.add(t);
+    this.timers.set(key, { timer, at });
   }
 
   /** Retry with exponential back-off after a failure. */
@@ -70,7 +76,8 @@ export class WorkQueue {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t.timer);
+    this.timers.clear();
     for (const w of this.waiters.splice(0)) w();
   }
 }
