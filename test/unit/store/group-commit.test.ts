@@ -1,0 +1,161 @@
+// The store's group commit: writes queued together share one transaction, keep their
+// order and revisions, fail alone when their own check fails, and are all durable once
+// acknowledged.
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { KubeObject } from "../../../src/api/kinds/kind.ts";
+import { Store, type Change, type ValueCodec } from "../../../src/store/store.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempUrl(): string {
+  const dir = mkdtempSync(join(tmpdir(), "skiff-store-"));
+  dirs.push(dir);
+  return `file:${join(dir, "state.db")}`;
+}
+
+const cm = (name: string, data: Record<string, string> = {}): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "ns" }, data }) as KubeObject;
+const create = (store: Store, name: string, data?: Record<string, string>) =>
+  store.write("configmaps", "ns", name, (cur) => {
+    if (cur) throw new Error(`${name} exists`);
+    return { type: "ADDED", object: cm(name, data) };
+  });
+const update = (store: Store, name: string, data: Record<string, string>) =>
+  store.write("configmaps", "ns", name, (cur) => {
+    if (!cur) throw new Error(`${name} missing`);
+    return { type: "MODIFIED", object: { ...cur, metadata: { ...cur.metadata }, data } as KubeObject };
+  });
+const remove = (store: Store, name: string) =>
+  store.write("configmaps", "ns", name, (cur) => (cur ? { type: "DELETED", object: cur } : null));
+
+describe("group commit", () => {
+  test("writes issued in one tick share one transaction, in issue order with consecutive revisions", async () => {
+    const store = await Store.open({ url: tempUrl() });
+    const seen: Change[] = [];
+    store.subscribe((c) => seen.push(c));
+    const commitsBefore = store.groupCommits;
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => create(store, `c${i}`)));
+    expect(store.groupCommits - commitsBefore).toBe(1);
+    expect(results.map((c) => c!.revision)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(seen.map((c) => c.name)).toEqual(Array.from({ length: 50 }, (_, i) => `c${i}`));
+    expect(store.get("configmaps", "ns", "c49")!.metadata.resourceVersion).toBe("50");
+    expect(store.revision).toBe(50);
+    await store.close();
+  });
+
+  test("a write sees the writes queued before it in the same group", async () => {
+    const store = await Store.open({ url: tempUrl() });
+    const [a, b, c] = await Promise.all([create(store, "x", { v: "1" }), update(store, "x", { v: "2" }), update(store, "x", { v: "3" })]);
+    expect([a!.type, b!.type, c!.type]).toEqual(["ADDED", "MODIFIED", "MODIFIED"]);
+    expect(c!.previous?.data).toEqual({ v: "2" });
+    expect(store.get("configmaps", "ns", "x")!.data).toEqual({ v: "3" });
+    await store.close();
+  });
+
+  test("a failing check rejects only its own write and takes no revision", async () => {
+    const store = await Store.open({ url: tempUrl() });
+    await create(store, "taken");
+    const outcomes = await Promise.allSettled([create(store, "a"), create(store, "taken"), create(store, "b"), remove(store, "nothing")]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled", "fulfilled"]);
+    expect((outcomes[1] as PromiseRejectedResult).reason.message).toBe("taken exists");
+    expect((outcomes[3] as PromiseFulfilledResult<Change | null>).value).toBeNull();
+    expect(store.get("configmaps", "ns", "a")!.metadata.resourceVersion).toBe("2");
+    expect(store.get("configmaps", "ns", "b")!.metadata.resourceVersion).toBe("3");
+    expect(store.revision).toBe(3);
+    await store.close();
+  });
+
+  test("a group the database refuses fails as a whole and publishes nothing", async () => {
+    // A codec that stores NULL for one name makes the INSERT violate NOT NULL inside the transaction.
+    const codec: ValueCodec = {
+      encode: async (_r, json) => (json.includes('"name":"poison"') ? (null as unknown as string) : json),
+      decode: async (_r, stored) => stored,
+    };
+    const url = tempUrl();
+    const store = await Store.open({ url, codec });
+    await create(store, "before");
+    const seen: string[] = [];
+    store.subscribe((c) => seen.push(c.name));
+    const outcomes = await Promise.allSettled([create(store, "ok1"), create(store, "poison"), create(store, "ok2")]);
+    expect(outcomes.every((o) => o.status === "rejected")).toBe(true);
+    expect(seen).toEqual([]);
+    expect(store.revision).toBe(1);
+    expect(store.get("configmaps", "ns", "ok1")).toBeUndefined();
+    // The store goes on: the next write gets the next revision.
+    expect((await create(store, "after"))!.revision).toBe(2);
+    await store.close();
+    const again = await Store.open({ url, codec });
+    expect(again.list("configmaps").map((o) => o.metadata.name).sort()).toEqual(["after", "before"]);
+    expect(again.revision).toBe(2);
+    await again.close();
+  });
+
+  test("acknowledged writes are on disk: objects, the last state of each key, the change log and the revision", async () => {
+    const url = tempUrl();
+    const store = await Store.open({ url });
+    await Promise.all([create(store, "kept", { v: "1" }), create(store, "gone"), update(store, "kept", { v: "2" }), remove(store, "gone"), create(store, "later")]);
+    await Promise.all([remove(store, "later"), create(store, "later", { v: "new" })]);
+    const revision = store.revision;
+    await store.close();
+    const again = await Store.open({ url });
+    expect(again.revision).toBe(revision);
+    expect(again.list("configmaps").map((o) => [o.metadata.name, o.data, o.metadata.resourceVersion])).toEqual([
+      ["kept", { v: "2" }, "3"],
+      ["later", { v: "new" }, "7"],
+    ]);
+    const log = again.changesSince(0);
+    expect(log === "expired" ? log : log.map((c) => `${c.revision} ${c.type} ${c.name}`)).toEqual(["1 ADDED kept", "2 ADDED gone", "3 MODIFIED kept", "4 DELETED gone", "5 ADDED later", "6 DELETED later", "7 ADDED later"]);
+    await again.close();
+  });
+
+  test("more writes than one group or one statement holds are all stored, in order", async () => {
+    const url = tempUrl();
+    const store = await Store.open({ url });
+    const results = await Promise.all(Array.from({ length: 2300 }, (_, i) => create(store, `m${i}`)));
+    expect(results.map((c) => c!.revision)).toEqual(Array.from({ length: 2300 }, (_, i) => i + 1));
+    expect(store.groupCommits).toBeGreaterThanOrEqual(3);
+    await store.close();
+    const again = await Store.open({ url });
+    expect(again.count("configmaps")).toBe(2300);
+    expect(again.get("configmaps", "ns", "m2299")!.metadata.resourceVersion).toBe("2300");
+    await again.close();
+  });
+
+  test("writes after close are refused; close waits for queued writes", async () => {
+    const store = await Store.open({ url: tempUrl() });
+    const pending = create(store, "last");
+    await store.close();
+    expect((await pending)!.revision).toBe(1);
+    await expect(create(store, "late")).rejects.toThrow("store is closed");
+  });
+});
+
+describe("change log", () => {
+  test("watch resume: changes after a revision, 410 once compaction dropped them", async () => {
+    const store = await Store.open({ url: tempUrl(), retainChanges: 5 });
+    for (let i = 0; i < 12; i++) await create(store, `w${i}`);
+    const tail = store.changesSince(9);
+    expect(tail === "expired" ? tail : tail.map((c) => c.revision)).toEqual([10, 11, 12]);
+    const { removed } = await store.compact();
+    expect(removed).toBeGreaterThan(0);
+    expect(store.compactedRevision).toBe(7);
+    expect(store.changesSince(3)).toBe("expired");
+    const kept = store.changesSince(7);
+    expect(kept === "expired" ? kept : kept.map((c) => c.revision)).toEqual([8, 9, 10, 11, 12]);
+    await store.close();
+  });
+
+  test("between compactions the in-memory log stays bounded by twice the retained count", async () => {
+    const store = await Store.open({ url: tempUrl(), retainChanges: 10 });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => create(store, `b${i}`)));
+    const log = store.changesSince(store.revision - 10);
+    expect(log === "expired" ? log : log.length).toBe(10);
+    expect(store.changesSince(0)).toBe("expired");
+    await store.close();
+  });
+});
