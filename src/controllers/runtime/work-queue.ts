@@ -19,6 +19,11 @@ export class WorkQueue {
     return this.pending.size;
   }
 
+  /** Keys waiting for a delayed add (a requeue or a retry). */
+  get delayed(): number {
+    return this.timers.size;
+  }
+
   add(key: string): void {
     if (this.stopped) return;
     if (this.active.has(key)) {
