@@ -159,6 +159,8 @@ describe("running pods", () => {
     await Bun.sleep(1500);
     follow.kill();
     expect(await new Response(follow.stdout).text()).toContain("followed-line");
+    const stamped = await c.k(["logs", "duo", "-c", "client", "--timestamps", "--since=1h"]);
+    expect(stamped).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}) /);
   });
 
   test("a failing liveness probe restarts the container, then CrashLoopBackOff", async () => {
@@ -173,6 +175,8 @@ describe("running pods", () => {
     expect(seen).toMatch(/sick\s+0\/1\s+CrashLoopBackOff\s+[1-9]/);
     const described = await c.k(["describe", "pod", "sick"]);
     expect(described).toContain("Liveness probe failed");
+    // The previous instance is kept for its logs.
+    expect((await c.kr(["logs", "sick", "--previous"])).code).toBe(0);
   });
 
   test("a readiness probe gates Ready", async () => {
