@@ -20,8 +20,9 @@ import { tempDir } from "../support/server.ts";
 import { TEST_IMAGE_1, testImageArchive } from "../support/images.ts";
 import { safeName } from "../../src/agent/runtime/podman-config.ts";
 import { barePodman } from "./lib/agent-bare-podman.ts";
-import { commandLogLength, createCommandLog, groupCommands, readCommandLog, wrappedPath } from "./lib/agent-command-log.ts";
-import { clockTicksPerSecond, cpuPercent, readCpu, readMemory, summarize, type LatencySummary, type MemorySample } from "./lib/agent-proc-stats.ts";
+import { commandLogLength, createCommandLog, groupCommands, readCommandLog, wrappedPath, type CommandEntry } from "./lib/agent-command-log.ts";
+import { measureEventsStream, measureQueryCosts, pollingDesigns } from "./lib/agent-query-cost.ts";
+import { clockTicksPerSecond, cpuPercent, percentile, readCpu, readMemory, summarize, type LatencySummary, type MemorySample } from "./lib/agent-proc-stats.ts";
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
@@ -55,7 +56,8 @@ async function podTimer<T>(kubeconfig: string, args: string[]): Promise<T> {
   return JSON.parse(out.trim().split("\n").pop()!) as T;
 }
 
-type StartResult = { latenciesMs: number[]; totalMs: number };
+type Steps = { name: string; createEpochMs: number; created: number; scheduled: number; running: number; ready: number };
+type StartResult = { latenciesMs: number[]; steps: Steps[]; totalMs: number };
 const startPods = (kubeconfig: string, mode: "sequential" | "parallel", n: number, prefix: string) =>
   podTimer<StartResult>(kubeconfig, ["start", mode, String(n), prefix, TEST_IMAGE_1]);
 const deleteAllPods = (kubeconfig: string) => podTimer<{ deleted: number; totalMs: number }>(kubeconfig, ["delete-all"]);
@@ -77,20 +79,48 @@ async function cpuWindow(pid: number, seconds: number, commands: ReturnType<type
   const hz = clockTicksPerSecond();
   const from = commandLogLength(commands);
   const a = readCpu(pid);
-  await Bun.sleep(seconds * 1000);
+  const rssMiB: number[] = [];
+  for (let t = 0; t < seconds; t += 10) {
+    rssMiB.push(readMemory(pid).rssMiB);
+    await Bun.sleep(Math.min(10, seconds - t) * 1000);
+  }
   const b = readCpu(pid);
+  rssMiB.push(readMemory(pid).rssMiB);
   const entries = readCommandLog(commands, from);
   const own = entries.filter((e) => e.ppid === pid);
-  return { cpu: cpuPercent(a, b, hz), seconds, ownCalls: own, allCalls: entries };
+  return { cpu: cpuPercent(a, b, hz), seconds, ownCalls: own, allCalls: entries, rssMiB };
 }
 
 function printCalls(title: string, pid: number, w: Awaited<ReturnType<typeof cpuWindow>>) {
   const perSync = (n: number) => (n / (w.seconds / SYNC_INTERVAL_S)).toFixed(1);
   console.log(`  ${title}: agent ${w.cpu.own.toFixed(2)} % of a core by itself, ${w.cpu.withChildren.toFixed(2)} % with the commands it ran`);
+  console.log(`    RSS every 10 s meanwhile: ${w.rssMiB.map((m) => m.toFixed(0)).join(" ")} MiB`);
   console.log(`    commands run by the agent: ${w.ownCalls.length} in ${w.seconds} s = ${(w.ownCalls.length / w.seconds).toFixed(2)}/s = ${perSync(w.ownCalls.length)} per ${SYNC_INTERVAL_S} s sync`);
-  for (const g of groupCommands(w.ownCalls).slice(0, 8)) console.log(`      ${String(g.count).padStart(5)}  ${g.command}  (${perSync(g.count)} per sync)`);
+  for (const g of groupCommands(w.ownCalls).slice(0, 8)) console.log(`      ${String(g.count).padStart(5)}  ${g.command.padEnd(26)} ${perSync(g.count)} per sync, avg ${(g.totalMs / g.count).toFixed(0)} ms`);
   const nested = w.allCalls.length - w.ownCalls.length;
   if (nested) console.log(`    and ${nested} more run by those commands (${groupCommands(w.allCalls.filter((e) => e.ppid !== pid)).slice(0, 3).map((g) => `${g.count} ${g.command}`).join(", ")})`);
+}
+
+/**
+ * Where a pod's start time goes: the median pod's steps as the watch saw them, the
+ * agent's commands per pod over the run, and the median pod's own command timeline.
+ */
+function printBreakdown(title: string, pid: number, run: StartResult, entries: CommandEntry[], timeline: boolean) {
+  const med = (f: (s: Steps) => number) => percentile(run.steps.map(f), 50);
+  console.log(`  ${title}: median ms after create: accepted ${med((s) => s.created).toFixed(0)}, bound ${med((s) => s.scheduled).toFixed(0)}, Running ${med((s) => s.running).toFixed(0)}, Ready ${med((s) => s.ready).toFixed(0)}`);
+  const own = entries.filter((e) => e.ppid === pid);
+  const n = run.steps.length;
+  console.log(`    agent commands per pod: ${(own.length / n).toFixed(1)}, ${(own.reduce((a, e) => a + e.endMs - e.startMs, 0) / n).toFixed(0)} ms in them`);
+  for (const g of groupCommands(own).slice(0, 10)) console.log(`      ${(g.count / n).toFixed(1).padStart(5)} × ${g.command.padEnd(26)} avg ${(g.totalMs / g.count).toFixed(0)} ms`);
+  if (!timeline) return;
+  const sorted = [...run.steps].sort((a, b) => a.ready - b.ready);
+  const m = sorted[Math.floor(sorted.length / 2)]!;
+  const from = m.createEpochMs;
+  const to = from + m.ready;
+  console.log(`    timeline of ${m.name} (Ready after ${m.ready.toFixed(0)} ms): agent commands, ms after create`);
+  for (const e of own.filter((e) => e.endMs >= from && e.startMs <= to).slice(0, 50)) {
+    console.log(`      ${(e.startMs - from).toFixed(0).padStart(6)} → ${(e.endMs - from).toFixed(0).padStart(6)}  ${e.tool} ${e.args.slice(0, 90)}`);
+  }
 }
 
 function ratioLine(label: string, skiff: LatencySummary, bare: LatencySummary) {
@@ -130,6 +160,13 @@ async function main() {
   log(`agent ready, pid ${pid} (${comm}); commands it runs are logged through ${commands.tools.join(", ")}`);
   await waitFor("node Ready", async () => /\sReady\s/.test(await k(["get", "node", NODE]).catch(() => "")), 60_000);
 
+  // What Bun alone takes: the floor under any RSS figure of a Bun program.
+  const empty = Bun.spawn([bun, "-e", "setInterval(() => {}, 1000)"], { stdout: "ignore", stderr: "ignore" });
+  await Bun.sleep(3000);
+  const memBun = readMemory(empty.pid);
+  empty.kill("SIGKILL");
+  await empty.exited;
+
   // 2a + 3a. Idle: no pods.
   await Bun.sleep(SETTLE_MS);
   const memIdle = readMemory(pid);
@@ -141,11 +178,15 @@ async function main() {
   await startPods(kubeconfig, "sequential", 1, "warm");
   await deleteAllPods(kubeconfig);
   log(`${PODS} pods one at a time`);
+  let mark = commandLogLength(commands);
   const seq = await startPods(kubeconfig, "sequential", PODS, "seq");
+  const seqCommands = readCommandLog(commands, mark);
   log(`  done in ${fmt(seq.totalMs)}; deleting`);
   await deleteAllPods(kubeconfig);
   log(`${PODS} pods all at once`);
+  mark = commandLogLength(commands);
   const par = await startPods(kubeconfig, "parallel", PODS, "par");
+  const parCommands = readCommandLog(commands, mark);
   log(`  done in ${fmt(par.totalMs)}`);
 
   // 2b + 3b. With the pods running idle.
@@ -154,6 +195,10 @@ async function main() {
   log(`RSS with ${PODS} pods ${mib(memPods)}; CPU over ${CPU_SECONDS} s…`);
   const podsCpu = await cpuWindow(pid, CPU_SECONDS, commands);
   const memAfter = readMemory(pid);
+  log(`CPU cost of each runtime query with ${PODS} pods in place…`);
+  const queryOpts = { dataDir: agentDir, netnsPrefix: netns.prefix, nodeName: NODE };
+  const queryCosts = await measureQueryCosts(queryOpts);
+  const eventsPercent = await measureEventsStream({ ...queryOpts, seconds: 20 });
   log(`deleting the pods, stopping the agent`);
   await deleteAllPods(kubeconfig);
   agent.proc.kill("SIGTERM");
@@ -182,13 +227,22 @@ async function main() {
   const rSeq = ratioLine("one at a time", s.seq, s.bareSeq);
   const rPar = ratioLine("all at once", s.par, s.barePar);
   console.log(`  all at once, last pod Ready after: skiff ${fmt(par.totalMs)}, bare ${fmt(bareParTotal)}`);
+  console.log(`  one at a time, in creation order: ${seq.latenciesMs.map((ms) => (ms / 1000).toFixed(1)).join(" ")} s`);
+  printBreakdown("one at a time", pid, seq, seqCommands, true);
+  printBreakdown("all at once", pid, par, parCommands, false);
   console.log(`agent RSS (VmRSS of the separate skiff agent process)`);
+  console.log(`  an empty Bun process (bun -e "setInterval(…)"): ${mib(memBun)}`);
   console.log(`  idle:            ${mib(memIdle)}  ${verdict(memIdle.rssMiB <= GOALS.rssMiB)} (≤ ${GOALS.rssMiB} MB)`);
   console.log(`  with ${PODS} pods:    ${mib(memPods)}  ${verdict(memPods.rssMiB <= GOALS.rssMiB)}`);
   console.log(`  after CPU window: ${mib(memAfter)}`);
   console.log(`agent CPU (utime+stime from /proc/${pid}/stat; "with commands" adds cutime+cstime of the calls it reaped)`);
   printCalls(`idle, ${IDLE_CPU_SECONDS} s`, pid, idleCpu);
   printCalls(`${PODS} pods idle, ${CPU_SECONDS} s`, pid, podsCpu);
+  console.log(`  CPU of one podman call with ${PODS} pods in place (median of 5; podman's user+system time):`);
+  for (const q of queryCosts) console.log(`    ${q.query.padEnd(38)} ${q.cpuMs.toFixed(0).padStart(4)} ms CPU, ${q.wallMs.toFixed(0).padStart(4)} ms wall, ${(q.outputBytes / 1024).toFixed(0)} KiB out`);
+  console.log(`    an idle \`podman events\` stream (20 s, its start included): ${eventsPercent.toFixed(2)} % of a core`);
+  console.log(`  projected CPU of the agent's podman calls (children) with ${PODS} pods, by polling design:`);
+  for (const d of pollingDesigns(queryCosts, PODS, SYNC_INTERVAL_S, eventsPercent)) console.log(`    ${d.percent.toFixed(1).padStart(5)} %  ${d.callsPerSync} calls per pass: ${d.design}`);
   console.log(`  ${verdict(podsCpu.cpu.own <= GOALS.cpuPercent)} for the agent by itself (≤ ${GOALS.cpuPercent} %); ${verdict(podsCpu.cpu.withChildren <= GOALS.cpuPercent)} counting its commands`);
   console.log(
     `RESULT ${JSON.stringify({
@@ -196,7 +250,8 @@ async function main() {
       skiff: prefer,
       latencyMs: s,
       ratio: { sequential: rSeq, parallel: rPar },
-      rssMiB: { idle: memIdle.rssMiB, withPods: memPods.rssMiB },
+      rssMiB: { emptyBun: memBun.rssMiB, idle: memIdle.rssMiB, withPods: memPods.rssMiB, afterCpuWindow: memAfter.rssMiB },
+      queryCosts,
       cpuPercent: { idle: idleCpu.cpu, withPods: podsCpu.cpu },
       agentCommandsPerSecond: { idle: idleCpu.ownCalls.length / IDLE_CPU_SECONDS, withPods: podsCpu.ownCalls.length / CPU_SECONDS },
     })}`,
