@@ -30,10 +30,18 @@ function chunks<T>(rows: T[]): T[][] {
   return out;
 }
 
-const placeholders = (count: number, width: number) => {
-  const one = `(${Array(width).fill("?").join(", ")})`;
-  return Array(count).fill(one).join(", ");
-};
+// The same few placeholder lists recur (group sizes repeat): build each once.
+const placeholderCache = new Map<number, string>();
+function placeholders(count: number, width: number): string {
+  const k = count * 8 + width;
+  let s = placeholderCache.get(k);
+  if (s === undefined) {
+    const one = `(${Array(width).fill("?").join(", ")})`;
+    s = Array(count).fill(one).join(", ");
+    if (placeholderCache.size < 4096) placeholderCache.set(k, s);
+  }
+  return s;
+}
 
 /**
  * Statements that store a group of changes, in revision order. The objects table only
@@ -48,13 +56,19 @@ export function groupStatements(rows: ChangeRow[]): InStatement[] {
 
   const stmts: InStatement[] = [];
   for (const part of chunks(deletes)) {
-    stmts.push({ sql: `${deleteHead}${placeholders(part.length, 3)})`, args: part.flatMap((r) => [r.resource, r.namespace, r.name]) });
+    const args: (string | number)[] = [];
+    for (const r of part) args.push(r.resource, r.namespace, r.name);
+    stmts.push({ sql: `${deleteHead}${placeholders(part.length, 3)})`, args });
   }
   for (const part of chunks(upserts)) {
-    stmts.push({ sql: `${upsertHead}${placeholders(part.length, 5)}${upsertTail}`, args: part.flatMap((r) => [r.resource, r.namespace, r.name, r.revision, r.value]) });
+    const args: (string | number)[] = [];
+    for (const r of part) args.push(r.resource, r.namespace, r.name, r.revision, r.value);
+    stmts.push({ sql: `${upsertHead}${placeholders(part.length, 5)}${upsertTail}`, args });
   }
   for (const part of chunks(rows)) {
-    stmts.push({ sql: `${changeHead}${placeholders(part.length, 6)}`, args: part.flatMap((r) => [r.revision, r.resource, r.namespace, r.name, r.type, r.value]) });
+    const args: (string | number)[] = [];
+    for (const r of part) args.push(r.revision, r.resource, r.namespace, r.name, r.type, r.value);
+    stmts.push({ sql: `${changeHead}${placeholders(part.length, 6)}`, args });
   }
   if (rows.length) stmts.push({ sql: metaUpsert, args: [rows[rows.length - 1]!.revision] });
   return stmts;

@@ -20,6 +20,12 @@ export type WriteOptions = {
   warnings?: string[];
   /** A server-internal write of a field users may not change (pods/binding's nodeName): validate as on create. */
   systemSpecWrite?: boolean;
+  /**
+   * A server-internal write that sets spec and status together (pods/binding: nodeName and
+   * the PodScheduled condition in one revision instead of two). Ordinary writes keep the
+   * stored status; this one stores the status `produce` returns.
+   */
+  withStatus?: boolean;
 };
 
 export type DeleteOptions = WriteOptions & {
@@ -171,7 +177,7 @@ export class Registry {
         else onlyStatus.status = status;
         return this.finishUpdate(kind, onlyStatus, current, opts, "status");
       }
-      if (kind.subresources?.status) {
+      if (kind.subresources?.status && !opts.withStatus) {
         if (current.status === undefined) delete next.status;
         else next.status = current.status;
       }
