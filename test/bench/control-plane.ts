@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadavg } from "node:os";
 import { allKinds } from "../../src/api/kinds/index.ts";
 import { Registry } from "../../src/api/registry/registry.ts";
 import { Store } from "../../src/store/store.ts";
@@ -46,14 +47,27 @@ async function createPods(from: number, count: number) {
   }));
 }
 
+// Other work on the machine skews the timings: say how busy it was, and how much CPU this process used.
+const load = () => loadavg().map((l) => l.toFixed(1)).join(" ");
+console.log(`load average at start: ${load()}`);
+const cpuSeconds = (since: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+};
+
 // 1. Scheduling throughput: pods created as fast as the store takes them, timed until all are bound.
 t = performance.now();
+const schedCpu0 = process.cpuUsage();
+const commits0 = { groups: store.groupCommits, writes: store.groupedWrites };
 await createPods(0, podCount);
 const createdS = (performance.now() - t) / 1000;
 await waitFor(() => bound("bench") >= podCount, "all bench pods bound");
 const schedS = (performance.now() - t) / 1000;
 const podsPerS = podCount / schedS;
 console.log(`scheduling: ${podCount} pods created in ${createdS.toFixed(1)} s, all bound after ${schedS.toFixed(1)} s → ${podsPerS.toFixed(0)} pods/s (goal ≥ 1000: ${(podsPerS / 1000).toFixed(2)}×)`);
+const groups = store.groupCommits - commits0.groups;
+const grouped = store.groupedWrites - commits0.writes;
+console.log(`  process CPU ${cpuSeconds(schedCpu0).toFixed(1)} s (${((cpuSeconds(schedCpu0) / podCount) * 1e6).toFixed(0)} µs per pod); ${grouped} writes in ${groups} transactions (${(grouped / Math.max(1, groups)).toFixed(1)} per commit)`);
 
 // 2. A Deployment scaled 0 → N, until N replicas are available (hollow nodes report Running/Ready).
 await registry.create(kind("deployments"), "default", { metadata: { name: "bench" }, spec: { replicas: 0, selector: { matchLabels: { app: "bench" } }, template: { metadata: { labels: { app: "bench" } }, spec: { containers: [{ name: "c", image: "localhost/bench:1" }] } } } });
@@ -90,6 +104,8 @@ const cpuShare = (cpu.user + cpu.system) / 1000 / (performance.now() - wall0);
 const mb = (b: number) => b / 2 ** 20;
 const avgRss = samples.reduce((a, b) => a + b, 0) / samples.length;
 console.log(`steady state (${nodeCount} nodes renewing every 10 s, ${store.count("pods")} pods, ${sampleSeconds} s): RSS avg ${mb(avgRss).toFixed(0)} MB, peak ${mb(peakRss).toFixed(0)} MB (goal ≤ 500 MB: ${(mb(peakRss) / 500).toFixed(2)}×); CPU ${(cpuShare * 100).toFixed(1)} % of a core (goal ≤ 25 %: ${(cpuShare / 0.25).toFixed(2)}×)`);
+
+console.log(`load average at end: ${load()}`);
 
 await hollow.stop();
 await loops.stop();

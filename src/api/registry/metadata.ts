@@ -13,8 +13,16 @@ export function generateSuffix(length = 5): string {
 
 /** RFC 3339 with seconds, as metav1.Time serializes. */
 export function nowTimestamp(at = Date.now()): string {
-  return new Date(Math.floor(at / 1000) * 1000).toISOString().replace(".000Z", "Z");
+  const second = Math.floor(at / 1000);
+  // Objects written in the same second share one string instead of each holding a copy.
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastStamp = new Date(second * 1000).toISOString().replace(".000Z", "Z");
+  }
+  return lastStamp;
 }
+let lastSecond = NaN;
+let lastStamp = "";
 
 /** Everything but metadata and status, to tell whether a write changed the spec. */
 export function specOf(obj: KubeObject): string {
