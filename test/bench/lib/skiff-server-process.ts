@@ -16,6 +16,8 @@ export type SkiffServer = {
   startupMs: number;
   /** The process's resident set (VmRSS) in bytes. */
   rssBytes(): number;
+  /** VmRSS split into private memory (RssAnon) and pages mapped from files (RssFile: the executable, the libsql addon). */
+  rssParts(): { anonBytes: number; fileBytes: number };
   /** CPU time (user + system) the process has used so far, in ms. */
   cpuMs(): number;
   /** fetch against the server with the admin token and its CA. */
@@ -93,9 +95,10 @@ export async function startSkiffServer({ binary, command = [binary], dataDir = m
     token,
     startupMs,
     rssBytes() {
-      const status = readFileSync(`/proc/${proc.pid}/status`, "utf8");
-      const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]);
-      return kb * 1024;
+      return statusKb(proc.pid, "VmRSS") * 1024;
+    },
+    rssParts() {
+      return { anonBytes: statusKb(proc.pid, "RssAnon") * 1024, fileBytes: statusKb(proc.pid, "RssFile") * 1024 };
     },
     cpuMs() {
       // Fields 14 and 15 of /proc/PID/stat, after the parenthesised command name, in clock ticks (100 Hz on Linux).
@@ -112,6 +115,11 @@ export async function startSkiffServer({ binary, command = [binary], dataDir = m
     output: () => out,
     stop,
   };
+}
+
+function statusKb(pid: number, field: string): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(status)?.[1]);
 }
 
 /** Reads a response body and throws with the server's message unless the status is `expected`. */
