@@ -61,9 +61,10 @@ export class Store {
   private readonly cache = new Map<string, Map<string, Entry>>();
   private readonly recent: ChangeLog;
   private readonly listeners = new Set<(c: Change) => void>();
-  /** Everything that touches the database runs on this chain, one thing at a time. */
-  private lane: Promise<unknown> = Promise.resolve();
+  /** Everything that touches the database runs in `drain`, one thing at a time; `lane` is its current run. */
+  private lane: Promise<void> = Promise.resolve();
   private queued: QueuedWrite[] = [];
+  private readonly tasks: (() => Promise<void>)[] = [];
   private draining = false;
   private closed = false;
 
@@ -158,16 +159,33 @@ export class Store {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error("store is closed"));
       this.queued.push({ resource, namespace, name, mutate, resolve, reject });
-      if (!this.draining) {
-        this.draining = true;
-        this.lane = this.lane.then(() => this.drain());
-      }
+      this.kick();
     });
+  }
+
+  /** Run `task` alone on the database, between two group commits. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.tasks.push(() => task().then(resolve, reject));
+      this.kick();
+    });
+  }
+
+  private kick() {
+    if (this.draining) return;
+    this.draining = true;
+    this.lane = this.drain();
   }
 
   private async drain(): Promise<void> {
     try {
-      while (this.queued.length) {
+      while (this.queued.length || this.tasks.length) {
+        // Exclusive work goes first, so steady writing cannot starve compaction.
+        const task = this.tasks.shift();
+        if (task) {
+          await task();
+          continue;
+        }
         // One turn of the event loop lets the writes issued meanwhile join the group.
         await new Promise((r) => setImmediate(r));
         const group = this.queued.splice(0, MAX_GROUP);
@@ -262,17 +280,17 @@ export class Store {
 
   /** Drop all but the newest `retainChanges` changes, checkpoint the WAL and give free pages back. */
   compact(): Promise<{ removed: number }> {
-    const run = this.lane.then(async () => {
+    return this.exclusive(async () => {
       const keep = this.opts.retainChanges ?? 10_000;
       const cut = this.revision - keep;
       let removed = 0;
       if (cut > this.compactedRevision) {
-        removed = this.recent.countUpTo(cut);
-        this.recent.dropOldest(removed);
         await this.db.batch([
           this.db.delete(changes).where(lte(changes.revision, cut)),
           this.db.insert(meta).values({ key: "compacted", value: cut }).onConflictDoUpdate({ target: meta.key, set: { value: cut } }),
         ]);
+        removed = this.recent.countUpTo(cut);
+        this.recent.dropOldest(removed);
         this.compactedRevision = cut;
       }
       if (this.path) {
@@ -283,8 +301,6 @@ export class Store {
       this.compactions++;
       return { removed };
     });
-    this.lane = run.catch(() => undefined);
-    return run;
   }
 
   /** Bytes of the database file and its WAL (0 for a remote store). */
@@ -302,8 +318,7 @@ export class Store {
 
   /** Wait for queued writes, then close the database. */
   async close(): Promise<void> {
-    while (this.draining || this.queued.length) await this.lane;
-    await this.lane;
+    while (this.draining) await this.lane;
     this.closed = true;
     this.client.close();
   }

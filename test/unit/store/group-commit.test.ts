@@ -150,6 +150,30 @@ describe("change log", () => {
     await store.close();
   });
 
+  test("compaction gets its turn while writers keep the queue busy", async () => {
+    const store = await Store.open({ url: tempUrl(), retainChanges: 10 });
+    let writing = true;
+    let written = 0;
+    const writers = Array.from({ length: 8 }, async (_, w) => {
+      for (let i = 0; writing; i++) {
+        await create(store, `busy-${w}-${i}`);
+        written++;
+      }
+    });
+    while (written < 200) await Bun.sleep(1);
+    const started = performance.now();
+    const revisionBefore = store.revision;
+    await store.compact();
+    const waited = performance.now() - started;
+    const writtenAtCompaction = written;
+    writing = false;
+    await Promise.all(writers);
+    expect(store.compactedRevision).toBeGreaterThanOrEqual(revisionBefore - 10);
+    expect(waited).toBeLessThan(2_000);
+    expect(writtenAtCompaction).toBeGreaterThanOrEqual(200);
+    await store.close();
+  });
+
   test("between compactions the in-memory log stays bounded by twice the retained count", async () => {
     const store = await Store.open({ url: tempUrl(), retainChanges: 10 });
     await Promise.all(Array.from({ length: 100 }, (_, i) => create(store, `b${i}`)));
