@@ -69,8 +69,13 @@ export async function startHollowNodes(registry: Registry, opts: HollowNodeOptio
   let draining: Promise<void> | undefined;
   const drain = async () => {
     while (work.size) {
-      const batch = [...work.values()].slice(0, 256);
-      for (const p of batch) work.delete(`${p.metadata.namespace}/${p.metadata.name}`);
+      // Take the first 256 without copying the whole backlog each round.
+      const batch: KubeObject[] = [];
+      for (const [k, p] of work) {
+        if (batch.length >= 256) break;
+        batch.push(p);
+        work.delete(k);
+      }
       await Promise.all(batch.map((p) => act(p).catch(() => {})));
     }
     draining = undefined;
