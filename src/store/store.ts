@@ -220,11 +220,18 @@ export class Store {
           outcomes.push({ ok: null });
           continue;
         }
-        revision++;
         const object = result.object;
-        object.metadata.resourceVersion = String(revision);
-        const json = JSON.stringify(object);
-        const value = this.opts.codec ? await this.opts.codec.encode(w.resource, json) : json;
+        let value: string;
+        try {
+          // A write that cannot be serialized or encoded fails alone and takes no revision.
+          object.metadata.resourceVersion = String(revision + 1);
+          const json = JSON.stringify(object);
+          value = this.opts.codec ? await this.opts.codec.encode(w.resource, json) : json;
+        } catch (error) {
+          outcomes.push({ error });
+          continue;
+        }
+        revision++;
         const change: Change = { revision, resource: w.resource, namespace: w.namespace, name: w.name, type: result.type, object, previous: current };
         staged.set(k, result.type === "DELETED" ? undefined : object);
         accepted.push(change);

@@ -70,6 +70,16 @@ describe("group commit", () => {
     await store.close();
   });
 
+  test("a write that cannot be serialized fails alone", async () => {
+    const store = await Store.open({ url: tempUrl() });
+    const bad = store.write("configmaps", "ns", "bad", () => ({ type: "ADDED", object: { ...cm("bad"), data: { n: 1n } } as unknown as KubeObject }));
+    const [a, b] = await Promise.all([create(store, "a"), create(store, "b"), bad.catch((e: Error) => e)]);
+    expect(await bad.catch((e: Error) => e.constructor.name)).toBe("TypeError");
+    expect([a!.revision, b!.revision]).toEqual([1, 2]);
+    expect(store.get("configmaps", "ns", "bad")).toBeUndefined();
+    await store.close();
+  });
+
   test("a group the database refuses fails as a whole and publishes nothing", async () => {
     // A codec that stores NULL for one name makes the INSERT violate NOT NULL inside the transaction.
     const codec: ValueCodec = {
