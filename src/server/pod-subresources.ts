@@ -31,23 +31,23 @@ export function podSubresources(registry: Registry, authorize: (user: any, attrs
   return handlers;
 }
 
-/** Bind a pod to a node, once: the write the scheduler makes. */
+/** Bind a pod to a node, once: the write the scheduler makes (node name and PodScheduled in one revision). */
 export async function bindPod(registry: Registry, namespace: string, name: string, node: string): Promise<void> {
   const pods = registry.kinds.find((k) => k.kind === "Pod")!;
-  await registry.replace(pods, namespace, name, (cur) => {
-    const pod = cur!;
-    const spec = pod.spec as { nodeName?: string };
-    if (spec.nodeName) throw conflict({ ...pods, name }, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-    if (pod.metadata.deletionTimestamp) throw conflict({ ...pods, name }, "pod is being deleted");
-    spec.nodeName = node;
-    return pod;
-  }, { systemSpecWrite: true });
-  await registry.replace(pods, namespace, name, (cur) => {
-    const pod = cur!;
-    const status = (pod.status ??= {}) as { conditions?: { type: string; status: string; lastTransitionTime?: string; lastProbeTime?: null }[] };
-    const conditions = (status.conditions ?? []).filter((c) => c.type !== "PodScheduled");
-    conditions.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowTimestamp() });
-    status.conditions = conditions;
-    return pod;
-  }, {}, "status");
+  await registry.replace(
+    pods,
+    namespace,
+    name,
+    (cur) => {
+      const pod = cur!;
+      const spec = pod.spec as { nodeName?: string };
+      if (spec.nodeName) throw conflict({ ...pods, name }, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+      if (pod.metadata.deletionTimestamp) throw conflict({ ...pods, name }, "pod is being deleted");
+      spec.nodeName = node;
+      const status = (pod.status ??= {}) as { conditions?: { type: string; status: string; lastTransitionTime?: string; lastProbeTime?: null }[] };
+      status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== "PodScheduled"), { type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowTimestamp() }];
+      return pod;
+    },
+    { systemSpecWrite: true, withStatus: true },
+  );
 }
