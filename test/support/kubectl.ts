@@ -33,7 +33,7 @@ export async function kubectl(kubeconfig: string, args: string[], opts: { input?
     stdout: "pipe",
     stderr: "pipe",
   });
-  const timer = setTimeout(() => proc.kill(), opts.timeoutMs ?? 60_000);
+  const timer = setTimeout(() => proc.kill(), opts.timeoutMs ?? 240_000);
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);
   return { code, stdout, stderr };
