@@ -53,7 +53,8 @@ export function defaultServerOptions(): ServerOptions {
     nodeMonitorGracePeriodMs: 15_000,
     podEvictionTimeoutMs: 30_000,
     compactIntervalMs: 5 * 60_000,
-    retainChanges: 10_000,
+    // Enough for informers to resume after a short disconnect; more only grows the database.
+    retainChanges: 1_000,
     bookmarkIntervalMs: 60_000,
     clusterCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",
