@@ -36,7 +36,8 @@ export function renderIptablesRestore(model: ProxyModel, opts: NftRenderOptions 
     const comment = `-m comment --comment "${p.key}"`;
     for (const { match, external } of matchers(p)) {
       if (!p.endpoints.length) {
-        filter.push(`-A SKIFF-FILTER ${match} ${comment} -j REJECT`);
+        // TCP gets a reset: see the nftables reject-chain for why ICMP is not enough.
+        filter.push(`-A SKIFF-FILTER ${match} ${comment} -j REJECT${p.protocol === "tcp" ? " --reject-with tcp-reset" : ""}`);
         continue;
       }
       if (external) nat.push(`-A SKIFF-SERVICES ${match} ${comment} -j MARK --or-mark ${mark}`);

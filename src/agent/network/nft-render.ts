@@ -95,7 +95,11 @@ export function renderNftScript(model: ProxyModel, opts: NftRenderOptions = {}):
     ...block("chain", "filter-output", ["type filter hook output priority -110; policy accept;", "ct state new jump service-endpoints-check"]),
     ...block("chain", "nodeport-endpoints-check", ["fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @no-endpoint-nodeports"]),
     ...block("chain", "service-endpoints-check", ["ip daddr . meta l4proto . th dport vmap @no-endpoint-services"]),
-    ...block("chain", "reject-chain", ["reject"]),
+    // A TCP reset, not ICMP: an ICMP error that reaches a client socket still inside
+    // connect() (a pod on this node gets it back within the same softirq) is only kept as
+    // a soft error, so the client waits for its SYN retransmit, a second later. A reset is
+    // queued to the socket and refuses the connection at once.
+    ...block("chain", "reject-chain", ["meta l4proto tcp reject with tcp reset", "reject"]),
     ...block("chain", "nat-prerouting", ["type nat hook prerouting priority -100; policy accept;", "jump services"]),
     ...block("chain", "nat-output", ["type nat hook output priority -100; policy accept;", "jump services"]),
     ...block("chain", "nat-postrouting", ["type nat hook postrouting priority 100; policy accept;", "jump masquerading"]),
