@@ -14,6 +14,8 @@ import { kubectlOk } from "../support/kubectl.ts";
 import { skiffCommand, spawnSkiff, type SkiffProcess } from "../support/process.ts";
 import { tempDir } from "../support/server.ts";
 import { testImageArchive, TEST_IMAGE_1 } from "../support/images.ts";
+import { findPodBridge } from "../../src/agent/network/bridge-address.ts";
+import { firstHost } from "../../src/agent/runtime/podman-config.ts";
 
 setDefaultTimeout(120_000);
 
@@ -239,13 +241,18 @@ describe("three-host cluster networking", () => {
   });
 
   test("scaled to 0, the ClusterIP refuses connections at once", async () => {
+    // Each node's pod bridge keeps its MAC while pods come and go: a moved gateway MAC
+    // would leave the remaining pods' ARP entries stale and their traffic dropped.
+    const bridgeMacs = async () => Promise.all(nodes.map(async (n) => (await findPodBridge(firstHost((await json(["get", "node", n.name])).spec.podCIDR), n.host.nsenter))?.address));
+    const macsBefore = await bridgeMacs();
+    expect(macsBefore.every((m) => !!m)).toBe(true);
     await k(["scale", "deployment/web", "--replicas=0"]);
     await eventually("no web pods", async () => ((await json(["get", "pods", "-l", "app=web"])).items.length === 0 ? true : undefined), 60_000);
+    expect(await bridgeMacs()).toEqual(macsBefore);
     // Once the rules know the Service has no endpoint, every attempt is refused at once.
     const attempt = `s=$(cut -d' ' -f1 /proc/uptime); timeout 10 wget -qO- http://${clusterIP}/ 2>&1; echo "exit=$? took=$(echo "$(cut -d' ' -f1 /proc/uptime) - $s" | bc)"`;
     await eventually("a refused connection", async () => ((await sh("client", attempt)).includes("refused") ? true : undefined), 20_000);
     const out = await sh("client", `for i in 1 2 3 4 5; do ${attempt}; done`);
-    console.log(out);
     expect(out.match(/Connection refused/g)).toHaveLength(5);
     expect(out.match(/exit=1/g)).toHaveLength(5);
     const took = [...out.matchAll(/took=([\d.]+)/g)].map((m) => Number(m[1]));
