@@ -8,7 +8,9 @@
 //   2. the agent process's RSS, idle and with N pods (goal ≤ 60 MB);
 //   3. the agent's CPU while N pods run idle (goal ≤ 2 % of a core), with the commands it
 //      ran in that window counted by PATH wrappers, to show what the cost is made of.
-// Run: node_modules/.bin/bun test/bench/agent.ts [--pods N] [--cpu-seconds S] [--binary]
+// Run: node_modules/.bin/bun test/bench/agent.ts [--pods N] [--cpu-seconds S] [--binary | --smol]
+//   --binary  run dist/skiff-linux-amd64 (npm run build) instead of the source
+//   --smol    run the source under `bun --smol` (smaller heap, more frequent GC)
 // Every wait is bounded; everything it made (processes, containers, netns, dirs) is removed.
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -26,7 +28,7 @@ import { clockTicksPerSecond, cpuPercent, percentile, readCpu, readMemory, summa
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
-  options: { pods: { type: "string" }, "cpu-seconds": { type: "string" }, binary: { type: "boolean" } },
+  options: { pods: { type: "string" }, "cpu-seconds": { type: "string" }, binary: { type: "boolean" }, smol: { type: "boolean" } },
 });
 const PODS = Number(flags.pods ?? 20);
 const CPU_SECONDS = Number(flags["cpu-seconds"] ?? 60);
@@ -132,6 +134,7 @@ function ratioLine(label: string, skiff: LatencySummary, bare: LatencySummary) {
 
 async function main() {
   const prefer = flags.binary ? "binary" : "source";
+  const how = flags.binary ? "binary" : flags.smol ? "source, bun --smol" : "source";
   const archive = await testImageArchive(1); // fails with the install line without busybox-static
   netns = await createNetns("bagent");
   const serverDir = tempDir("skiff-bench-agent-server-");
@@ -141,11 +144,12 @@ async function main() {
   mkdirSync(join(agentDir, "agent", "images"), { recursive: true });
   copyFileSync(archive, join(agentDir, "agent", "images", basename(archive)));
   const commands = createCommandLog(toolsDir, ["podman", "nft", "ip", "iptables", "iptables-restore", "iptables-save", "conntrack"]);
-  const cmd = [...netns.prefix, ...skiffCommand(prefer)];
+  const skiff = skiffCommand(prefer);
+  const cmd = [...netns.prefix, ...(flags.smol && !flags.binary ? [skiff[0]!, "--smol", ...skiff.slice(1)] : skiff)];
   const kubeconfig = join(serverDir, "kubeconfig.yaml");
   const k = (args: string[]) => kubectlOk(kubeconfig, args, { prefix: netns!.prefix });
 
-  log(`skiff from ${prefer}; ${PODS} pods of ${TEST_IMAGE_1}; namespace ${netns.name}`);
+  log(`skiff from ${how}; ${PODS} pods of ${TEST_IMAGE_1}; namespace ${netns.name}`);
   server = spawnSkiff(cmd, ["server", "--data-dir", serverDir, "--https-listen-port", "6443", "--bind-address", "127.0.0.1", "--node-name", "bench-server", "--disable-agent"]);
   await server.waitFor(/ready at/, 90_000);
   const token = readFileSync(join(serverDir, "server", "token"), "utf8").trim();
@@ -220,7 +224,7 @@ async function main() {
   const bareParTotal = performance.now() - t0;
   await bare.removeAll("bare-par");
 
-  console.log(`\n=== skiff agent benchmark: ${PODS} pods, skiff from ${prefer}, ${new Date().toISOString()} ===`);
+  console.log(`\n=== skiff agent benchmark: ${PODS} pods, skiff from ${how}, ${new Date().toISOString()} ===`);
   console.log(`pod start latency (create → Ready through a watch; bare: first command → container running)`);
   console.log(`  (with ${PODS} samples the nearest-rank p99 is the slowest pod)`);
   const s = { seq: summarize(seq.latenciesMs), par: summarize(par.latenciesMs), bareSeq: summarize(bareSeq), barePar: summarize(barePar) };
@@ -247,7 +251,7 @@ async function main() {
   console.log(
     `RESULT ${JSON.stringify({
       pods: PODS,
-      skiff: prefer,
+      skiff: how,
       latencyMs: s,
       ratio: { sequential: rSeq, parallel: rPar },
       rssMiB: { emptyBun: memBun.rssMiB, idle: memIdle.rssMiB, withPods: memPods.rssMiB, afterCpuWindow: memAfter.rssMiB },
