@@ -43,6 +43,8 @@ export class PodWorker {
   private startTime?: string;
   busy = false;
   tornDown = false;
+  /** Whether this pass changed anything in the runtime (then the status needs a fresh look). */
+  private acted = false;
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -91,7 +93,10 @@ export class PodWorker {
     }
     await this.runProbes(pod, sb, mine);
     await this.pruneOldInstances(mine);
-    return this.report(pod, await this.ctx.driver.listContainers({ [LABEL_POD_UID]: this.uid }).catch(() => mine), sb);
+    // A pass that changed nothing reports from the snapshot: podman calls are the agent's main cost.
+    const current = this.acted ? await this.ctx.driver.listContainers({ [LABEL_POD_UID]: this.uid }).catch(() => mine) : mine;
+    this.acted = false;
+    return this.report(pod, current, sb);
   }
 
   /** Init containers run one at a time, in order; true once all have succeeded. */
@@ -128,6 +133,7 @@ export class PodWorker {
       this.ctx.backoff.next(key, now);
     } else if (inst?.state === "created") {
       // Made but never started (the agent stopped in between): start it.
+      this.acted = true;
       try {
         await this.ctx.driver.startContainer(inst.id);
         this.waiting.delete(c.name);
@@ -148,6 +154,7 @@ export class PodWorker {
   }
 
   private async startContainer(pod: Pod, sb: SandboxInfo, c: any, attempt: number, volumes: Map<string, string>, key: string) {
+    this.acted = true;
     const field = `spec.containers{${c.name}}`;
     const policy = c.imagePullPolicy ?? "IfNotPresent";
     try {
@@ -251,6 +258,7 @@ export class PodWorker {
     for (const list of byName.values()) {
       list.sort((a, b) => b.attempt - a.attempt);
       for (const old of list.slice(2)) {
+        this.acted = true;
         if (old.state !== "running") await this.ctx.driver.removeContainer(old.id).catch(() => {});
         for (const k of this.probes.keys()) if (k.startsWith(`${old.id}/`)) this.probes.delete(k);
       }

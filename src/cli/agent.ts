@@ -76,7 +76,7 @@ export async function run(args: string[]): Promise<number> {
     agentBindAddress: values["bind-address"] ?? "0.0.0.0",
     isServer: false,
     leaseRenewSeconds: intFlag(values["lease-renew-seconds"], "lease-renew-seconds", 10),
-    syncIntervalMs: 2000,
+    syncIntervalMs: 5000,
     metricsAnonymous: !!values["metrics-anonymous"],
     flannelBackend: (values["flannel-backend"] ?? "vxlan") as "vxlan",
     clusterCidr: values["cluster-cidr"] ?? "10.42.0.0/16",

@@ -190,7 +190,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       agentBindAddress: opts.bindAddress,
       isServer: true,
       leaseRenewSeconds: opts.leaseRenewSeconds,
-      syncIntervalMs: 2000,
+      syncIntervalMs: 5000,
       metricsAnonymous: opts.metricsAnonymous,
       runtimeCommandPrefix: opts.runtimeCommandPrefix,
       flannelBackend: opts.flannelBackend,
