@@ -198,6 +198,19 @@ describe("running pods", () => {
     expect(t).toMatch(/noimage\s+0\/1\s+(ErrImagePull|ImagePullBackOff)/);
   });
 
+  test("kubectl top shows nodes and pods from the agents' resource metrics", async () => {
+    const nodes = await eventually("kubectl top nodes", async () => {
+      const r = await c.kr(["top", "nodes"]);
+      return r.code === 0 && r.stdout.includes(NODE_B) ? r.stdout : undefined;
+    }, 90_000, 2000);
+    expect(nodes).toMatch(/^NAME\s+CPU\(cores\)\s+CPU%?\s+MEMORY\(bytes\)/);
+    const pods = await eventually("kubectl top pods", async () => {
+      const r = await c.kr(["top", "pods"]);
+      return r.code === 0 && r.stdout.includes("duo") ? r.stdout : undefined;
+    }, 90_000, 2000);
+    expect(pods).toMatch(/duo\s+\d+m\s+\d+Mi/);
+  });
+
   test("skiff images import loads an archive into a node's runtime", async () => {
     const { testImageArchive } = await import("../support/images.ts");
     const archive = await testImageArchive(2);
