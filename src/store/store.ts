@@ -129,16 +129,34 @@ export class Store {
 
   /** The stored object; callers must not mutate it. */
   get(resource: string, namespace: string, name: string): KubeObject | undefined {
+    const k = `${resource}\u0000${key(namespace, name)}`;
+    if (this.planning?.has(k)) return this.planning.get(k);
     return this.cache.get(resource)?.get(key(namespace, name))?.object;
   }
 
   /** Objects of a resource, in one namespace or all; callers must not mutate them. */
   list(resource: string, namespace?: string): KubeObject[] {
     const b = this.cache.get(resource);
-    if (!b) return [];
     const out: KubeObject[] = [];
-    for (const e of b.values()) if (namespace === undefined || (e.object.metadata.namespace ?? "") === namespace) out.push(e.object);
-    return out;
+    if (b) for (const e of b.values()) if (namespace === undefined || (e.object.metadata.namespace ?? "") === namespace) out.push(e.object);
+    return this.planning ? this.withPlanned(resource, namespace, out) : out;
+  }
+
+  /**
+   * While a group is planned, each write sees the ones planned before it: allocators
+   * (ClusterIPs, NodePorts, pod subnets) list what is taken from inside their write.
+   */
+  private withPlanned(resource: string, namespace: string | undefined, committed: KubeObject[]): KubeObject[] {
+    const prefix = `${resource}\u0000`;
+    const planned = [...this.planning!].filter(([k]) => k.startsWith(prefix));
+    if (!planned.length) return committed;
+    const byKey = new Map(committed.map((o) => [key(o.metadata.namespace ?? "", o.metadata.name!), o]));
+    for (const [k, obj] of planned) {
+      const own = k.slice(prefix.length);
+      if (obj === undefined) byKey.delete(own);
+      else if (namespace === undefined || (obj.metadata.namespace ?? "") === namespace) byKey.set(own, obj);
+    }
+    return [...byKey.values()];
   }
 
   count(resource: string): number {
@@ -211,10 +229,13 @@ export class Store {
         let result: ReturnType<Mutate>;
         try {
           if (this.closed) throw new Error("store is closed");
+          this.planning = staged;
           result = w.mutate(current);
         } catch (error) {
           outcomes.push({ error });
           continue;
+        } finally {
+          this.planning = undefined;
         }
         if (!result) {
           outcomes.push({ ok: null });
@@ -255,6 +276,9 @@ export class Store {
       else w.resolve(o.ok);
     });
   }
+
+  /** The writes planned so far in the group being committed; set only while a write's mutate runs. */
+  private planning?: Map<string, KubeObject | undefined>;
 
   /** A committed change: into the cache and the change log, then to every listener (in revision order). */
   private publish(change: Change) {
