@@ -203,7 +203,7 @@ describe("running pods", () => {
       const r = await c.kr(["top", "nodes"]);
       return r.code === 0 && r.stdout.includes(NODE_B) ? r.stdout : undefined;
     }, 90_000, 2000);
-    expect(nodes).toMatch(/^NAME\s+CPU\(cores\)\s+CPU%?\s+MEMORY\(bytes\)/);
+    expect(nodes).toMatch(/^NAME\s+CPU\(cores\)\s+CPU\(?%\)?\s+MEMORY\(bytes\)/);
     const pods = await eventually("kubectl top pods", async () => {
       const r = await c.kr(["top", "pods"]);
       return r.code === 0 && r.stdout.includes("duo") ? r.stdout : undefined;
