@@ -10,6 +10,7 @@ import type { InformerFactory } from "../runtime/informer.ts";
 import type { RecordEvent } from "../events.ts";
 import { controllerRefOf, newControllerRef } from "../shared/owner-refs.ts";
 import { isNotFound, isNotFoundOrConflict, objectKey, splitKey } from "../shared/object-key.ts";
+import { writeStatusIfChanged } from "../shared/write-status.ts";
 import { POD_BY_CONTROLLER, indexPods } from "../replicaset/replicaset-controller.ts";
 import { POD_TEMPLATE_HASH, podTemplateHash, templatesEqual } from "./template-hash.ts";
 import { isRollingUpdate, maxSurge, maxUnavailable, newReplicaSetReplicas, replicasOf, type DeploymentSpec } from "./rollout-math.ts";
@@ -367,20 +368,10 @@ export function deploymentController(registry: Registry, informers: InformerFact
     return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
   }
 
-  async function writeStatus(d: KubeObject, status: object) {
-    const latest = deployments.get(d.metadata.namespace!, d.metadata.name!);
-    if (!latest || latest.metadata.uid !== d.metadata.uid) return;
-    if (JSON.stringify(latest.status ?? {}) === JSON.stringify(status)) return;
-    try {
-      await registry.replace(kinds.deployment, d.metadata.namespace!, d.metadata.name!, (cur) => {
-        const next = cur!;
-        next.status = status;
-        return next;
-      }, {}, "status");
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+  function writeStatus(d: KubeObject, status: object) {
+    return writeStatusIfChanged(registry, kinds.deployment, deployments.get(d.metadata.namespace!, d.metadata.name!), d, status);
   }
+
 
   // ---- helpers ----
 

@@ -9,6 +9,7 @@ import type { RecordEvent } from "../events.ts";
 import { controllerRefOf, newControllerRef } from "../shared/owner-refs.ts";
 import { isPodActive } from "../shared/pod-state.ts";
 import { isNotFound, isNotFoundOrConflict, objectKey, splitKey } from "../shared/object-key.ts";
+import { writeStatusIfChanged } from "../shared/write-status.ts";
 import { podsToDelete } from "./pod-deletion-order.ts";
 import { replicaSetStatus } from "./replicaset-status.ts";
 
@@ -153,20 +154,10 @@ export function replicaSetController(registry: Registry, informers: InformerFact
     );
   }
 
-  async function writeStatus(rs: KubeObject, status: object) {
-    const latest = sets.get(rs.metadata.namespace!, rs.metadata.name!);
-    if (!latest || latest.metadata.uid !== rs.metadata.uid) return;
-    if (JSON.stringify(latest.status ?? {}) === JSON.stringify(status)) return;
-    try {
-      await registry.replace(kinds.replicaSet, rs.metadata.namespace!, rs.metadata.name!, (cur) => {
-        const next = cur!;
-        next.status = status;
-        return next;
-      }, {}, "status");
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-    }
+  function writeStatus(rs: KubeObject, status: object) {
+    return writeStatusIfChanged(registry, kinds.replicaSet, sets.get(rs.metadata.namespace!, rs.metadata.name!), rs, status);
   }
+
 
   // Event handlers: a pod change wakes its owner, or (an orphan) every set that selects it.
   sets.onChange((rs, prev) => {
