@@ -8,7 +8,7 @@ import type { InformerFactory } from "../runtime/informer.ts";
 import type { RecordEvent } from "../events.ts";
 import { controllerRefOf, newControllerRef } from "../shared/owner-refs.ts";
 import { isPodActive } from "../shared/pod-state.ts";
-import { isNotFound, isNotFoundOrConflict, objectKey, splitKey } from "../shared/object-key.ts";
+import { isNotFoundOrConflict, objectKey, splitKey } from "../shared/object-key.ts";
 import { writeStatusIfChanged } from "../shared/write-status.ts";
 import { podsToDelete } from "./pod-deletion-order.ts";
 import { replicaSetStatus } from "./replicaset-status.ts";
