@@ -3,7 +3,7 @@
 // restarts with back-off, probes, graceful teardown), then reports the pod's status.
 import type { ContainerInfo, RuntimeDriver, SandboxInfo } from "./runtime/types.ts";
 import { RuntimeError } from "./runtime/errors.ts";
-import { LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from "./runtime/labels.ts";
+import { LABEL_NODE, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from "./runtime/labels.ts";
 import type { Pod } from "./pod-source.ts";
 import { ContainerConfigError, containerEnv, parseQuantity, type ObjectLookup } from "./env.ts";
 import { containerMounts, removePodDir, syncVolumes } from "./volumes.ts";
@@ -314,4 +314,3 @@ function latest(list: ContainerInfo[], name: string): ContainerInfo | undefined 
   return best;
 }
 
-export { LABEL_CONTAINER_NAME };

@@ -91,7 +91,7 @@ export async function handleResource(req: Request, url: URL, path: ResourcePath,
       }
       ctx.authorize(user, { verb: "get", kind, namespace, name });
       const obj = ctx.registry.get(kind, namespace, name);
-      return json(render(req, url, kind, [obj], false) ?? obj);
+      return json(render(req, url, kind, [obj]) ?? obj);
     }
     case "PUT": {
       ctx.authorize(user, { verb: "update", kind, namespace, name });
@@ -124,14 +124,14 @@ function nameOf(body: unknown): string {
 function list(req: Request, url: URL, kind: KindDef, namespace: string | undefined, ctx: ResourceContext): Response {
   const params = url.searchParams;
   const result = ctx.registry.list(kind, namespace, objectFilter(kind, params), intParam(params, "limit"), params.get("continue") ?? undefined);
-  const table = render(req, url, kind, result.items, true);
+  const table = render(req, url, kind, result.items);
   const metadata = { resourceVersion: result.resourceVersion, ...(result.continue ? { continue: result.continue, remainingItemCount: result.remainingItemCount } : {}) };
   if (table) return json({ ...table, metadata });
   return json({ kind: `${kind.kind}List`, apiVersion: apiVersionOf(kind), metadata, items: result.items });
 }
 
 /** A Table when the client asked for one (kubectl get), otherwise undefined. */
-function render(req: Request, url: URL, kind: KindDef, objects: KubeObject[], _list: boolean) {
+function render(req: Request, url: URL, kind: KindDef, objects: KubeObject[]) {
   const rep = representation(req.headers.get("accept"));
   if (!rep.table) return undefined;
   return toTable(kind, objects, { includeObject: includeObjectParam(url.searchParams.get("includeObject")), now: Date.now() });
