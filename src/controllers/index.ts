@@ -10,7 +10,7 @@ import { deploymentController } from "./deployment/deployment-controller.ts";
 import { nodeLifecycleController } from "./node-lifecycle.ts";
 import { garbageCollector } from "./garbage-collector.ts";
 import { endpointsController } from "./endpoints.ts";
-import { Scheduler, type BindPod } from "../scheduler/scheduler.ts";
+import { Scheduler, type BindPod, type SchedulerOptions } from "../scheduler/scheduler.ts";
 
 export type ControlPlaneOptions = {
   nodeMonitorGracePeriodMs?: number;
@@ -18,6 +18,8 @@ export type ControlPlaneOptions = {
   recordEvent?: RecordEvent;
   /** The binding write; pods/binding's bindPod unless a caller supplies one. */
   bind?: BindPod;
+  /** Each scheduling attempt's outcome and latency (scheduler metrics). */
+  onScheduleAttempt?: SchedulerOptions["onAttempt"];
 };
 
 export type ControlPlaneLoops = {
@@ -51,7 +53,7 @@ export function startControlPlaneLoops(registry: Registry, opts: ControlPlaneOpt
     const { bindPod } = await import("../server/pod-subresources.ts");
     await bindPod(registry, ns, name, node);
   });
-  const scheduler = new Scheduler(registry, informers, { pod: kinds.pod, node: kinds.node }, { bind, recordEvent: events("default-scheduler") });
+  const scheduler = new Scheduler(registry, informers, { pod: kinds.pod, node: kinds.node }, { bind, recordEvent: events("default-scheduler"), onAttempt: opts.onScheduleAttempt });
 
   for (const c of controllers) c.start();
   scheduler.start();

@@ -19,6 +19,8 @@ export type SchedulerOptions = {
   maxInFlight?: number;
   /** Unschedulable pods are retried at least this often even when nothing changes. */
   retryUnschedulableMs?: number;
+  /** Each attempt's outcome and latency, for scheduler metrics. */
+  onAttempt?: (result: "scheduled" | "unschedulable" | "error", seconds: number) => void;
 };
 
 export const SCHEDULER_NAME = "default-scheduler";
@@ -167,6 +169,8 @@ export class Scheduler {
   }
 
   private scheduleOne(key: string, pod: KubeObject) {
+    const started = performance.now();
+    const attempt = (result: "scheduled" | "unschedulable" | "error") => this.opts.onAttempt?.(result, (performance.now() - started) / 1000);
     const nodes = this.cache.all();
     const { placement, examined } = place(pod, nodes, this.next);
     this.next = nodes.length ? (this.next + examined) % nodes.length : 0;
@@ -178,11 +182,13 @@ export class Scheduler {
       this.opts
         .bind(pod.metadata.namespace!, pod.metadata.name!, node)
         .then(() => {
+          attempt("scheduled");
           this.scheduled++;
           this.backoff.delete(key);
           this.opts.recordEvent(pod, "Normal", "Scheduled", `Successfully assigned ${key} to ${node}`);
         })
         .catch((e) => {
+          attempt("error");
           // The binding did not happen: forget the assumption and try again later.
           const latest = this.registry.store.get("pods", pod.metadata.namespace!, pod.metadata.name!);
           if (!latest || nodeNameOf(latest) !== node) this.cache.removePod(key);
@@ -196,6 +202,7 @@ export class Scheduler {
         });
       return;
     }
+    attempt("unschedulable");
     const message = fitErrorMessage(placement.reasons, placement.nodes);
     this.unschedulable.add(key);
     this.opts.recordEvent(pod, "Warning", "FailedScheduling", message);

@@ -160,7 +160,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: tokens.adminToken });
 
   for (const c of controllers) c.start();
-  loops = opts.runControllers ? startControlPlaneLoops(registry, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs }) : undefined;
+  loops = opts.runControllers ? startControlPlaneLoops(registry, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, onScheduleAttempt: metrics.scheduler.attempt }) : undefined;
   for (const c of loops?.controllers ?? []) c.opts.onReconciled = metrics.onReconciled;
   metrics.start();
   // kubectl top: the server pulls each node agent's resource metrics, as metrics-server does.

@@ -9,14 +9,17 @@ let c: TestCluster;
 let informers: InformerFactory;
 let scheduler: Scheduler;
 const events: string[] = [];
+const attempts: string[] = [];
 
 beforeEach(async () => {
   c = await testCluster();
   informers = new InformerFactory(c.registry);
   events.length = 0;
+  attempts.length = 0;
   scheduler = new Scheduler(c.registry, informers, { pod: c.kind("pods"), node: c.kind("nodes") }, {
     bind: (ns, name, node) => bindPod(c.registry, ns, name, node),
     recordEvent: (_o, type, reason, message) => void events.push(`${type} ${reason}: ${message}`),
+    onAttempt: (result, seconds) => void attempts.push(`${result}:${seconds >= 0}`),
   });
   scheduler.start();
 });
@@ -76,6 +79,9 @@ describe("scheduler", () => {
     await eventually(() => events.includes(`Warning FailedScheduling: ${msg}`), "FailedScheduling event");
     await readyNode(c.registry, "n3", { memory: "8Gi" });
     await eventually(() => nodeOf("big") === "n3", "retried onto the new node");
+    // Both outcomes reach the metrics hook.
+    await eventually(() => attempts.includes("scheduled:true"), "scheduled attempt reported");
+    expect(attempts).toContain("unschedulable:true");
   });
 
   test("accounts requests of bound pods and counts pod slots", async () => {
