@@ -1,6 +1,7 @@
 // `skiff chart template [NAME] CHART [flags]`: render a Helm chart locally, printing
 // exactly what `helm template` prints (errors as "Error: ..." on stderr, exit 1).
 import { parseFlags, UsageError } from "./flags.ts";
+import { valueFlags } from "../charts/value-flags.ts";
 
 const usage = `Usage: skiff chart template [NAME] CHART [flags]
 
@@ -60,16 +61,9 @@ export async function templateCommand(args: string[]): Promise<CommandOutput> {
 
 async function template(args: string[], io: CommandOutput): Promise<number> {
   const { values: f, positionals } = parseFlags(args, {
-    values: { type: "string", short: "f", multiple: true },
-    set: { type: "string", multiple: true },
-    "set-string": { type: "string", multiple: true },
-    "set-file": { type: "string", multiple: true },
-    "set-json": { type: "string", multiple: true },
-    "set-literal": { type: "string", multiple: true },
+    ...valueFlags,
     namespace: { type: "string", short: "n" },
     "name-template": { type: "string" },
-    "kube-version": { type: "string" },
-    "api-versions": { type: "string", short: "a", multiple: true },
     "show-only": { type: "string", short: "s", multiple: true },
     "include-crds": { type: "boolean" },
     "skip-tests": { type: "boolean" },

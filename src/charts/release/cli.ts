@@ -10,6 +10,7 @@ import { historyTable, listTable, statusText } from "./release-output.ts";
 import { ReleaseNotFoundError } from "./release-errors.ts";
 import type { ReleaseStatus } from "./release-types.ts";
 import { parseGoDuration } from "./go-duration.ts";
+import { valueFlags } from "../value-flags.ts";
 
 export const RELEASE_SUBCOMMANDS = ["install", "upgrade", "rollback", "uninstall", "list", "ls", "history", "hist", "status"];
 
@@ -38,16 +39,6 @@ const common = {
   "data-dir": { type: "string" },
 } as const;
 
-const valueFlags = {
-  values: { type: "string", short: "f", multiple: true },
-  set: { type: "string", multiple: true },
-  "set-string": { type: "string", multiple: true },
-  "set-file": { type: "string", multiple: true },
-  "set-json": { type: "string", multiple: true },
-  "set-literal": { type: "string", multiple: true },
-  "kube-version": { type: "string" },
-  "api-versions": { type: "string", short: "a", multiple: true },
-} as const;
 
 const lifecycleFlags = {
   wait: { type: "boolean" },
