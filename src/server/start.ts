@@ -82,10 +82,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     return node ? { name: `system:node:${node}`, groups: ["system:nodes", "system:authenticated"], node } : undefined;
   };
   const authorize = authorizer(registry);
-  // A deleted Node must join again, possibly with a new password (k3s does the same).
-  registry.subscribe((c) => {
-    if (c.resource === "nodes" && c.type === "DELETED") void credentials.forget(c.name).catch(() => {});
-  });
 
   const controllers: Controller[] = [namespaceController(registry), loadBalancerController(registry)];
   let loops: ReturnType<typeof startControlPlaneLoops> | undefined;

@@ -18,6 +18,8 @@ export class NodeCredentials {
     const secrets = registry.kinds.find((k) => k.kind === "Secret")!;
     for (const o of registry.list(secrets, TOKEN_NAMESPACE, isNodeSecret).items) this.index(o);
     registry.subscribe((c) => {
+      // A deleted Node must join again, possibly with a new password (k3s does the same).
+      if (c.resource === "nodes" && c.type === "DELETED") void this.forget(c.name).catch(() => {});
       if (c.resource !== "secrets" || c.namespace !== TOKEN_NAMESPACE || !isNodeSecret(c.object)) return;
       if (c.previous) this.unindex(c.previous);
       if (c.type === "DELETED") this.unindex(c.object);
