@@ -302,10 +302,17 @@ export class PodWorker {
       runtime: this.ctx.driver.name,
     });
     const fingerprint = JSON.stringify(status);
-    if (fingerprint === this.lastStatus && pod.status?.phase === status.phase) return;
+    // Someone else may have changed the conditions (the server marks the pods of a node it
+    // lost as not ready): report again when they differ from ours.
+    const sameConditions = conditionsKey(pod.status?.conditions ?? []) === conditionsKey(status.conditions);
+    if (fingerprint === this.lastStatus && pod.status?.phase === status.phase && sameConditions) return;
     if (await this.ctx.writeStatus(pod, status)) this.lastStatus = fingerprint;
     else this.ctx.wake(this.uid, 2000);
   }
+}
+
+function conditionsKey(conds: { type: string; status: string; reason?: string }[]): string {
+  return conds.map((c) => `${c.type}=${c.status}:${c.reason ?? ""}`).sort().join(",");
 }
 
 function latest(list: ContainerInfo[], name: string): ContainerInfo | undefined {

@@ -6,11 +6,12 @@
 import type { KindDef, KubeObject } from "../api/kinds/kind.ts";
 import type { Registry } from "../api/registry/registry.ts";
 import { nowTimestamp } from "../api/registry/metadata.ts";
+import { staleConflict } from "../api/errors.ts";
 import { Controller } from "./runtime/controller.ts";
 import type { InformerFactory } from "./runtime/informer.ts";
 import type { RecordEvent } from "./events.ts";
 import { isNotFoundOrConflict } from "./shared/object-key.ts";
-import { nodeNameOf } from "./shared/pod-state.ts";
+import { awaitsEviction, isTaintManagerTarget, nodeNameOf, TAINT_MANAGER_REASON } from "./shared/pod-state.ts";
 import { tolerates, tolerationsOf, type Taint } from "../scheduler/node-matching.ts";
 
 export const UNREACHABLE = "node.kubernetes.io/unreachable";
@@ -86,14 +87,19 @@ export function nodeLifecycleController(registry: Registry, informers: InformerF
     }
     const current = nodes.get("", name) ?? node;
     const nodePods = pods.byIndex(POD_BY_NODE, name);
-    // Pods on an unreachable node stop being ready at once, so they leave endpoints.
-    for (const p of nodePods) if (isReady(p)) await markPodNotReady(p);
-
+    const taint = taintsOf(current).find((t) => t.key === UNREACHABLE && t.effect === "NoExecute");
     const all = nodes.list();
     const down = all.filter((n) => isUnreachable(n.metadata.name!)).length;
-    if (all.length > 0 && down / all.length > UNHEALTHY_THRESHOLD) return { requeueAfterMs: 1000 };
+    const clusterDisrupted = all.length > 0 && down / all.length > UNHEALTHY_THRESHOLD;
+    // Pods on an unreachable node stop being ready at once, so they leave endpoints. Those
+    // due for eviction are also marked as disruption targets: their controllers replace
+    // them now, while the objects themselves stay until the eviction delay is over.
+    for (const p of nodePods) {
+      const doomed = !clusterDisrupted && evictionDelayFor(p, taint ?? { key: UNREACHABLE, effect: "NoExecute" }) !== Infinity;
+      if (isReady(p) || (doomed && !awaitsEviction(p))) await markPodLost(p, doomed);
+    }
+    if (clusterDisrupted) return { requeueAfterMs: 1000 };
 
-    const taint = taintsOf(current).find((t) => t.key === UNREACHABLE && t.effect === "NoExecute");
     const since = taintedAt.get(name) ?? (taint?.timeAdded ? Date.parse(taint.timeAdded) : now());
     let nextCheck: number | undefined;
     for (const p of nodePods) {
@@ -123,14 +129,23 @@ export function nodeLifecycleController(registry: Registry, informers: InformerF
     }
   }
 
-  async function markPodNotReady(p: KubeObject) {
+  async function markPodLost(p: KubeObject, doomed: boolean) {
+    await replacePodStatus(p, (conds) => {
+      const at = nowTimestamp(now());
+      const next = conds.map((c) => (c.type === "Ready" && c.status !== "False" ? { ...c, status: "False", lastTransitionTime: at } : c));
+      if (doomed && !next.some(isTaintManagerTarget)) next.push({ type: "DisruptionTarget", status: "True", reason: TAINT_MANAGER_REASON, message: "Taint manager: deleting due to NoExecute taint", lastTransitionTime: at });
+      return next;
+    });
+  }
+
+  async function replacePodStatus(p: KubeObject, change: (conds: Condition[]) => Condition[]) {
     try {
       await registry.replace(kinds.pod, p.metadata.namespace!, p.metadata.name!, (cur) => {
         const pod = cur!;
-        const conds = ((pod.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).map((c) =>
-          c.type === "Ready" && c.status !== "False" ? { ...c, status: "False", lastTransitionTime: nowTimestamp(now()) } : c,
-        );
-        (pod.status as { conditions?: Condition[] }).conditions = conds;
+        // A pod recreated under the same name is not the one we looked at.
+        if (pod.metadata.uid !== p.metadata.uid) throw staleConflict({ ...kinds.pod, name: p.metadata.name! });
+        (pod.status ??= {} as never);
+        (pod.status as { conditions?: Condition[] }).conditions = change((pod.status as { conditions?: Condition[] }).conditions ?? []);
         return pod;
       }, {}, "status");
     } catch (e) {
@@ -141,6 +156,8 @@ export function nodeLifecycleController(registry: Registry, informers: InformerF
   async function reachable(node: KubeObject) {
     const name = node.metadata.name!;
     taintedAt.delete(name);
+    // Back before its pods were evicted: they are no longer on their way out.
+    for (const p of pods.byIndex(POD_BY_NODE, name)) if (awaitsEviction(p)) await replacePodStatus(p, (conds) => conds.filter((c) => !isTaintManagerTarget(c)));
     const cordoned = !!(node.spec as { unschedulable?: boolean } | undefined)?.unschedulable;
     const wantTaints = taintsOf(node).filter((t) => t.key !== UNREACHABLE && (cordoned || t.key !== UNSCHEDULABLE));
     if (cordoned && !hasTaint(node, UNSCHEDULABLE, "NoSchedule")) wantTaints.push({ key: UNSCHEDULABLE, effect: "NoSchedule", timeAdded: nowTimestamp(now()) });

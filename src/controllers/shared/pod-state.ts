@@ -30,10 +30,26 @@ export function isPodAvailable(pod: KubeObject, minReadySeconds: number, now: nu
   return minReadySeconds <= 0 || since + minReadySeconds * 1000 <= now;
 }
 
-/** Not finished and not being deleted: counts toward a ReplicaSet's replicas. */
+/**
+ * Not finished, not being deleted and not on an unreachable node awaiting eviction: counts
+ * toward a ReplicaSet's replicas. Counting the last ones out replaces them at once rather
+ * than after the eviction delay.
+ */
 export function isPodActive(pod: KubeObject): boolean {
   const phase = podPhase(pod);
-  return phase !== "Succeeded" && phase !== "Failed" && !pod.metadata.deletionTimestamp;
+  return phase !== "Succeeded" && phase !== "Failed" && !pod.metadata.deletionTimestamp && !awaitsEviction(pod);
+}
+
+type PodCondition = { type: string; status: string; reason?: string };
+/** Upstream's reason on the DisruptionTarget condition of pods the taint manager is about to delete. */
+export const TAINT_MANAGER_REASON = "DeletionByTaintManager";
+
+export function isTaintManagerTarget(c: PodCondition): boolean {
+  return c.type === "DisruptionTarget" && c.status === "True" && c.reason === TAINT_MANAGER_REASON;
+}
+
+export function awaitsEviction(pod: KubeObject): boolean {
+  return ((pod.status as { conditions?: PodCondition[] } | undefined)?.conditions ?? []).some(isTaintManagerTarget);
 }
 
 export function nodeNameOf(pod: KubeObject): string | undefined {

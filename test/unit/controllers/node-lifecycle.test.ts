@@ -50,6 +50,7 @@ const podOn = async (name: string, nodeName: string, tolerations?: unknown[]) =>
   await bindPod(c.registry, "default", name, nodeName);
   await setPodReady(c.registry, c.registry.get(c.kind("pods"), "default", name), true);
 };
+const disruptionTarget = (p: KubeObject | undefined) => (((p?.status as any)?.conditions ?? []) as any[]).find((x) => x.type === "DisruptionTarget");
 const getPod = (name: string) => c.registry.tryGet(c.kind("pods"), "default", name);
 
 describe("node lifecycle controller", () => {
@@ -69,6 +70,9 @@ describe("node lifecycle controller", () => {
     expect(taints(node("n3"))).toEqual(["node.kubernetes.io/unreachable:NoExecute", "node.kubernetes.io/unreachable:NoSchedule"]);
     await eventually(() => ((getPod("patient")?.status as any)?.conditions ?? []).some((x: any) => x.type === "Ready" && x.status === "False"), "pods not ready");
     expect(events).toContain("NodeNotReady: Node n3 status is now: NodeNotReady");
+    // Pods due for eviction are marked at once, so their controllers can replace them now.
+    await eventually(() => disruptionTarget(getPod("plain"))?.reason === "DeletionByTaintManager", "plain pod marked as a disruption target");
+    expect(disruptionTarget(getPod("patient"))).toBeUndefined();
 
     await eventually(() => !getPod("impatient"), "tolerationSeconds 0 evicted at once", 1000);
     expect(getPod("plain")).toBeDefined();
@@ -93,10 +97,23 @@ describe("node lifecycle controller", () => {
     await Bun.sleep(EVICTION + 600);
     expect(getPod("p2")).toBeDefined();
     expect(getPod("p3")).toBeDefined();
+    expect(disruptionTarget(getPod("p3"))).toBeUndefined(); // not replaced either
     // One comes back: 1 of 3 down is below the threshold, evictions resume.
     renewing.add("n2");
     await eventually(() => !getPod("p3"), "p3 evicted once the cluster is mostly healthy", 3000);
     expect(getPod("p2")).toBeDefined();
+  });
+
+  test("a node back before the eviction delay keeps its pods, no longer marked for eviction", async () => {
+    await controller.stop();
+    controller = nodeLifecycleController(c.registry, informers, { node: c.kind("nodes"), pod: c.kind("pods"), lease: c.kind("leases") }, () => {}, { gracePeriodMs: GRACE, evictionTimeoutMs: 60_000 });
+    controller.start();
+    await podOn("p", "n3");
+    renewing.delete("n3");
+    await eventually(() => disruptionTarget(getPod("p")) !== undefined, "marked for eviction", 3000);
+    renewing.add("n3");
+    await eventually(() => ready(node("n3")).status === "True" && disruptionTarget(getPod("p")) === undefined, "mark removed", 3000);
+    expect(getPod("p")).toBeDefined();
   });
 
   test("a cordoned node gets the unschedulable taint, removed on uncordon", async () => {

@@ -104,4 +104,22 @@ describe("ReplicaSet controller", () => {
     await c.registry.delete(c.kind("pods"), "default", victim.metadata.name!);
     await eventually(() => pods().length === 2 && !pods().some((p) => p.metadata.uid === victim.metadata.uid), "replacement");
   });
+
+  test("replaces a pod marked for eviction from a lost node at once, and trims the surplus when it is unmarked", async () => {
+    await rs("edge", 2);
+    await eventually(() => pods().length === 2, "2 pods");
+    const lost: KubeObject = pods()[0]!;
+    const mark = (on: boolean) =>
+      c.registry.replace(c.kind("pods"), "default", lost.metadata.name!, (p) => {
+        const conds = (((p!.status as any)?.conditions ?? []) as any[]).filter((x) => x.type !== "DisruptionTarget");
+        if (on) conds.push({ type: "DisruptionTarget", status: "True", reason: "DeletionByTaintManager" });
+        return { ...p!, status: { ...(p!.status as object), conditions: conds } };
+      }, {}, "status");
+    await mark(true);
+    await eventually(() => pods().length === 3, "a replacement beside the marked pod");
+    expect(pods().some((p) => p.metadata.uid === lost.metadata.uid)).toBe(true);
+    expect(getRS("edge").status).toMatchObject({ replicas: 2 });
+    await mark(false);
+    await eventually(() => livePods().length === 2, "surplus removed once the node is back");
+  });
 });
