@@ -112,6 +112,23 @@ describe("kubectl against the compiled binary", () => {
     expect((await k(["get", "deploy", "web", "-n", "shop", "-o", "jsonpath={.spec.replicas}"])).trim()).toBe("3");
   });
 
+  test("apply -f of a kind: List applies its items, validated by the server", async () => {
+    const file = join(dir, "list.yaml");
+    const list = (value: string, extra = "") =>
+      `apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: listed\n    namespace: shop\n  data:\n    a: "${value}"\n${extra}`;
+    writeFileSync(file, list("1"));
+    expect(await k(["apply", "-f", file])).toContain("configmap/listed created");
+    expect(await k(["apply", "-f", file])).toContain("configmap/listed unchanged");
+    writeFileSync(file, list("2"));
+    expect(await k(["apply", "-f", file])).toContain("configmap/listed configured");
+    expect((await k(["get", "cm", "listed", "-n", "shop", "-o", "jsonpath={.data.a}"])).trim()).toBe("2");
+    writeFileSync(file, list("3", "  bogus: 1\n"));
+    const bad = await kubectl(kubeconfig, ["apply", "-f", file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('unknown field "bogus"');
+    expect((await k(["get", "cm", "listed", "-n", "shop", "-o", "jsonpath={.data.a}"])).trim()).toBe("2");
+  });
+
   test("apply --server-side", async () => {
     const file = join(dir, "ssa.yaml");
     writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: shop\ndata:\n  a: "1"\n`);

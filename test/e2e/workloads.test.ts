@@ -117,12 +117,17 @@ describe("node failure and drain", () => {
     // A dead machine takes its containers with it.
     await execa(c.netns.prefix[0]!, [...c.netns.prefix.slice(1), ...skiffCommand("source"), "killall", "--data-dir", b.dir], { reject: false });
     const killedAt = Date.now();
+    // Replacements start as soon as the node is unreachable; the lost pods' objects go after the eviction delay.
     await eventually("4 running pods off the dead node", async () => {
-      const pods = (await podsOf()).filter((p) => !p.metadata.deletionTimestamp);
-      const running = pods.filter((p) => p.spec.nodeName !== NODE_B && p.status?.conditions?.some((x: any) => x.type === "Ready" && x.status === "True"));
-      return running.length === 4 && pods.every((p) => !onB.includes(p.metadata.name)) ? true : undefined;
-    }, 180_000, 1000);
+      const running = (await podsOf()).filter((p) => !p.metadata.deletionTimestamp && p.spec.nodeName !== NODE_B && p.status?.conditions?.some((x: any) => x.type === "Ready" && x.status === "True"));
+      return running.length === 4 ? true : undefined;
+    }, 180_000, 500);
     console.log(`pods running elsewhere ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the node died`);
+    const lost = (await podsOf()).filter((p) => onB.includes(p.metadata.name));
+    expect(lost.length).toBeGreaterThan(0); // still there: evicted only after the delay
+    expect(lost.every((p) => p.status?.conditions?.some((x: any) => x.type === "DisruptionTarget" && x.reason === "DeletionByTaintManager"))).toBe(true);
+    await eventually("the lost pods evicted", async () => ((await podsOf()).every((p) => !onB.includes(p.metadata.name)) ? true : undefined), 120_000, 1000);
+    console.log(`lost pods evicted ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the node died`);
     expect(await c.k(["get", "node", NODE_B])).toMatch(/NotReady/);
     await c.startAgent(NODE_B, ["--flannel-backend", "none", "--disable-kube-proxy"]);
     await eventually("node back Ready", async () => (/worker-b\s+Ready\s/.test(await c.k(["get", "node", NODE_B])) ? true : undefined));

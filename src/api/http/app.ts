@@ -7,7 +7,7 @@ import type { Registry } from "../registry/registry.ts";
 import { KUBE_VERSION } from "../../version.ts";
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groupVersions } from "./discovery.ts";
 import { healthResponse, type HealthCheck } from "./health.ts";
-import { openapiGroupVersion, openapiRoot } from "./openapi.ts";
+import { OPENAPI_V2_PROTOBUF, openapiGroupVersion, openapiRoot, openapiV2Json, openapiV2Protobuf } from "./openapi.ts";
 import { parseResourcePath } from "./paths.ts";
 import { handleResource, json } from "./resources.ts";
 import type { RequestAttributes, SubresourceHandler, UserInfo, WatchMetrics } from "./types.ts";
@@ -106,6 +106,9 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
     return c.json(apiResourceList(kinds, group, version));
   });
   app.get("/openapi/v3", (c) => c.json(openapiRoot(kinds)));
+  app.get("/openapi/v2", (c) =>
+    (c.req.header("accept") ?? "").includes("protobuf") ? c.body(openapiV2Protobuf().buffer as ArrayBuffer, 200, { "content-type": OPENAPI_V2_PROTOBUF }) : c.json(openapiV2Json()),
+  );
   app.get("/openapi/v3/*", (c) => {
     const rest = c.req.path.slice("/openapi/v3/".length).split("/");
     const [group, version] = rest[0] === "api" ? ["", rest[1]!] : [rest[1]!, rest[2]!];

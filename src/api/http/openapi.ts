@@ -1,5 +1,7 @@
 // The smallest OpenAPI v3 document set that tells kubectl the server validates fields
-// itself: one PATCH operation per kind carrying the fieldValidation parameter.
+// itself: one PATCH operation per kind carrying the fieldValidation parameter. And an
+// OpenAPI v2 document without definitions: kubectl still fetches v2 to validate the items
+// of a `kind: List` on the client, and skips kinds the document does not define.
 import type { KindDef } from "../kinds/kind.ts";
 
 const gvPath = (group: string, version: string) => (group ? `apis/${group}/${version}` : `api/${version}`);
@@ -32,4 +34,35 @@ export function openapiGroupVersion(kinds: KindDef[], group: string, version: st
 function hashOf(kinds: KindDef[], group: string, version: string): string {
   const names = kinds.filter((k) => k.group === group && k.version === version).map((k) => k.kind).join(",");
   return new Bun.CryptoHasher("sha256").update(names).digest("hex").slice(0, 32).toUpperCase();
+}
+
+/** The upstream server answers the protobuf v2 request this way: Go's mime parser rejects the "@" of the Accept value. */
+export const OPENAPI_V2_PROTOBUF = "application/octet-stream";
+const V2_INFO = { title: "Kubernetes", version: "v1.32.0" };
+
+export function openapiV2Json() {
+  return { swagger: "2.0", info: V2_INFO, paths: {}, definitions: {} };
+}
+
+/** The same document as gnostic's openapi_v2.Document protobuf: swagger = 1, info = 2 (title = 1, version = 2). */
+export function openapiV2Protobuf(): Uint8Array {
+  const text = (field: number, value: string) => lengthDelimited(field, new TextEncoder().encode(value));
+  const info = concat(text(1, V2_INFO.title), text(2, V2_INFO.version));
+  return concat(text(1, "2.0"), lengthDelimited(2, info));
+}
+
+function lengthDelimited(field: number, bytes: Uint8Array): Uint8Array {
+  // Every value here is shorter than 128 bytes: the length fits in one varint byte.
+  if (bytes.length > 127) throw new Error("openapi v2 field too long");
+  return concat(Uint8Array.of((field << 3) | 2, bytes.length), bytes);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
