@@ -5,13 +5,14 @@ import { join } from "node:path";
 import type { Server } from "bun";
 import { ApiClient, ApiRequestError, resources } from "../client/api-client.ts";
 import { createPodmanDriver } from "./runtime/podman-config.ts";
-import type { RuntimeDriver } from "./runtime/types.ts";
-import { LABEL_NODE } from "./runtime/labels.ts";
+import type { RuntimeDriver, RuntimeEvent, RuntimeEventStream } from "./runtime/types.ts";
+import { LABEL_NODE, LABEL_POD_UID } from "./runtime/labels.ts";
 import { ensureCredential, JoinRefused, type NodeCredential } from "./credentials.ts";
 import { defaultNodeIp, nodeFacts } from "./node-info.ts";
 import { registerNode, renewLease, type NodeRegistrationOptions } from "./node-registration.ts";
 import { PodSource, type Pod } from "./pod-source.ts";
-import { PodWorker, type RuntimeSnapshot, type WorkerContext } from "./pod-worker.ts";
+import { PodWorker, type WorkerContext } from "./pod-worker.ts";
+import { RuntimeCache, type RuntimeSnapshot } from "./runtime-cache.ts";
 import { Backoff } from "./backoff.ts";
 import { EventRecorder } from "./events.ts";
 import { startAgentServer } from "./agent-server.ts";
@@ -19,6 +20,9 @@ import { AgentMetrics } from "./metrics.ts";
 import { PodNetwork } from "./network/pod-network.ts";
 import { ClusterDns, podDnsConfig } from "./network/cluster-dns.ts";
 import { ServiceProxy } from "./network/service-proxy.ts";
+
+/** With the runtime's event stream open, a full listing is only a safety net. */
+const RELIST_WITH_EVENTS_MS = 60_000;
 
 export type AgentOptions = {
   dataDir: string;
@@ -49,6 +53,7 @@ export class Agent {
   private credential!: NodeCredential;
   client!: ApiClient;
   driver!: RuntimeDriver;
+  cache!: RuntimeCache;
   source!: PodSource;
   private readonly workers = new Map<string, PodWorker>();
   private readonly pending = new Set<string>();
@@ -64,6 +69,10 @@ export class Agent {
   private network?: PodNetwork;
   private dns?: ClusterDns;
   private proxy?: ServiceProxy;
+  /** Container events from the runtime; while it runs, full listings are only a safety net. */
+  private events?: RuntimeEventStream;
+  private lastRelist = 0;
+  private readonly refreshing = new Set<string>();
 
   constructor(readonly opts: AgentOptions) {
     this.agentDir = join(opts.dataDir, "agent");
@@ -74,7 +83,7 @@ export class Agent {
   async refreshStats(): Promise<void> {
     if (Date.now() - this.statsAt < 10_000) return;
     this.statsAt = Date.now();
-    const containers = (await this.driver.listContainers({ [LABEL_NODE]: this.opts.nodeName })).filter((c) => c.state === "running");
+    const containers = this.cache.snapshot().containers.filter((c) => c.state === "running");
     const stats = containers.length ? await this.driver.stats(containers.map((c) => c.id)) : [];
     this.metrics.observeContainerStats(stats, containers, (uid) => this.source.pods.get(uid));
   }
@@ -101,6 +110,7 @@ export class Agent {
       this.opts.log(`skiff agent: server unreachable (${(e as Error).message}); running from local state`);
     }
     this.driver = await createPodmanDriver({ dataDir: this.opts.dataDir, nodeName: this.opts.nodeName, subnet: podCIDR, commandPrefix: this.opts.runtimeCommandPrefix });
+    this.cache = new RuntimeCache(this.driver, this.opts.nodeName);
     await this.importImageFolder();
     const facts = () => nodeFacts({ dataDir: this.opts.dataDir, nodeIp, runtimeVersion: this.runtimeVersion });
     this.runtimeVersion = await this.driver.version();
@@ -125,6 +135,7 @@ export class Agent {
     this.source = new PodSource(this.client, this.opts.nodeName, this.agentDir, (uid) => this.wake(uid));
     const ctx: WorkerContext = {
       driver: this.driver,
+      cache: this.cache,
       nodeName: this.opts.nodeName,
       agentDir: this.agentDir,
       hostIP: nodeIp,
@@ -138,6 +149,7 @@ export class Agent {
       clusterDns: this.dns ? (ns) => podDnsConfig(ns, this.dns!.address) : undefined,
     };
     this.workerContext = ctx;
+    this.followRuntimeEvents();
     this.source.start();
     this.timers.push(setInterval(() => this.kick(true), this.opts.syncIntervalMs));
     // ConfigMap and Secret changes reach volumes on a resync, as the kubelet's do.
@@ -183,6 +195,38 @@ export class Agent {
     }
   }
 
+  /**
+   * One long-lived `podman events` tells of containers that die or vanish; the pod is
+   * listed again and its worker woken. If the stream ends it is reopened, and until then
+   * every pass lists everything, as without it.
+   */
+  private followRuntimeEvents() {
+    if (this.stopped) return;
+    const stream = this.driver.watchEvents((e) => this.onRuntimeEvent(e));
+    this.events = stream;
+    void stream.ended.then(() => {
+      if (this.events === stream) this.events = undefined;
+      if (this.stopped) return;
+      this.opts.log("skiff agent: runtime event stream ended; listing containers every pass until it is back");
+      const t = setTimeout(() => this.followRuntimeEvents(), 5000);
+      this.timers.push(t);
+    });
+  }
+
+  private onRuntimeEvent(e: RuntimeEvent) {
+    if (e.status !== "died" && e.status !== "remove") return;
+    if (this.refreshing.has(e.podUid)) return;
+    // Several events of one pod come together (a container and its infra): list it once.
+    this.refreshing.add(e.podUid);
+    const t = setTimeout(async () => {
+      this.timers = this.timers.filter((x) => x !== t);
+      for (let i = 0; i < 3; i++) if (await this.cache.refreshPod(e.podUid).catch(() => true)) break;
+      this.refreshing.delete(e.podUid);
+      this.wake(e.podUid);
+    }, 50);
+    this.timers.push(t);
+  }
+
   private async importImageFolder() {
     const dir = join(this.agentDir, "images");
     mkdirSync(dir, { recursive: true });
@@ -222,7 +266,14 @@ export class Agent {
     });
   }
 
-  /** One pass: a single runtime snapshot, then every pending pod's worker (and orphans on a full pass). */
+  /** Full listings: every few minutes with the event stream, otherwise every full pass. */
+  private relistDue(full: boolean): boolean {
+    if (!this.cache.listed) return true;
+    if (!full) return false;
+    return !this.events || Date.now() - this.lastRelist >= RELIST_WITH_EVENTS_MS;
+  }
+
+  /** One pass: the runtime as cached (listed again when due), then every pending pod's worker (and orphans on a full pass). */
   private async syncPending() {
     if (this.syncing || this.stopped) return;
     this.syncing = true;
@@ -231,16 +282,17 @@ export class Agent {
         const uids = [...this.pending];
         this.pending.clear();
         const full = uids.includes("*");
-        let snap: RuntimeSnapshot;
-        try {
-          const filter = { [LABEL_NODE]: this.opts.nodeName };
-          const [containers, sandboxes] = await Promise.all([this.driver.listContainers(filter), this.driver.listSandboxes(filter)]);
-          snap = { containers, sandboxes };
-          this.metrics.observeRuntime(containers, this.source.pods.size);
-        } catch (e) {
-          this.opts.log(`skiff agent: runtime unavailable: ${(e as Error).message}`);
-          return;
+        if (this.relistDue(full)) {
+          try {
+            await this.cache.relist();
+            this.lastRelist = Date.now();
+          } catch (e) {
+            this.opts.log(`skiff agent: runtime unavailable: ${(e as Error).message}`);
+            return;
+          }
         }
+        const snap = this.cache.snapshot();
+        this.metrics.observeRuntime(snap.containers, this.source.pods.size);
         const targets = new Set(uids.filter((u) => u !== "*"));
         if (full) for (const c of [...snap.containers, ...snap.sandboxes]) targets.add(c.podUid);
         for (const uid of targets) this.runWorker(uid, snap);
@@ -294,7 +346,7 @@ export class Agent {
     const pod = [...this.source.pods.values()].find((p) => p.metadata.namespace === namespace && p.metadata.name === podName);
     if (!pod) return undefined;
     const name = container ?? pod.spec.containers[0].name;
-    const list = (await this.driver.listContainers({ [LABEL_NODE]: this.opts.nodeName })).filter((c) => c.podUid === pod.metadata.uid && c.name === name).sort((a, b) => b.attempt - a.attempt);
+    const list = (await this.driver.listContainers({ [LABEL_NODE]: this.opts.nodeName, [LABEL_POD_UID]: pod.metadata.uid! })).filter((c) => c.name === name).sort((a, b) => b.attempt - a.attempt);
     return previous ? list[1] : list[0];
   }
 
@@ -302,6 +354,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
+    this.events?.stop();
     this.source?.stop();
     this.httpServer?.stop(true);
     // Rules, routes and the DNS address stay: pods keep working until killall removes them.

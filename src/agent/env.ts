@@ -92,3 +92,8 @@ export function parseQuantity(q: string | number): number {
   if (!m) throw new ContainerConfigError(`invalid quantity "${q}"`);
   return Number(m[1]) * SUFFIX[m[2] ?? ""]!;
 }
+
+/** Whether a container's environment reads the pod IP (then the sandbox must run before it is made). */
+export function readsPodIP(container: any): boolean {
+  return (container.env ?? []).some((e: any) => e.valueFrom?.fieldRef?.fieldPath === "status.podIP" || e.valueFrom?.fieldRef?.fieldPath === "status.podIPs");
+}

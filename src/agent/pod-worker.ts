@@ -3,17 +3,20 @@
 // restarts with back-off, probes, graceful teardown), then reports the pod's status.
 import type { ContainerInfo, RuntimeDriver, SandboxInfo } from "./runtime/types.ts";
 import { RuntimeError } from "./runtime/errors.ts";
-import { LABEL_NODE, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from "./runtime/labels.ts";
+import { LABEL_NODE, LABEL_POD_NAME, LABEL_POD_NAMESPACE } from "./runtime/labels.ts";
 import type { Pod } from "./pod-source.ts";
-import { ContainerConfigError, containerEnv, parseQuantity, type ObjectLookup } from "./env.ts";
+import { ContainerConfigError, containerEnv, parseQuantity, readsPodIP, type ObjectLookup } from "./env.ts";
 import { containerMounts, removePodDir, syncVolumes } from "./volumes.ts";
 import { ProbeState, runProbe, type ProbeKind } from "./probes.ts";
 import { Backoff } from "./backoff.ts";
 import type { EventRecorder } from "./events.ts";
 import { buildPodStatus, type ContainerView } from "./pod-status.ts";
+import type { RuntimeCache, RuntimeSnapshot } from "./runtime-cache.ts";
 
 export type WorkerContext = {
   driver: RuntimeDriver;
+  /** What the runtime runs; the worker records there what it makes and removes. */
+  cache: RuntimeCache;
   nodeName: string;
   agentDir: string;
   hostIP: string;
@@ -31,7 +34,7 @@ export type WorkerContext = {
   clusterDns?: (namespace: string) => { nameservers: string[]; searches: string[]; options: string[] };
 };
 
-export type RuntimeSnapshot = { containers: ContainerInfo[]; sandboxes: SandboxInfo[] };
+export type { RuntimeSnapshot };
 
 /** A container's lifecycle state this worker tracks between syncs. */
 type Waiting = { reason: string; message?: string };
@@ -43,8 +46,6 @@ export class PodWorker {
   private startTime?: string;
   busy = false;
   tornDown = false;
-  /** Whether this pass changed anything in the runtime (then the status needs a fresh look). */
-  private acted = false;
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -74,44 +75,52 @@ export class PodWorker {
       this.ctx.wake(this.uid, 2000);
       return this.report(pod, mine, sandbox);
     }
-    let sb = sandbox;
-    if (!sb || sb.state !== "ready") {
+    this.sb = sandbox;
+    if (!sandbox || sandbox.state === "notready") {
       try {
         const dnsPolicy = pod.spec.dnsPolicy ?? "ClusterFirst";
         const dns = this.ctx.clusterDns && dnsPolicy === "ClusterFirst" ? this.ctx.clusterDns(pod.metadata.namespace!) : undefined;
-        sb = await this.ctx.driver.ensureSandbox({ podUid: this.uid, podName: pod.metadata.name!, namespace: pod.metadata.namespace!, hostname: pod.spec.hostname ?? pod.metadata.name, labels: { [LABEL_NODE]: this.ctx.nodeName }, dns });
+        // Left unstarted, the sandbox starts with the first container (one podman call less),
+        // unless a container's environment needs the pod IP before it is made.
+        const start = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].some(readsPodIP);
+        const spec = { podUid: this.uid, podName: pod.metadata.name!, namespace: pod.metadata.namespace!, hostname: pod.spec.hostname ?? pod.metadata.name, labels: { [LABEL_NODE]: this.ctx.nodeName }, dns };
+        this.sb = await this.ctx.driver.ensureSandbox(spec, { known: snap.sandboxes.filter((s) => s.podUid === this.uid), start });
+        this.ctx.cache.putSandbox(this.sb);
       } catch (e) {
+        await this.ctx.cache.refreshPod(this.uid).catch(() => {});
         for (const c of pod.spec.containers) this.waiting.set(c.name, { reason: "CreatePodSandboxError", message: (e as Error).message });
-        await this.ctx.events.record(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${(e as Error).message}`);
+        void this.ctx.events.record(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${(e as Error).message}`);
         this.ctx.wake(this.uid, 5000);
         return this.report(pod, mine, sandbox);
       }
     }
-    const initDone = await this.syncInitContainers(pod, sb, mine, volumes);
+    const initDone = await this.syncInitContainers(pod, mine, volumes);
     if (initDone) {
-      for (const c of pod.spec.containers) await this.syncContainer(pod, sb, c, latest(mine, c.name), volumes, false);
+      for (const c of pod.spec.containers) await this.syncContainer(pod, c, latest(mine, c.name), volumes, false);
     }
-    await this.runProbes(pod, sb, mine);
+    await this.runProbes(pod, this.sb!, mine);
     await this.pruneOldInstances(mine);
-    // A pass that changed nothing reports from the snapshot: podman calls are the agent's main cost.
-    const current = this.acted ? await this.ctx.driver.listContainers({ [LABEL_POD_UID]: this.uid }).catch(() => mine) : mine;
-    this.acted = false;
-    return this.report(pod, current, sb);
+    // The cache holds what this pass made: reporting needs no podman call.
+    const sb = this.ctx.cache.sandboxesOf(this.uid).find((s) => s.state === "ready") ?? this.sb;
+    return this.report(pod, this.ctx.cache.containersOf(this.uid), sb);
   }
 
+  /** The pod's sandbox during a pass, updated as containers start in it. */
+  private sb?: SandboxInfo;
+
   /** Init containers run one at a time, in order; true once all have succeeded. */
-  private async syncInitContainers(pod: Pod, sb: SandboxInfo, mine: ContainerInfo[], volumes: Map<string, string>): Promise<boolean> {
+  private async syncInitContainers(pod: Pod, mine: ContainerInfo[], volumes: Map<string, string>): Promise<boolean> {
     for (const c of pod.spec.initContainers ?? []) {
       const inst = latest(mine, c.name);
       if (inst?.state === "exited" && inst.exitCode === 0) continue;
       if (inst?.state === "running") return false;
-      await this.syncContainer(pod, sb, c, inst, volumes, true);
+      await this.syncContainer(pod, c, inst, volumes, true);
       return false;
     }
     return true;
   }
 
-  private async syncContainer(pod: Pod, sb: SandboxInfo, c: any, inst: ContainerInfo | undefined, volumes: Map<string, string>, isInit: boolean) {
+  private async syncContainer(pod: Pod, c: any, inst: ContainerInfo | undefined, volumes: Map<string, string>, isInit: boolean) {
     const key = `${this.uid}/${c.name}`;
     const now = Date.now();
     if (inst?.state === "running") {
@@ -126,24 +135,29 @@ export class PodWorker {
       const wait = this.ctx.backoff.remaining(key, now);
       if (wait > 0) {
         this.waiting.set(c.name, { reason: "CrashLoopBackOff", message: `back-off ${Math.round(this.ctx.backoff.current(key) / 1000)}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${this.uid})` });
-        if (!this.waitedBefore(key, now)) await this.ctx.events.record(pod, "Warning", "BackOff", "Back-off restarting failed container", `spec.containers{${c.name}}`);
+        if (!this.waitedBefore(key, now)) void this.ctx.events.record(pod, "Warning", "BackOff", "Back-off restarting failed container", `spec.containers{${c.name}}`);
         this.ctx.wake(this.uid, wait + 50);
         return;
       }
       this.ctx.backoff.next(key, now);
     } else if (inst?.state === "created") {
       // Made but never started (the agent stopped in between): start it.
-      this.acted = true;
       try {
         await this.ctx.driver.startContainer(inst.id);
         this.waiting.delete(c.name);
       } catch (e) {
         this.waiting.set(c.name, { reason: "RunContainerError", message: (e as Error).message });
       }
+      await this.refresh();
       return;
     }
     const attempt = inst ? inst.attempt + 1 : 0;
-    await this.startContainer(pod, sb, c, attempt, volumes, key);
+    await this.startContainer(pod, c, attempt, volumes, key);
+  }
+
+  /** After an action whose outcome is not known in full, the pod's containers as the runtime lists them. */
+  private async refresh() {
+    for (let i = 0; i < 3; i++) if (await this.ctx.cache.refreshPod(this.uid).catch(() => true)) return;
   }
 
   private lastBackoffEvent = new Map<string, number>();
@@ -153,8 +167,8 @@ export class PodWorker {
     return now - last < 30_000;
   }
 
-  private async startContainer(pod: Pod, sb: SandboxInfo, c: any, attempt: number, volumes: Map<string, string>, key: string) {
-    this.acted = true;
+  private async startContainer(pod: Pod, c: any, attempt: number, volumes: Map<string, string>, key: string) {
+    const sb = this.sb!;
     const field = `spec.containers{${c.name}}`;
     const policy = c.imagePullPolicy ?? "IfNotPresent";
     try {
@@ -165,7 +179,7 @@ export class PodWorker {
         const message = never
           ? `Container image "${c.image}" is not present with pull policy of Never`
           : `image "${c.image}" is not present on this node and no registry is reachable: load it with "skiff images import"`;
-        if (prior !== reason) await this.ctx.events.record(pod, "Warning", never ? "ErrImageNeverPull" : "Failed", message, field);
+        if (prior !== reason) void this.ctx.events.record(pod, "Warning", never ? "ErrImageNeverPull" : "Failed", message, field);
         this.waiting.set(c.name, { reason, message: reason === "ImagePullBackOff" ? `Back-off pulling image "${c.image}"` : message });
         this.ctx.wake(this.uid, 5000);
         return;
@@ -175,7 +189,7 @@ export class PodWorker {
       const limits = c.resources?.limits ?? {};
       const requests = c.resources?.requests ?? {};
       this.waiting.set(c.name, { reason: "ContainerCreating" });
-      const id = await this.ctx.driver.createContainer(sb, {
+      const made = await this.ctx.driver.runContainer(sb, {
         name: c.name,
         image: c.image,
         command: c.command,
@@ -192,15 +206,22 @@ export class PodWorker {
         stdin: !!c.stdin,
         user: c.securityContext?.runAsUser !== undefined ? String(c.securityContext.runAsUser) : undefined,
       });
-      if (attempt === 0) await this.ctx.events.record(pod, "Normal", "Pulled", `Container image "${c.image}" already present on machine`, field);
-      await this.ctx.events.record(pod, "Normal", "Created", `Created container ${c.name}`, field);
-      await this.ctx.driver.startContainer(id);
-      await this.ctx.events.record(pod, "Normal", "Started", `Started container ${c.name}`, field);
+      this.ctx.cache.putContainer(made.container);
+      this.ctx.cache.putSandbox(made.sandbox);
+      this.sb = made.sandbox;
       this.waiting.delete(c.name);
+      // Events are best effort and in order; the status does not wait for them.
+      void (async () => {
+        if (attempt === 0) await this.ctx.events.record(pod, "Normal", "Pulled", `Container image "${c.image}" already present on machine`, field);
+        await this.ctx.events.record(pod, "Normal", "Created", `Created container ${c.name}`, field);
+        await this.ctx.events.record(pod, "Normal", "Started", `Started container ${c.name}`, field);
+      })();
     } catch (e) {
+      // A failed run may still have left a container behind: look before the next pass.
+      if (!(e instanceof ContainerConfigError)) await this.refresh();
       const reason = e instanceof ContainerConfigError ? "CreateContainerConfigError" : e instanceof RuntimeError && e.code === "ImageNotFound" ? "ErrImagePull" : "CreateContainerError";
       this.waiting.set(c.name, { reason, message: (e as Error).message });
-      await this.ctx.events.record(pod, "Warning", "Failed", `Error: ${(e as Error).message}`, field);
+      void this.ctx.events.record(pod, "Warning", "Failed", `Error: ${(e as Error).message}`, field);
       this.ctx.backoff.next(key, Date.now());
       this.ctx.wake(this.uid, 2000);
     }
@@ -236,6 +257,7 @@ export class PodWorker {
             await this.ctx.events.record(pod, "Normal", "Killing", `Container ${c.name} failed ${kind} probe, will be restarted`, `spec.containers{${c.name}}`);
             this.probes.delete(`${inst.id}/${kind}`);
             await this.ctx.driver.stopContainer(inst.id, pod.spec.terminationGracePeriodSeconds ?? 30).catch(() => {});
+            await this.refresh();
           }
           if (flipped || !ok) this.ctx.wake(this.uid);
         });
@@ -258,8 +280,7 @@ export class PodWorker {
     for (const list of byName.values()) {
       list.sort((a, b) => b.attempt - a.attempt);
       for (const old of list.slice(2)) {
-        this.acted = true;
-        if (old.state !== "running") await this.ctx.driver.removeContainer(old.id).catch(() => {});
+        if (old.state !== "running") await this.ctx.driver.removeContainer(old.id).then(() => this.ctx.cache.removeContainer(old), () => {});
         for (const k of this.probes.keys()) if (k.startsWith(`${old.id}/`)) this.probes.delete(k);
       }
     }
@@ -269,7 +290,8 @@ export class PodWorker {
     const running = mine.filter((c) => c.state === "running");
     if (pod) for (const c of running) await this.ctx.events.record(pod, "Normal", "Killing", `Stopping container ${c.name}`, `spec.containers{${c.name}}`);
     await Promise.all(running.map((c) => this.ctx.driver.stopContainer(c.id, graceSeconds).catch(() => {})));
-    if (removeAll && (mine.length || sandbox)) await this.ctx.driver.removeSandbox(this.uid).catch(() => {});
+    if (removeAll && (mine.length || sandbox)) await this.ctx.driver.removeSandbox(this.uid).then(() => this.ctx.cache.forgetPod(this.uid), () => {});
+    else if (running.length) await this.refresh();
     if (removeAll) removePodDir(this.ctx.agentDir, this.uid);
     this.ctx.backoff.forget(`${this.uid}/`);
     this.tornDown = true;

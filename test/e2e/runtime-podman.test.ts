@@ -246,6 +246,38 @@ describe("podman runtime driver", () => {
     expect(await other.imageExists(TEST_IMAGE_1)).toBe(true);
   }, 30_000);
 
+  test("a sandbox left unstarted starts with its first container, which comes back with the pod IP", async () => {
+    const uid = "7d1e0c3b-2a4f-4e6d-9b8c-1f2e3d4c5b6a";
+    const made = await driver.ensureSandbox({ podUid: uid, podName: "lazy", namespace: "default" }, { known: [], start: false });
+    expect(made.state).toBe("created");
+    expect(made.ip).toBeUndefined();
+    // The caller's view is trusted: with it, a second call makes nothing new.
+    expect((await driver.ensureSandbox({ podUid: uid, podName: "lazy", namespace: "default" }, { known: [made], start: false })).id).toBe(made.id);
+    const { container, sandbox: started } = await driver.runContainer(made, { name: "main", image: TEST_IMAGE_1, command: ["sleep", "30"] });
+    expect(container.state).toBe("running");
+    expect(container.podUid).toBe(uid);
+    expect(container.imageID).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(started.state).toBe("ready");
+    expect(started.ip).toMatch(/^10\.231\.7\.\d+$/);
+    const listed = await driver.listSandboxes({ [LABEL_POD_UID]: uid });
+    expect(listed.map((s) => [s.id, s.state, s.ip])).toEqual([[made.id, "ready", started.ip]]);
+    await driver.removeSandbox(uid);
+  }, 30_000);
+
+  test("the event stream tells of a container's death", async () => {
+    const seen: { containerId: string; podUid: string; status: string }[] = [];
+    const stream = driver.watchEvents((e) => seen.push(e));
+    try {
+      await Bun.sleep(500); // the stream starts at the end of the log
+      const id = await run("short", ["sh", "-c", "exit 3"]);
+      const died = await waitFor("a died event", async () => seen.find((e) => e.containerId === id && e.status === "died"));
+      expect(died.podUid).toBe(POD_UID);
+    } finally {
+      stream.stop();
+      await stream.ended;
+    }
+  }, 30_000);
+
   test("removing the sandbox removes its containers, and is idempotent", async () => {
     await driver.removeSandbox(POD_UID);
     expect(await driver.listSandboxes({ [LABEL_POD_UID]: POD_UID })).toEqual([]);

@@ -1,4 +1,4 @@
-// Maps a Kubernetes-shaped container spec onto `podman create` arguments.
+// Maps a Kubernetes-shaped container spec onto `podman create` (or `run`) arguments.
 import { labelArgs } from "./labels.ts";
 import type { ContainerSpec, SandboxInfo } from "./types.ts";
 
@@ -12,9 +12,10 @@ export function cpuShares(millis: number): number {
   return Math.max(2, Math.floor((millis * 1024) / 1000));
 }
 
-export function containerCreateArgs(sandbox: SandboxInfo, spec: ContainerSpec, labels: Record<string, string>): string[] {
+/** `podman create`, or with `run` a `podman run --detach` that also starts it (and its pod). */
+export function containerCreateArgs(sandbox: SandboxInfo, spec: ContainerSpec, labels: Record<string, string>, run = false): string[] {
   const args = [
-    "create",
+    ...(run ? ["run", "--detach"] : ["create"]),
     "--pod",
     sandbox.id,
     "--name",

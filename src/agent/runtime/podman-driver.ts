@@ -8,6 +8,7 @@ import { openExecSession } from "./podman-exec.ts";
 import type { PodmanCli } from "./podman-cli.ts";
 import type { PodmanPaths } from "./podman-config.ts";
 import { openLogStream } from "./podman-logs.ts";
+import { openEventStream } from "./podman-events.ts";
 import {
   LABEL_CONTAINER_ATTEMPT,
   LABEL_CONTAINER_NAME,
@@ -31,11 +32,14 @@ import type {
   ContainerInfo,
   ContainerSpec,
   ContainerStats,
+  EnsureSandboxOptions,
   ExecOptions,
   ExecSession,
   LabelFilter,
   LogOptions,
   RuntimeDriver,
+  RuntimeEvent,
+  RuntimeEventStream,
   SandboxInfo,
   SandboxSpec,
 } from "./types.ts";
@@ -68,10 +72,13 @@ export class PodmanDriver implements RuntimeDriver {
     return { ...filter, [LABEL_NODE]: this.settings.nodeName };
   }
 
-  async ensureSandbox(spec: SandboxSpec): Promise<SandboxInfo> {
-    const existing = await this.listSandboxes({ [LABEL_POD_UID]: spec.podUid });
+  async ensureSandbox(spec: SandboxSpec, opts: EnsureSandboxOptions = {}): Promise<SandboxInfo> {
+    const start = opts.start ?? true;
+    const existing = opts.known ?? (await this.listSandboxes({ [LABEL_POD_UID]: spec.podUid }));
     const ready = existing.find((s) => s.state === "ready");
     if (ready) return ready;
+    const created = existing.find((s) => s.state === "created");
+    if (created) return start ? this.startSandbox(created) : created;
     // A sandbox whose infra died (e.g. after a host reboot) lost its network
     // namespace; Kubernetes semantics are to replace it, not revive it.
     for (const s of existing) await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", "0", s.id]);
@@ -84,11 +91,15 @@ export class PodmanDriver implements RuntimeDriver {
       [LABEL_NODE]: this.settings.nodeName,
     };
     const podName = sandboxName(spec);
+    // A named infra container can be inspected without asking for the pod's listing first.
+    const infraName = `${podName}_infra`;
     const { stdout } = await this.cli.run([
       "pod",
       "create",
       "--name",
       podName,
+      "--infra-name",
+      infraName,
       "--hostname",
       spec.hostname ?? spec.podName,
       "--network",
@@ -96,13 +107,22 @@ export class PodmanDriver implements RuntimeDriver {
       ...(spec.dns ? [...spec.dns.nameservers.flatMap((n) => ["--dns", n]), ...spec.dns.searches.flatMap((s) => ["--dns-search", s]), ...spec.dns.options.flatMap((o) => ["--dns-option", o])] : []),
       ...labelArgs(labels),
     ]);
-    const id = stdout.trim();
-    await this.cli.run(["pod", "start", id]);
-    const made = (await this.listSandboxes({ [LABEL_POD_UID]: spec.podUid })).find((s) => s.id === id);
-    if (!made || made.state !== "ready") {
-      throw new RuntimeError("Failed", `sandbox ${podName} did not become ready`);
-    }
-    return made;
+    const made: SandboxInfo = { id: stdout.trim(), podUid: spec.podUid, podName: spec.podName, namespace: spec.namespace, state: "created", infraId: infraName, labels };
+    return start ? this.startSandbox(made) : made;
+  }
+
+  private async startSandbox(sandbox: SandboxInfo): Promise<SandboxInfo> {
+    await this.cli.run(["pod", "start", sandbox.id]);
+    const [infra] = sandbox.infraId ? await this.inspectContainers([sandbox.infraId]) : [];
+    const ready = this.withInfra(sandbox, infra);
+    if (ready.state !== "ready") throw new RuntimeError("Failed", `sandbox ${sandbox.podName} did not become ready`);
+    return ready;
+  }
+
+  /** The sandbox as its infra container shows it (state and address). */
+  private withInfra(sandbox: SandboxInfo, infra: PodmanInspect | undefined): SandboxInfo {
+    const fresh = toSandboxInfo({ Id: sandbox.id, InfraId: infra?.Id ?? sandbox.infraId, Labels: sandbox.labels }, infra, this.settings.networkName);
+    return { ...fresh, podName: sandbox.podName, namespace: sandbox.namespace, createdAt: sandbox.createdAt };
   }
 
   async removeSandbox(podUid: string): Promise<void> {
@@ -119,8 +139,8 @@ export class PodmanDriver implements RuntimeDriver {
     return pods.map((p) => toSandboxInfo(p, p.InfraId ? byId.get(p.InfraId) : undefined, this.settings.networkName));
   }
 
-  async createContainer(sandbox: SandboxInfo, spec: ContainerSpec): Promise<string> {
-    const labels = {
+  private containerLabels(sandbox: SandboxInfo, spec: ContainerSpec): Record<string, string> {
+    return {
       ...(spec.labels ?? {}),
       [LABEL_POD_UID]: sandbox.podUid,
       [LABEL_POD_NAME]: sandbox.podName,
@@ -129,12 +149,33 @@ export class PodmanDriver implements RuntimeDriver {
       [LABEL_CONTAINER_ATTEMPT]: String(spec.attempt ?? 0),
       [LABEL_NODE]: this.settings.nodeName,
     };
-    const { stdout } = await this.cli.run(containerCreateArgs(sandbox, spec, labels));
+  }
+
+  async createContainer(sandbox: SandboxInfo, spec: ContainerSpec): Promise<string> {
+    const { stdout } = await this.cli.run(containerCreateArgs(sandbox, spec, this.containerLabels(sandbox, spec)));
     return stdout.trim();
   }
 
   async startContainer(id: string): Promise<void> {
     await this.cli.run(["start", id]);
+  }
+
+  async runContainer(sandbox: SandboxInfo, spec: ContainerSpec): Promise<{ container: ContainerInfo; sandbox: SandboxInfo }> {
+    let stdout: string;
+    try {
+      ({ stdout } = await this.cli.run(containerCreateArgs(sandbox, spec, this.containerLabels(sandbox, spec), true)));
+    } catch (e) {
+      if (e instanceof RuntimeError && e.code === "ImageNotFound") this.presentImages.delete(spec.image);
+      throw e;
+    }
+    const id = stdout.trim().split("\n").pop()!;
+    // One inspect for both: the container as it runs, and the sandbox it started.
+    const infraRef = sandbox.infraId;
+    const found = await this.inspectContainers(infraRef ? [id, infraRef] : [id]);
+    const c = found.find((x) => x.Id === id);
+    if (!c) throw new RuntimeError("NotFound", `container ${id} vanished right after it started`);
+    const infra = found.find((x) => x.Id !== id);
+    return { container: toContainerInfo(c), sandbox: infra ? this.withInfra(sandbox, infra) : sandbox };
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
@@ -174,22 +215,31 @@ export class PodmanDriver implements RuntimeDriver {
     return openExecSession(this.cli, id, cmd, opts);
   }
 
+  /** One `podman stats` for all; a container with no process left (exited) is not reported. */
   async stats(ids: string[]): Promise<ContainerStats[]> {
     if (ids.length === 0) return [];
-    const running = (await this.inspectContainers(ids)).filter((c) => c.State?.Status === "running").map((c) => c.Id);
-    if (running.length === 0) return [];
-    const { stdout } = await this.cli.run([
-      "stats",
-      "--no-stream",
-      "--format",
-      "{{.ContainerID}} {{.ContainerStats.CPUNano}} {{.ContainerStats.MemUsage}}",
-      ...running,
-    ]);
-    return parseStatsLines(stdout);
+    const format = "{{.ContainerID}} {{.ContainerStats.CPUNano}} {{.ContainerStats.MemUsage}} {{.ContainerStats.PIDs}}";
+    const statsOf = async (list: string[]) => parseStatsLines((await this.cli.run(["stats", "--no-stream", "--format", format, ...list])).stdout);
+    try {
+      return await statsOf(ids);
+    } catch {
+      // One of them is gone: ask again for those still running.
+      const running = (await this.inspectContainers(ids)).filter((c) => c.State?.Status === "running").map((c) => c.Id);
+      return running.length ? statsOf(running) : [];
+    }
   }
 
+  watchEvents(onEvent: (e: RuntimeEvent) => void): RuntimeEventStream {
+    return openEventStream(this.cli, this.settings.nodeName, onEvent);
+  }
+
+  /** Images seen present: skiff never removes images, and a run that misses one forgets it. */
+  private readonly presentImages = new Set<string>();
+
   async imageExists(ref: string): Promise<boolean> {
+    if (this.presentImages.has(ref)) return true;
     const { exitCode } = await this.cli.run(["image", "exists", ref], { okExitCodes: [1] });
+    if (exitCode === 0) this.presentImages.add(ref);
     return exitCode === 0;
   }
 

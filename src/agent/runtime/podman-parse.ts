@@ -7,7 +7,7 @@ import {
   LABEL_POD_NAMESPACE,
   LABEL_POD_UID,
 } from "./labels.ts";
-import type { ContainerInfo, ContainerState, ContainerStats, SandboxInfo } from "./types.ts";
+import type { ContainerInfo, ContainerState, ContainerStats, RuntimeEvent, SandboxInfo } from "./types.ts";
 
 /** The fields of `podman container inspect` skiff reads. */
 export interface PodmanInspect {
@@ -94,13 +94,17 @@ export function infraIp(infra: PodmanInspect | undefined, networkName: string): 
 
 export function toSandboxInfo(pod: PodmanPodPs, infra: PodmanInspect | undefined, networkName: string): SandboxInfo {
   const labels = pod.Labels ?? {};
-  const ready = infra?.State?.Status === "running";
+  const infraState = infra ? containerState(infra.State?.Status) : "unknown";
+  const ready = infraState === "running";
   return {
     id: pod.Id,
     podUid: labels[LABEL_POD_UID] ?? "",
     podName: labels[LABEL_POD_NAME] ?? pod.Name ?? "",
     namespace: labels[LABEL_POD_NAMESPACE] ?? "",
-    state: ready ? "ready" : "notready",
+    // An infra never started (the pod was made, its first container not yet run) is not
+    // broken: starting a container starts it. One that ran and stopped lost its network.
+    state: ready ? "ready" : infraState === "created" ? "created" : "notready",
+    infraId: pod.InfraId || infra?.Id,
     ip: ready ? infraIp(infra, networkName) : undefined,
     labels,
     createdAt: podmanTime(pod.Created),
@@ -108,14 +112,16 @@ export function toSandboxInfo(pod: PodmanPodPs, infra: PodmanInspect | undefined
 }
 
 /**
- * Parses lines of `podman stats --format '{{.ContainerID}} {{.ContainerStats.CPUNano}} {{.ContainerStats.MemUsage}}'`
+ * Parses lines of `podman stats --format '{{.ContainerID}} {{.ContainerStats.CPUNano}} {{.ContainerStats.MemUsage}} {{.ContainerStats.PIDs}}'`
  * (raw nanoseconds and bytes, not the human-readable columns).
  */
 export function parseStatsLines(text: string): ContainerStats[] {
   const out: ContainerStats[] = [];
   for (const line of text.split("\n")) {
-    const [id, cpuNano, mem] = line.trim().split(/\s+/);
+    const [id, cpuNano, mem, pids] = line.trim().split(/\s+/);
     if (!id || cpuNano === undefined || mem === undefined) continue;
+    // With a process count (`{{.ContainerStats.PIDs}}`), none means the container is not running.
+    if (pids !== undefined && Number(pids) === 0) continue;
     const cpu = Number(cpuNano);
     const bytes = Number(mem);
     if (!Number.isFinite(cpu) || !Number.isFinite(bytes)) continue;
@@ -132,4 +138,17 @@ export function parseLoadedImages(stdout: string): string[] {
     if (m) names.push(...m[1]!.split(",").map((s) => s.trim()).filter(Boolean));
   }
   return names;
+}
+
+/** One line of `podman events --format json`; undefined for lines that are not about a skiff container. */
+export function parseEventLine(line: string): RuntimeEvent | undefined {
+  let e: { ID?: string; Type?: string; Status?: string; Attributes?: Record<string, string> | null };
+  try {
+    e = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const podUid = e.Attributes?.[LABEL_POD_UID];
+  if (e.Type !== "container" || !e.ID || !e.Status || !podUid) return undefined;
+  return { containerId: e.ID, podUid, status: e.Status };
 }

@@ -17,7 +17,8 @@ export interface SandboxSpec {
   dns?: { nameservers: string[]; searches: string[]; options: string[] };
 }
 
-export type SandboxState = "ready" | "notready";
+/** "created": made but not started yet (the first container started in it starts it too). */
+export type SandboxState = "ready" | "created" | "notready";
 
 export interface SandboxInfo {
   id: string;
@@ -25,6 +26,8 @@ export interface SandboxInfo {
   podName: string;
   namespace: string;
   state: SandboxState;
+  /** The infra container holding the pod's namespaces, when known. */
+  infraId?: string;
   /** The pod IP on the node's bridge network; undefined while not ready. */
   ip?: string;
   labels: Record<string, string>;
@@ -117,23 +120,52 @@ export interface ContainerStats {
   memoryWorkingSetBytes: number;
 }
 
+/** A change the runtime reports about one of this node's containers. */
+export interface RuntimeEvent {
+  containerId: string;
+  podUid: string;
+  /** The runtime's word for it: "start", "died", "remove"… */
+  status: string;
+}
+
+/** A long-lived subscription to runtime events. */
+export interface RuntimeEventStream {
+  /** Settles when the stream ends (the runtime's process exited or stop() was called). */
+  ended: Promise<void>;
+  stop(): void;
+}
+
+export interface EnsureSandboxOptions {
+  /** The pod's sandboxes as the caller last saw them: skips asking the runtime. */
+  known?: SandboxInfo[];
+  /** Start it now (default); otherwise the first container started in it starts it. */
+  start?: boolean;
+}
+
 export interface RuntimeDriver {
   readonly name: string;
   /** For node.status.nodeInfo.containerRuntimeVersion, e.g. "podman://4.3.1". */
   version(): Promise<string>;
   /** Idempotent: returns the existing ready sandbox of the pod or makes one. */
-  ensureSandbox(spec: SandboxSpec): Promise<SandboxInfo>;
+  ensureSandbox(spec: SandboxSpec, opts?: EnsureSandboxOptions): Promise<SandboxInfo>;
   /** Removes the pod's sandbox and every container in it; missing is fine. */
   removeSandbox(podUid: string): Promise<void>;
   listSandboxes(filter?: LabelFilter): Promise<SandboxInfo[]>;
   createContainer(sandbox: SandboxInfo, spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
+  /**
+   * Creates and starts a container in one step, and returns it and its sandbox as they
+   * are once it runs (the sandbox started with it, holding the pod IP).
+   */
+  runContainer(sandbox: SandboxInfo, spec: ContainerSpec): Promise<{ container: ContainerInfo; sandbox: SandboxInfo }>;
   stopContainer(id: string, graceSeconds: number): Promise<void>;
   removeContainer(id: string): Promise<void>;
   listContainers(filter?: LabelFilter): Promise<ContainerInfo[]>;
   logs(id: string, opts?: LogOptions): ReadableStream<Uint8Array>;
   exec(id: string, cmd: string[], opts?: ExecOptions): ExecSession;
   stats(ids: string[]): Promise<ContainerStats[]>;
+  /** Follows container events of this node until stopped. */
+  watchEvents(onEvent: (e: RuntimeEvent) => void): RuntimeEventStream;
   imageExists(ref: string): Promise<boolean>;
   /**
    * Loads an image archive (docker-archive / oci-archive, names kept) or, with

@@ -3,6 +3,7 @@ import { containerCreateArgs, containerRuntimeName, cpuShares } from "../../../s
 import { execArgs } from "../../../src/agent/runtime/podman-exec.ts";
 import { labelFilterArgs } from "../../../src/agent/runtime/labels.ts";
 import { logArgs } from "../../../src/agent/runtime/podman-logs.ts";
+import { eventArgs } from "../../../src/agent/runtime/podman-events.ts";
 import type { SandboxInfo } from "../../../src/agent/runtime/types.ts";
 
 const SANDBOX: SandboxInfo = {
@@ -23,6 +24,14 @@ describe("podman command lines", () => {
     expect(args.slice(-2)).toEqual(["img:1", "echo hi"]);
     expect(args.slice(0, 3)).toEqual(["create", "--pod", "pod123"]);
     expect(args[args.indexOf("--pull") + 1]).toBe("never");
+  });
+
+  test("run mode creates and starts in one command with the same arguments", () => {
+    const spec = { name: "app", image: "img:1", command: ["sleep"], args: ["60"] };
+    const created = containerCreateArgs(SANDBOX, spec, { a: "b" });
+    const run = containerCreateArgs(SANDBOX, spec, { a: "b" }, true);
+    expect(run.slice(0, 2)).toEqual(["run", "--detach"]);
+    expect(run.slice(2)).toEqual(created.slice(1));
   });
 
   test("args alone keep the image's entrypoint", () => {
@@ -88,5 +97,9 @@ describe("podman command lines", () => {
 
   test("label filters are one flag per label", () => {
     expect(labelFilterArgs({ a: "1", b: "2" })).toEqual(["--filter", "label=a=1", "--filter", "label=b=2"]);
+  });
+
+  test("the event stream follows this node's containers as JSON lines", () => {
+    expect(eventArgs("edge-1")).toEqual(["events", "--format", "json", "--filter", "type=container", "--filter", "label=io.skiff.node=edge-1"]);
   });
 });

@@ -4,6 +4,7 @@ import podPsFixture from "./podman-4.3-pod-ps.json";
 import {
   containerState,
   infraIp,
+  parseEventLine,
   parseLoadedImages,
   parseStatsLines,
   podmanTime,
@@ -59,6 +60,24 @@ describe("podman JSON parsing", () => {
     expect(toSandboxInfo(pods[0]!, undefined, "skiff-n1").state).toBe("notready");
   });
 
+  test("a sandbox whose infra was made but never started is created, not broken", () => {
+    const fresh: PodmanInspect = { ...infra, State: { ...infra.State, Status: "created" } };
+    const s = toSandboxInfo(pods[0]!, fresh, "skiff-n1");
+    expect(s.state).toBe("created");
+    expect(s.ip).toBeUndefined();
+    expect(s.infraId).toBe(pods[0]!.InfraId!);
+  });
+
+  test("event lines of podman 4.3 name the container, its pod uid and what happened", () => {
+    // Captured from `podman events --format json` (podman 4.3.1).
+    const died = `{"ContainerExitCode":137,"ID":"a60eacb7709623623519fd37a6b56693ec2fb12139fa92100659be99c7026821","Image":"localhost/skiff-test/busybox:1","Name":"p1-main","Status":"died","Time":"2026-11-28T12:52:21.201486851Z","Type":"container","Attributes":{"io.skiff.node":"exp","io.skiff.pod.uid":"4f1c9a2e-1111-2222-3333-444455556666"}}`;
+    expect(parseEventLine(died)).toEqual({ containerId: "a60eacb7709623623519fd37a6b56693ec2fb12139fa92100659be99c7026821", podUid: "4f1c9a2e-1111-2222-3333-444455556666", status: "died" });
+    // Not skiff's (no pod uid), not a container, or not JSON: ignored.
+    expect(parseEventLine(died.replace(`,"io.skiff.pod.uid":"4f1c9a2e-1111-2222-3333-444455556666"`, ""))).toBeUndefined();
+    expect(parseEventLine(died.replace(`"Type":"container"`, `"Type":"pod"`))).toBeUndefined();
+    expect(parseEventLine("Error: something")).toBeUndefined();
+  });
+
   test("infra address falls back to any network when the name differs", () => {
     expect(infraIp(infra, "other")).toBe("10.99.0.3");
     expect(infraIp({ Id: "x" }, "other")).toBeUndefined();
@@ -81,6 +100,8 @@ describe("podman JSON parsing", () => {
   test("stats lines give seconds of cpu and bytes of memory", () => {
     const out = parseStatsLines("4634fc71ca06 22834939 229376\n\nbad line\nabc x 1\n");
     expect(out).toEqual([{ id: "4634fc71ca06", cpuSeconds: 0.022834939, memoryWorkingSetBytes: 229376 }]);
+    // No process left: an exited container podman still lists.
+    expect(parseStatsLines("4634fc71ca06 22834939 229376 1\nb9b1f089c751 1000 0 0\n").map((s) => s.id)).toEqual(["4634fc71ca06"]);
   });
 
   test("podman load output lists the loaded names", () => {
