@@ -4,7 +4,7 @@
 //
 // The other architecture's Bun runtime and libsql addon come from the npm registry once
 // and are kept in node_modules/.cache/skiff; --offline refuses to fetch them.
-import { mkdirSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { bunRuntimeFor } from "./bun-runtime.ts";
 import { findComputedImports } from "./computed-imports.ts";
@@ -17,6 +17,19 @@ const root = join(import.meta.dir, "..");
 export const defaultEntry = join(root, "src/main.ts");
 export const defaultOutDir = join(root, "dist");
 export const defaultCacheDir = join(root, "node_modules/.cache/skiff");
+/** The functions `skiff server` runs while it starts (scripts/record-bytecode-order.ts records them). */
+export const serverBytecodeOrder = join(root, "scripts/bytecode-order/server.order");
+
+/**
+ * How skiff's own executable lays out and starts its code. The bytecode that starting the
+ * server uses is stored together, so fewer pages of the executable are read into memory;
+ * and the JIT starts 100× more reluctant, so code that runs once at startup stays in the
+ * interpreter and takes no JIT memory, until a command that serves calls
+ * Bun.unsafe.setJITPolicy(1) (src/cli/settle.ts).
+ */
+export function skiffLayout(): { bytecodeOrder?: string; jitPolicy: number } {
+  return { bytecodeOrder: existsSync(serverBytecodeOrder) ? serverBytecodeOrder : undefined, jitPolicy: 100 };
+}
 
 export const targets: Record<Arch, { bunTarget: Bun.Build.CompileTarget; cpu: "x64" | "arm64"; libsql: LibsqlPlatform }> = {
   amd64: { bunTarget: "bun-linux-x64", cpu: "x64", libsql: "linux-x64-gnu" },
@@ -28,12 +41,13 @@ export function hostArch(): Arch | undefined {
   return process.arch === "x64" ? "amd64" : process.arch === "arm64" ? "arm64" : undefined;
 }
 
-export type CompileOptions = { entry: string; outfile: string; arch: Arch; cacheDir?: string; offline?: boolean };
+/** `bytecodeOrder` and `jitPolicy`: see skiffLayout. */
+export type CompileOptions = { entry: string; outfile: string; arch: Arch; cacheDir?: string; offline?: boolean; bytecodeOrder?: string; jitPolicy?: number };
 /** `inputs`: the files that went into the executable, relative to the repository root. */
 export type CompileResult = { outfile: string; bytes: number; ms: number; inputs: string[] };
 
 /** Compiles one entry point and everything it imports into a standalone executable. */
-export async function compileExecutable({ entry, outfile, arch, cacheDir = defaultCacheDir, offline = false }: CompileOptions): Promise<CompileResult> {
+export async function compileExecutable({ entry, outfile, arch, cacheDir = defaultCacheDir, offline = false, bytecodeOrder, jitPolicy }: CompileOptions): Promise<CompileResult> {
   const started = performance.now();
   const target = targets[arch];
   const fetch = { cacheDir, offline };
@@ -44,7 +58,7 @@ export async function compileExecutable({ entry, outfile, arch, cacheDir = defau
   const staging = join(dirname(outfile), `.build-${process.pid}-${arch}`);
   rmSync(staging, { recursive: true, force: true });
   try {
-    const inputs = await bundle(entry, join(staging, basename(outfile)), target.bunTarget, runtime, addon);
+    const inputs = await bundle(entry, join(staging, basename(outfile)), target.bunTarget, runtime, addon, { bytecodeOrder, jitPolicy });
     renameSync(join(staging, basename(outfile)), outfile);
     return { outfile, bytes: statSync(outfile).size, ms: Math.round(performance.now() - started), inputs };
   } finally {
@@ -52,7 +66,7 @@ export async function compileExecutable({ entry, outfile, arch, cacheDir = defau
   }
 }
 
-async function bundle(entry: string, outfile: string, bunTarget: Bun.Build.CompileTarget, runtime: string, addon: string): Promise<string[]> {
+async function bundle(entry: string, outfile: string, bunTarget: Bun.Build.CompileTarget, runtime: string, addon: string, layout: { bytecodeOrder?: string; jitPolicy?: number }): Promise<string[]> {
   const result = await Bun.build({
     entrypoints: [entry],
     target: "bun",
@@ -71,6 +85,8 @@ async function bundle(entry: string, outfile: string, bunTarget: Bun.Build.Compi
       // A server binary must behave the same in every directory it is started from.
       autoloadDotenv: false,
       autoloadBunfig: false,
+      bytecodeOrder: layout.bytecodeOrder,
+      jitPolicy: layout.jitPolicy,
     },
   });
   if (!result.success) {
@@ -96,7 +112,8 @@ export async function buildSkiff({ arches = ["amd64", "arm64"], outDir = default
   const results: CompileResult[] = [];
   // One after the other: each build holds a ~100 MB runtime in memory.
   for (const arch of arches) {
-    results.push(await compileExecutable({ entry, outfile: join(outDir, `skiff-linux-${arch}`), arch, cacheDir, offline }));
+    const layout = entry === defaultEntry ? skiffLayout() : {};
+    results.push(await compileExecutable({ entry, outfile: join(outDir, `skiff-linux-${arch}`), arch, cacheDir, offline, ...layout }));
   }
   const host = hostArch();
   if (host && arches.includes(host)) {

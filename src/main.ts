@@ -18,6 +18,9 @@ const commands: Record<string, () => Promise<Command>> = {
   chart: () => import("./cli/chart.ts"),
 };
 
+/** Commands that keep running and call settleAfterStartup (src/cli/settle.ts) once they serve. */
+const services = new Set(["server", "agent"]);
+
 const usage = `skiff ${VERSION}: a single-binary edge orchestrator
 
 Usage: skiff <command> [flags]
@@ -33,7 +36,8 @@ Commands:
   version    print the version
 `;
 
-export async function main(argv: string[]): Promise<number> {
+/** Loads the command `argv` names; a number when there is nothing more to run (help, version, usage error). */
+async function loadCommand(argv: string[]): Promise<{ command: Command; args: string[] } | number> {
   const [name, ...rest] = argv;
   if (name === "version" || name === "--version" || name === "-v") {
     console.log(`skiff version ${VERSION}`);
@@ -48,9 +52,19 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`skiff: unknown command "${name}"\n\n${usage}`);
     return 1;
   }
-  return (await load()).run(rest);
+  return { command: await load(), args: rest };
 }
 
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  // Only loading the command is awaited here: the executable's entry module then finishes
+  // evaluating, and Bun drops from memory the pages of the embedded sources and native
+  // addon it has already used (about 9 MB of resident pages while a server runs).
+  const loaded = await loadCommand(process.argv.slice(2));
+  if (typeof loaded === "number") process.exitCode = loaded;
+  else {
+    // The executable starts with a reluctant JIT (scripts/build.ts); the commands that serve
+    // restore the normal policy once they are up, the others at once.
+    if (!services.has(process.argv[2]!)) Bun.unsafe.setJITPolicy(1);
+    void loaded.command.run(loaded.args).then((code) => (process.exitCode = code));
+  }
 }

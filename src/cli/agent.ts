@@ -6,6 +6,7 @@ import { RuntimeError } from "../agent/runtime/errors.ts";
 import { ApiRequestError } from "../client/api-client.ts";
 import { defaultServerOptions } from "../server/options.ts";
 import { intFlag, parseFlags } from "./flags.ts";
+import { settleAfterStartup } from "./settle.ts";
 
 const help = `Usage: skiff agent --server https://HOST:PORT --token TOKEN [flags]
 
@@ -94,6 +95,7 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   console.log(`skiff agent ready: node ${agent.opts.nodeName} joined ${agent.opts.server}`);
+  settleAfterStartup();
   const { promise, resolve } = Promise.withResolvers<number>();
   const shutdown = () => agent.stop().then(() => resolve(0), () => resolve(1));
   process.once("SIGTERM", shutdown);

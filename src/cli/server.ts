@@ -3,6 +3,7 @@ import { defaultServerOptions } from "../server/options.ts";
 import { startServer, StartupError } from "../server/start.ts";
 import { StoreCorruptError } from "../store/store.ts";
 import { intFlag, parseFlags, UsageError } from "./flags.ts";
+import { settleAfterStartup } from "./settle.ts";
 
 const help = `Usage: skiff server [flags]
 
@@ -121,6 +122,7 @@ export async function run(args: string[]): Promise<number> {
     return 1;
   }
   console.log(`skiff server ready at ${server.url} (kubeconfig: ${server.kubeconfigPath})`);
+  settleAfterStartup();
   const { promise, resolve } = Promise.withResolvers<number>();
   const shutdown = (signal: string) => {
     console.log(`skiff server: ${signal}, shutting down`);

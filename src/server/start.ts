@@ -23,7 +23,7 @@ import { podSubresources } from "./pod-subresources.ts";
 import { NodeProxy } from "./node-proxy.ts";
 import { execBridgeHandler, tryExecUpgrade, type BridgeData } from "./exec-bridge.ts";
 import { podCidrAllocator } from "./pod-cidr.ts";
-import { Agent } from "../agent/agent.ts";
+import type { Agent } from "../agent/agent.ts";
 import type { ServerOptions } from "./options.ts";
 import { ensureKubernetesService, installServiceAllocation, loadBalancerController } from "./services/index.ts";
 import { defaultNodeIp } from "../agent/node-info.ts";
@@ -174,6 +174,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   let agent: Agent | undefined;
   if (!opts.disableAgent) {
+    // Loaded only here: a control-plane-only server never loads the agent, the podman driver or the node network code.
+    const { Agent } = await import("../agent/agent.ts");
     agent = new Agent({
       dataDir: opts.dataDir,
       server: url,

@@ -1,7 +1,8 @@
-// Reading request bodies: size limit, content types, JSON or YAML, nesting depth.
-import { parse as parseYaml } from "yaml";
+// Reading request bodies: size limit, content types, JSON or YAML, nesting depth. The YAML
+// parser and the protobuf decoder are loaded with the first body that needs them: most
+// clients send JSON, and an idle server then holds neither.
 import { badRequest, tooLarge, unsupportedMediaType } from "../errors.ts";
-import { KUBE_PROTOBUF_CONTENT_TYPE, protobufRequestObject } from "../protobuf/request-body.ts";
+import { KUBE_PROTOBUF_CONTENT_TYPE } from "../protobuf/content-type.ts";
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const MAX_DEPTH = 200;
@@ -37,12 +38,16 @@ export function bodyFormat(contentType: string | null | undefined, method: strin
 export async function readBody(req: Request, format: BodyFormat): Promise<unknown> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw tooLarge();
-  if (format === "protobuf") return protobufRequestObject(await readLimitedBytes(req));
+  if (format === "protobuf") {
+    const bytes = await readLimitedBytes(req);
+    return (await import("../protobuf/request-body.ts")).protobufRequestObject(bytes);
+  }
   const text = await readLimited(req);
   if (text.trim() === "") return undefined;
+  const yaml = format === "yaml" || format === "apply-patch" ? await import("yaml") : undefined;
   let value: unknown;
   try {
-    value = format === "yaml" || format === "apply-patch" ? parseYaml(text, { maxAliasCount: 100, uniqueKeys: false }) : JSON.parse(text);
+    value = yaml ? yaml.parse(text, { maxAliasCount: 100, uniqueKeys: false }) : JSON.parse(text);
   } catch (e) {
     const what = format === "yaml" || format === "apply-patch" ? "YAML" : "JSON";
     throw badRequest(`the request body is not valid ${what}: ${(e as Error).message.split("\n")[0]}`);

@@ -8,7 +8,7 @@ import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, 
 import { toTable } from "../tables/index.ts";
 import { labelSelectorToString } from "../selectors/index.ts";
 import { bodyFormat, readBody, type BodyFormat } from "./body.ts";
-import { KUBE_PROTOBUF_CONTENT_TYPE } from "../protobuf/request-body.ts";
+import { KUBE_PROTOBUF_CONTENT_TYPE } from "../protobuf/content-type.ts";
 import { includeObjectParam, representation } from "./negotiate.ts";
 import type { ResourcePath } from "./paths.ts";
 import { intParam, objectFilter } from "./query.ts";

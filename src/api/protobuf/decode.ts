@@ -6,7 +6,7 @@
 import { protoKinds, protoMessages } from "./kube-proto-schema.generated.ts";
 import { decodeUtf8, readFields, readPackedVarints, WireError, type WireField } from "./wire.ts";
 
-export const KUBE_PROTOBUF_CONTENT_TYPE = "application/vnd.kubernetes.protobuf";
+export { KUBE_PROTOBUF_CONTENT_TYPE } from "./content-type.ts";
 
 /** "malformed" → 400 Bad Request; "unsupported" (a kind or encoding skiff does not decode) → 415. */
 export class KubeProtobufError extends Error {

@@ -11,15 +11,7 @@ import { renderedFromResult } from "../../charts/release/rendered.ts";
 import { loadChart } from "../../charts/load/load-chart.ts";
 import { renderLoadedChart } from "../../charts/render-chart.ts";
 import type { Release } from "../../charts/release/release-types.ts";
-
-export interface HelmChartObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string };
-  spec?: { chart?: string; valuesContent?: string; set?: Record<string, unknown>; targetNamespace?: string; createNamespace?: boolean; timeout?: string };
-}
-
-export const isHelmChart = (o: { apiVersion?: string; kind?: string }) => o.apiVersion === "helm.cattle.io/v1" && o.kind === "HelmChart";
+import type { HelmChartObject } from "./manifest-file.ts";
 
 /** The values a HelmChart asks for: valuesContent, then spec.set on top. */
 export function helmChartValues(hc: HelmChartObject): Values {

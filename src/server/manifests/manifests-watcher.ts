@@ -1,18 +1,13 @@
 // DATA_DIR/server/manifests, k3s's auto-deploy folder: every .yaml/.yml/.json file there is
 // applied with server-side apply when the server starts and whenever its content changes
 // (polled: fs.watch misses edits on some filesystems and editors' rename-saves); a
-// HelmChart document installs or upgrades that chart as a release instead.
+// HelmChart document installs or upgrades that chart as a release instead. The chart engine
+// is loaded only once there is a file to apply.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
 import type { ApiClient } from "../../client/api-client.ts";
-import { ApiCluster } from "../../charts/release/api-cluster.ts";
-import { SecretReleaseStore } from "../../charts/release/secret-driver.ts";
-import { buildObjects } from "../../charts/release/release-objects.ts";
 import type { ActionContext } from "../../charts/release/action-context.ts";
-import type { KubeObj } from "../../charts/release/cluster.ts";
-import { deployHelmChart, isHelmChart, type HelmChartObject } from "./helm-chart-manifest.ts";
 
 export interface ManifestsWatcherOptions {
   dataDir: string;
@@ -37,43 +32,20 @@ export function manifestsFolder(dataDir: string): string {
   return join(dataDir, "server", "manifests");
 }
 
-/** The documents of one file: objects to apply and HelmCharts to deploy. */
-export function readManifestFile(text: string): { objects: KubeObj[]; charts: HelmChartObject[] } {
-  const objects: KubeObj[] = [];
-  const charts: HelmChartObject[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length) throw new Error(doc.errors[0]!.message);
-    const v = doc.toJS() as KubeObj | null;
-    if (!v || typeof v !== "object") continue;
-    const list = v.kind?.endsWith("List") && Array.isArray(v.items) ? (v.items as KubeObj[]) : [v];
-    for (const o of list) {
-      if (isHelmChart(o)) charts.push(o as unknown as HelmChartObject);
-      else objects.push(o);
-    }
-  }
-  return { objects, charts };
-}
-
 export function startManifestsWatcher(o: ManifestsWatcherOptions): ManifestsWatcher {
   const folder = manifestsFolder(o.dataDir);
   mkdirSync(folder, { recursive: true });
   const log = o.log ?? (() => {});
-  const ctx: ActionContext = o.context ?? { store: new SecretReleaseStore(o.client), cluster: new ApiCluster(o.client) };
+  let ctx = o.context;
   const applied = new Map<string, string>();
   const lastError = new Map<string, string>();
   let running: Promise<void> | undefined;
   let stopped = false;
 
   async function applyFile(file: string, text: string) {
-    const { objects, charts } = readManifestFile(text);
-    // Namespaces first, then everything in Helm's install order; kinds checked before any write.
-    const built = await buildObjects(ctx.cluster, objects.map((x) => `---\n${JSON.stringify(x)}\n`).join(""), { name: "", namespace: "default" }, false);
-    for (const obj of built) await ctx.cluster.apply(obj);
-    for (const hc of charts) {
-      const rel = await deployHelmChart(ctx, hc, folder);
-      if (rel) log(`manifests: ${file}: release ${rel.namespace}/${rel.name} revision ${rel.version} ${rel.info.status}`);
-    }
-    if (built.length) log(`manifests: ${file}: applied ${built.length} object(s)`);
+    const apply = await import("./apply-manifests.ts");
+    ctx ??= apply.apiActionContext(o.client);
+    await apply.applyManifestFile(ctx, folder, file, text, log);
   }
 
   async function pass() {

@@ -5,7 +5,7 @@ import { parseGoDuration } from "../../../src/charts/release/go-duration.ts";
 import { releaseCommand } from "../../../src/charts/release/cli.ts";
 import { MemoryReleaseStore } from "../../../src/charts/release/release-store.ts";
 import { helmChartValues } from "../../../src/server/manifests/helm-chart-manifest.ts";
-import { readManifestFile } from "../../../src/server/manifests/manifests-watcher.ts";
+import { readManifestFile } from "../../../src/server/manifests/manifest-file.ts";
 import type { Release, ReleaseStatus } from "../../../src/charts/release/release-types.ts";
 import { FakeCluster } from "./fake-cluster.ts";
 
