@@ -1,5 +1,5 @@
 // Idle memory of `skiff server --disable-agent` beside the floor Bun itself sets: compiled
-// executables that only run Bun.serve over TLS, and that plus one libsql database.
+// executables that only run Bun.serve over TLS, and that plus one libsql (or bun:sqlite) database.
 // Run: bun test/bench/lib/idle-rss.ts [--no-floor] [runs] [skiff binary...]   (default: one built from src/)
 // RSS counts the pages of the executable that were read from its file (RssFile) as well as
 // private memory (RssAnon): both are printed, from /proc/PID/status.
@@ -90,9 +90,11 @@ if (import.meta.main) {
       const build = async (name: string) => (await compileExecutable({ entry: join(import.meta.dir, `rss-floor/${name}.ts`), outfile: join(work, name), arch: "amd64" })).outfile;
       const floorTls = await build("serve-tls");
       const floorDb = await build("serve-tls-libsql");
+      const floorBunSqlite = await build("serve-tls-bun-sqlite");
       report("floor: Bun.serve TLS", await repeat(runs, () => sampleFloor(floorTls, (p) => [String(p), cert, key])));
       let db = 0;
       report("floor: Bun.serve TLS + libsql", await repeat(runs, () => sampleFloor(floorDb, (p) => [String(p), cert, key, join(work, `floor-${db++}.db`)])));
+      report("floor: Bun.serve TLS + bun:sqlite", await repeat(runs, () => sampleFloor(floorBunSqlite, (p) => [String(p), cert, key, join(work, `floor-${db++}.db`)])));
     }
     const skiffs = givenSkiffs.length > 0 ? givenSkiffs : [(await compileExecutable({ entry: join(import.meta.dir, "../../../src/main.ts"), outfile: join(work, "skiff"), arch: "amd64", ...skiffLayout() })).outfile];
     for (const skiff of skiffs) report(`skiff server ${skiffs.length > 1 ? skiff.split("/").pop() : "--disable-agent"}`, await repeat(runs, () => sampleSkiff(skiff)));
