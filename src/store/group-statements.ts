@@ -21,6 +21,8 @@ const objectKey = `${oc.resource.name}, ${oc.namespace.name}, ${oc.name.name}`;
 const upsertHead = `INSERT INTO ${O} (${objectKey}, ${oc.revision.name}, ${oc.value.name}) VALUES `;
 const upsertTail = ` ON CONFLICT (${objectKey}) DO UPDATE SET ${oc.revision.name} = excluded.${oc.revision.name}, ${oc.value.name} = excluded.${oc.value.name}`;
 const deleteHead = `DELETE FROM ${O} WHERE (${objectKey}) IN (VALUES `;
+// Before a key's object row is overwritten, its value moves into the change row of the revision it held.
+const keepSupersededHead = `UPDATE ${C} SET ${cc.value.name} = ${O}.${oc.value.name} FROM ${O} WHERE ${C}.${cc.revision.name} = ${O}.${oc.revision.name} AND (${O}.${oc.resource.name}, ${O}.${oc.namespace.name}, ${O}.${oc.name.name}) IN (VALUES `;
 const changeHead = `INSERT INTO ${C} (${cc.revision.name}, ${cc.resource.name}, ${cc.namespace.name}, ${cc.name.name}, ${cc.type.name}, ${cc.value.name}) VALUES `;
 const metaUpsert = `INSERT INTO ${M} (${meta.key.name}, ${meta.value.name}) VALUES ('revision', ?) ON CONFLICT (${meta.key.name}) DO UPDATE SET ${meta.value.name} = excluded.${meta.value.name}`;
 
@@ -44,8 +46,17 @@ function placeholders(count: number, width: number): string {
 }
 
 /**
+ * A change row's value when it is the same as the object row's: the latest change of a
+ * live object is read from the objects table, so the change log does not hold a second
+ * copy of every recently written object.
+ */
+export const SAME_AS_OBJECT = "";
+
+/**
  * Statements that store a group of changes, in revision order. The objects table only
- * needs each key's last state in the group; the change log gets every change.
+ * needs each key's last state in the group; the change log gets every change, with the
+ * value of each key's last one left in the objects table (SAME_AS_OBJECT) unless it is a
+ * deletion.
  */
 export function groupStatements(rows: ChangeRow[]): InStatement[] {
   const last = new Map<string, ChangeRow>();
@@ -53,8 +64,15 @@ export function groupStatements(rows: ChangeRow[]): InStatement[] {
   const upserts: ChangeRow[] = [];
   const deletes: ChangeRow[] = [];
   for (const r of last.values()) (r.type === "DELETED" ? deletes : upserts).push(r);
+  const lastRows = new Set(upserts);
 
   const stmts: InStatement[] = [];
+  // Every key the group touches (a key without an object row yet costs one failed lookup).
+  for (const part of chunks([...last.values()])) {
+    const args: (string | number)[] = [];
+    for (const r of part) args.push(r.resource, r.namespace, r.name);
+    stmts.push({ sql: `${keepSupersededHead}${placeholders(part.length, 3)})`, args });
+  }
   for (const part of chunks(deletes)) {
     const args: (string | number)[] = [];
     for (const r of part) args.push(r.resource, r.namespace, r.name);
@@ -67,7 +85,7 @@ export function groupStatements(rows: ChangeRow[]): InStatement[] {
   }
   for (const part of chunks(rows)) {
     const args: (string | number)[] = [];
-    for (const r of part) args.push(r.revision, r.resource, r.namespace, r.name, r.type, r.value);
+    for (const r of part) args.push(r.revision, r.resource, r.namespace, r.name, r.type, lastRows.has(r) ? SAME_AS_OBJECT : r.value);
     stmts.push({ sql: `${changeHead}${placeholders(part.length, 6)}`, args });
   }
   if (rows.length) stmts.push({ sql: metaUpsert, args: [rows[rows.length - 1]!.revision] });
