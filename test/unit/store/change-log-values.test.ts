@@ -23,7 +23,7 @@ const cm = (name: string, v: string): KubeObject => ({ apiVersion: "v1", kind: "
 const put = (store: Store, name: string, v: string) => store.write("configmaps", "ns", name, (cur) => ({ type: cur ? "MODIFIED" : "ADDED", object: cm(name, v) }));
 // A copy, as the API does: the store sets the deletion's resourceVersion on the object it is given.
 const remove = (store: Store, name: string) => store.write("configmaps", "ns", name, (cur) => (cur ? { type: "DELETED", object: { ...cur, metadata: { ...cur.metadata } } } : null));
-const summary = (log: Change[] | "expired") => (log === "expired" ? log : log.map((c) => `${c.revision} ${c.type} ${c.name} ${c.object.data?.v} rv=${c.object.metadata.resourceVersion}`));
+const summary = (log: Change[] | "expired") => (log === "expired" ? log : log.map((c) => `${c.revision} ${c.type} ${c.name} ${(c.object.data as Record<string, string> | undefined)?.v} rv=${c.object.metadata.resourceVersion}`));
 
 // A codec that changes the stored text, so a value copied between tables undecoded would show.
 const codec: ValueCodec = { encode: async (_r, json) => `enc:${json}`, decode: async (_r, stored) => stored.slice(4) };
