@@ -3,7 +3,7 @@
 // (a) without the metrics module, (b) with it (1 s availability tick) and (c) with a real
 // Prometheus scraping it every second; then a real agent with 10 podman pods, its CPU
 // without and with a 1 s scrape of its /metrics. Goals: render ≤ 100 ms, scraping adds
-// ≤ 1 % of a core to the server and to the agent. --agent-only skips the server part.
+// ≤ 1 % of a core to the server and to the agent. --agent-only and --server-only run one part.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +20,7 @@ import { startPrometheus } from "../support/prometheus.ts";
 import { measureAgentScrapeCost } from "./lib/observability-agent.ts";
 
 const agentOnly = process.argv.includes("--agent-only");
+const serverOnly = process.argv.includes("--server-only");
 const [nodeCount = 1000, podCount = 10_000, sampleSeconds = 20] = process.argv.slice(2).filter((a) => !a.startsWith("--")).map(Number);
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -166,6 +167,6 @@ await store.close();
 rmSync(dir, { recursive: true, force: true });
 
 // The server part is stopped first, so it does not load the agent's measurement.
-const agentLines = await agentFigures();
+const agentLines = serverOnly ? ["(not measured: --server-only)"] : await agentFigures();
 console.log(`\nserver (${nodeCount} hollow nodes, ${podCount} pods):\n  ${summary.join("\n  ")}\nagent (real, podman):\n  ${agentLines.join("\n  ")}`);
 process.exit(0);

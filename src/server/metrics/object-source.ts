@@ -1,7 +1,9 @@
 // The read side the metrics need: objects of one stored resource, straight from the
-// registry's in-memory cache (no sorting, no copies), so a scrape stays cheap.
+// registry's in-memory cache (no sorting, no copies), so a scrape stays cheap; and the one
+// thing the metrics write, the availability seconds kept across restarts.
 import type { KubeObject } from "../../api/kinds/kind.ts";
 import type { Registry } from "../../api/registry/registry.ts";
+import { configMapAvailabilityStore, type AvailabilityStore } from "./availability-store.ts";
 
 /** Stored resource keys, as the registry names them ("pods", "apps/deployments", …). */
 export const RESOURCES = {
@@ -21,6 +23,8 @@ export type ObjectSource = {
   get(resource: string, namespace: string, name: string): KubeObject | undefined;
   /** Every stored resource key with its object count. */
   counts(): Iterable<[resource: string, count: number]>;
+  /** Where the availability accounting keeps its since-creation seconds; absent, they start with the process. */
+  availabilityStore?: AvailabilityStore;
 };
 
 export function registrySource(registry: Registry): ObjectSource {
@@ -31,6 +35,7 @@ export function registrySource(registry: Registry): ObjectSource {
     *counts() {
       for (const r of store.resources()) yield [r, store.count(r)];
     },
+    availabilityStore: configMapAvailabilityStore(registry),
   };
 }
 

@@ -5,7 +5,7 @@ import { Counter, type Registry as PromRegistry } from "prom-client";
 import type { KubeObject } from "../../api/kinds/kind.ts";
 import type { Change } from "../../store/store.ts";
 import { RESOURCES, type ObjectSource } from "./object-source.ts";
-import { DeploymentOwners } from "./cluster-state.ts";
+import { DeploymentOwners } from "./pod-owners.ts";
 
 type EventFields = { reason?: string; message?: string; count?: number; involvedObject?: { kind?: string; namespace?: string; name?: string } };
 

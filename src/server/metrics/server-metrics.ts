@@ -1,7 +1,7 @@
 // The server's Prometheus metrics, in a registry of its own (the embedded agent has
 // another): API requests and watches with upstream's names and labels, the store,
 // the scheduler, controllers, stored objects, cluster state and availability.
-import { Counter, Gauge, Histogram, Registry as PromRegistry } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
 import { collectProcessMetrics } from "../../metrics/process-metrics.ts";
 import type { Hono } from "hono";
 import type { KindDef } from "../../api/kinds/kind.ts";
@@ -9,7 +9,9 @@ import type { WatchMetrics } from "../../api/http/types.ts";
 import type { Change } from "../../store/store.ts";
 import { isLongRunning, requestLabels } from "./request-labels.ts";
 import { resourceLabel, type ObjectSource } from "./object-source.ts";
-import { summarize, type ClusterState } from "./cluster-state.ts";
+import { ClusterIndex } from "./cluster-index.ts";
+import { registerClusterFamilies } from "./cluster-families.ts";
+import { TextRegistry } from "./text-family.ts";
 import { AvailabilityTracker } from "./availability.ts";
 import { probeFailureCounter } from "./probe-failures.ts";
 import { controllersHealthCheck, schedulerHealthCheck, type ControllerLike, type SchedulerLike } from "./health-checks.ts";
@@ -38,7 +40,7 @@ const SHORT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 const REQUEST_LABELS = ["verb", "group", "version", "resource", "subresource", "scope", "component"] as const;
 
 export function createServerMetrics(deps: ServerMetricsDeps) {
-  const registry = new PromRegistry();
+  const registry = new TextRegistry();
   const registers = [registry];
   const now = deps.now ?? Date.now;
   collectProcessMetrics(registry);
@@ -152,87 +154,27 @@ export function createServerMetrics(deps: ServerMetricsDeps) {
     lastReconciled.set(name, now());
   }
 
-  // --- Cluster state (computed once per scrape) ------------------------------------------
-  let state: { at: number; value: ClusterState } | undefined;
-  const cluster = () => {
-    const t = now();
-    if (!state || t - state.at > 500) state = { at: t, value: summarize(deps.source) };
-    return state.value;
+  // --- Cluster state (kept up to date from the store's changes) --------------------------
+  const index = new ClusterIndex(deps.source);
+  let rebuiltAt = now();
+  // Without a change feed (tests over fixed objects), rebuilt at most twice a second.
+  const currentIndex = () => {
+    if (!deps.subscribe && now() - rebuiltAt > 500) {
+      index.rebuild();
+      rebuiltAt = now();
+    }
+    return index;
   };
-  new Gauge({
-    name: "skiff_nodes", help: "Nodes by condition type and status.", labelNames: ["condition", "status"], registers,
-    collect() {
-      this.reset();
-      const counts = new Map<string, number>();
-      for (const n of cluster().nodes.values()) for (const c of n.conditions) counts.set(`${c.type}\0${c.status}`, (counts.get(`${c.type}\0${c.status}`) ?? 0) + 1);
-      for (const [k, v] of counts) {
-        const [condition, status] = k.split("\0") as [string, string];
-        this.set({ condition, status }, v);
-      }
-    },
-  });
-  new Gauge({
-    name: "skiff_node_condition", help: "1 for each node's current status of each condition.", labelNames: ["node", "condition", "status"], registers,
-    collect() {
-      this.reset();
-      for (const [node, n] of cluster().nodes) for (const c of n.conditions) this.set({ node, condition: c.type, status: c.status }, 1);
-    },
-  });
-  new Gauge({
-    name: "skiff_node_pods", help: "Pods bound to the node and not finished.", labelNames: ["node"], registers,
-    collect() {
-      this.reset();
-      for (const [node, n] of cluster().nodes) this.set({ node }, n.pods);
-    },
-  });
-  new Gauge({
-    name: "skiff_node_container_restarts", help: "Container restarts of the pods currently on the node (sum of restartCount).", labelNames: ["node"], registers,
-    collect() {
-      this.reset();
-      for (const [node, n] of cluster().nodes) this.set({ node }, n.restarts);
-    },
-  });
-  new Gauge({
-    name: "skiff_node_last_heartbeat_timestamp_seconds", help: "Unix time of the node's last heartbeat (Lease renewal or condition heartbeat) seen by the server.", labelNames: ["node"], registers,
-    collect() {
-      this.reset();
-      for (const [node, n] of cluster().nodes) if (n.lastHeartbeatSeconds !== undefined) this.set({ node }, n.lastHeartbeatSeconds);
-    },
-  });
-  new Gauge({
-    name: "skiff_node_capacity", help: "The node's reported capacity by resource (cpu in cores, memory and storage in bytes, pods).", labelNames: ["node", "resource"], registers,
-    collect() {
-      this.reset();
-      for (const [node, n] of cluster().nodes) for (const [resource, v] of Object.entries(n.capacity)) this.set({ node, resource }, v);
-    },
-  });
-  new Gauge({
-    name: "skiff_pods", help: "Pods by namespace and phase.", labelNames: ["namespace", "phase"], registers,
-    collect() {
-      this.reset();
-      for (const [k, v] of cluster().podsByPhase) {
-        const [namespace, phase] = k.split("\0") as [string, string];
-        this.set({ namespace, phase }, v);
-      }
-    },
-  });
-  const deploymentGauge = (name: string, help: string, pick: (d: { desired: number; available: number; ready: number; restarts: number }) => number) =>
-    new Gauge({
-      name, help, labelNames: ["namespace", "deployment"], registers,
-      collect() {
-        this.reset();
-        for (const d of cluster().deployments.values()) this.set({ namespace: d.namespace, deployment: d.name }, pick(d));
-      },
-    });
-  deploymentGauge("skiff_deployment_spec_replicas", "Desired replicas of the Deployment.", (d) => d.desired);
-  deploymentGauge("skiff_deployment_status_replicas_available", "Available replicas of the Deployment.", (d) => d.available);
-  deploymentGauge("skiff_deployment_status_replicas_ready", "Ready replicas of the Deployment.", (d) => d.ready);
-  deploymentGauge("skiff_deployment_container_restarts", "Container restarts of the Deployment's current pods (sum of restartCount).", (d) => d.restarts);
+  registerClusterFamilies(currentIndex, deps.source, registers);
+  let rebuildTimer: Timer | undefined;
 
   // --- Probe failures and availability ---------------------------------------------------
   const probes = probeFailureCounter(deps.source, registers);
-  const unsubscribe = deps.subscribe?.((c) => probes.onChange(c));
-  const availability = new AvailabilityTracker({ source: deps.source, registers, now });
+  const unsubscribe = deps.subscribe?.((c) => {
+    probes.onChange(c);
+    index.apply(c);
+  });
+  const availability = new AvailabilityTracker({ source: deps.source, registers, now, store: deps.source.availabilityStore });
 
   const health = {
     controllers: controllersHealthCheck(() => deps.controllers?.() ?? [], lastReconciled, now),
@@ -256,10 +198,15 @@ export function createServerMetrics(deps: ServerMetricsDeps) {
     /** Starts the 1 s availability tick. */
     start(tickMs = 1000) {
       availability.start(tickMs);
+      // A guard against drift from the change feed; cheap at this interval.
+      rebuildTimer = setInterval(() => index.rebuild(), 300_000);
     },
-    stop() {
-      availability.stop();
+    /** The last availability save is under way when this returns; it resolves once written. */
+    stop(): Promise<void> {
+      const saved = availability.stop();
+      clearInterval(rebuildTimer);
       unsubscribe?.();
+      return saved;
     },
   };
 }

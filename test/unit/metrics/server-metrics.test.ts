@@ -222,3 +222,47 @@ describe("health checks", () => {
 test("the served Deployment kind is the one the metrics read", () => {
   expect(`${deploymentKind.group}/${deploymentKind.plural}`).toBe(RESOURCES.deployments);
 });
+
+describe("cluster state from the change feed", () => {
+  const clusterSeries = (m: Map<string, number>) => new Map([...m].filter(([k]) => /^skiff_(nodes|node_|pods|deployment_)/.test(k)));
+
+  test("after changes, /metrics shows what a rebuild from the stored objects shows", async () => {
+    const { objects, emit, scrape } = cluster();
+    const change = (type: Change["type"], resource: string, object: KubeObject): Change => ({ revision: 1, resource, namespace: object.metadata.namespace ?? "", name: object.metadata.name!, type, object });
+    const pods = objects[RESOURCES.pods]!;
+    // A pod finishes, another restarts again, one is deleted, one is created on n2.
+    const [web1, web2, job] = pods as [KubeObject, KubeObject, KubeObject];
+    web1.status = { phase: "Failed", containerStatuses: [{ restartCount: 3 }] };
+    emit(change("MODIFIED", RESOURCES.pods, web1));
+    web2.status = { phase: "Running", containerStatuses: [{ restartCount: 6 }] };
+    emit(change("MODIFIED", RESOURCES.pods, web2));
+    pods.splice(pods.indexOf(job), 1);
+    emit(change("DELETED", RESOURCES.pods, job));
+    const extra: KubeObject = { metadata: { name: "web-abc-3", namespace: "shop", ownerReferences: ownedBy("ReplicaSet", "web-abc") }, spec: { nodeName: "n2" }, status: { phase: "Running", containerStatuses: [{ restartCount: 1 }] } };
+    pods.push(extra);
+    emit(change("ADDED", RESOURCES.pods, extra));
+    // n1 loses Ready and its Lease is renewed; the Deployment scales; a Deployment is added.
+    const n1 = objects[RESOURCES.nodes]![0]!;
+    n1.status = { ...(n1.status as object), conditions: [{ type: "Ready", status: "False", lastHeartbeatTime: "2026-01-01T00:01:00Z" }] };
+    emit(change("MODIFIED", RESOURCES.nodes, n1));
+    const lease = objects[RESOURCES.leases]![0]!;
+    lease.spec = { renewTime: "2026-01-01T00:02:00.000000Z" };
+    emit(change("MODIFIED", RESOURCES.leases, lease));
+    const web = objects[RESOURCES.deployments]![0]!;
+    web.spec = { replicas: 5 };
+    emit(change("MODIFIED", RESOURCES.deployments, web));
+    const api: KubeObject = { metadata: { name: "api", namespace: "shop", uid: "api" }, spec: { replicas: 1 }, status: {} };
+    objects[RESOURCES.deployments]!.push(api);
+    emit(change("ADDED", RESOURCES.deployments, api));
+
+    const incremental = clusterSeries(await scrape());
+    const rebuilt = clusterSeries(parse(await createServerMetrics({ source: staticSource(objects), store: { revision: 0, compactedRevision: 0, compactions: 0, sizes: () => ({ db: 0, wal: 0 }) } }).registry.metrics()));
+    expect(incremental).toEqual(rebuilt);
+    expect(incremental.get(key("skiff_node_pods", { node: "n2" }))).toBe(2);
+    expect(incremental.get(key("skiff_node_pods", { node: "n1" }))).toBe(0);
+    expect(incremental.get(key("skiff_deployment_container_restarts", { namespace: "shop", deployment: "web" }))).toBe(10);
+    expect(incremental.get(key("skiff_deployment_spec_replicas", { namespace: "shop", deployment: "api" }))).toBe(1);
+    expect(incremental.get(key("skiff_node_last_heartbeat_timestamp_seconds", { node: "n1" }))).toBe(Date.parse("2026-01-01T00:02:00Z") / 1000);
+    expect(incremental.get(key("skiff_pods", { namespace: "shop", phase: "Succeeded" }))).toBeUndefined();
+  });
+});
