@@ -114,6 +114,8 @@ export class Store {
       // (and every write queued behind it) on copying and fsyncing pages. A timer does it
       // instead, between groups, less often: pages written many times are copied once.
       await this.client.execute("PRAGMA wal_autocheckpoint=0");
+      // A burst grows the WAL; once checkpointed it is cut back to this size, not kept at its peak.
+      await this.client.execute(`PRAGMA journal_size_limit=${8 * 2 ** 20}`);
       const check = await this.client.execute("PRAGMA quick_check");
       const verdict = String(check.rows[0]?.[0] ?? "");
       if (verdict !== "ok") throw new StoreCorruptError(`the store at ${this.path} is corrupt: ${verdict}`);
