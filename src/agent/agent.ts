@@ -20,6 +20,8 @@ import { AgentMetrics } from "./metrics.ts";
 import { PodNetwork } from "./network/pod-network.ts";
 import { ClusterDns, podDnsConfig } from "./network/cluster-dns.ts";
 import { ServiceProxy } from "./network/service-proxy.ts";
+import { BridgeAddressKeeper } from "./network/bridge-address.ts";
+import { firstHost } from "./runtime/podman-config.ts";
 
 /** With the runtime's event stream open, a full listing is only a safety net. */
 const RELIST_WITH_EVENTS_MS = 60_000;
@@ -69,6 +71,8 @@ export class Agent {
   private network?: PodNetwork;
   private dns?: ClusterDns;
   private proxy?: ServiceProxy;
+  /** Pods on this node reach everything through the bridge, whatever the overlay: its MAC must not move. */
+  private bridgeAddress?: BridgeAddressKeeper;
   /** Container events from the runtime; while it runs, full listings are only a safety net. */
   private events?: RuntimeEventStream;
   private lastRelist = 0;
@@ -168,6 +172,10 @@ export class Agent {
   private async startNetworking(nodeIp: string, podCIDR: string | undefined) {
     const log = this.opts.log;
     const prefix = this.opts.runtimeCommandPrefix;
+    if (podCIDR) {
+      this.bridgeAddress = new BridgeAddressKeeper({ gateway: firstHost(podCIDR), commandPrefix: prefix, log });
+      this.bridgeAddress.start();
+    }
     if (podCIDR && this.opts.flannelBackend !== "none") {
       const net = new PodNetwork({ client: this.client, backend: this.opts.flannelBackend, nodeName: this.opts.nodeName, nodeIp, podCIDR, clusterCidr: this.opts.clusterCidr, commandPrefix: prefix, log });
       await net.start().then(() => (this.network = net), (e) => log(`skiff agent: pod overlay not started: ${(e as Error).message}`));
@@ -355,6 +363,7 @@ export class Agent {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.events?.stop();
+    this.bridgeAddress?.stop();
     this.source?.stop();
     this.httpServer?.stop(true);
     // Rules, routes and the DNS address stay: pods keep working until killall removes them.

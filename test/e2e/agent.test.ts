@@ -6,6 +6,9 @@ import { readFileSync } from "node:fs";
 import { eventually, startCluster, type TestCluster } from "../support/cluster.ts";
 import { skiffCommand, spawnSkiff } from "../support/process.ts";
 import { TEST_IMAGE_1 } from "../support/images.ts";
+import { execa } from "execa";
+import { findPodBridge } from "../../src/agent/network/bridge-address.ts";
+import { firstHost } from "../../src/agent/runtime/podman-config.ts";
 
 // Real processes and containers: steps take seconds, not milliseconds.
 setDefaultTimeout(180_000);
@@ -251,4 +254,25 @@ describe("surviving failures", () => {
     await c.k(["delete", "pod", "envy", "--wait=true"]);
     expect((await c.k(["get", "pods"]))).not.toContain("envy");
   }, 180_000);
+});
+
+describe("pod network without an overlay", () => {
+  test("with --flannel-backend none the pod bridge's MAC is pinned too, and stays as pods come and go", async () => {
+    const node = "agent-c";
+    await c.startAgent(node, ["--flannel-backend", "none", "--disable-kube-proxy"]);
+    const cidr: string = await eventually("node C's pod subnet", async () => JSON.parse(await c.k(["get", "node", node, "-o", "json"])).spec?.podCIDR);
+    const sleeper = { terminationGracePeriodSeconds: 1, containers: [{ name: "main", image: TEST_IMAGE_1, command: ["sleep", "3600"] }] };
+    await c.k(["apply", "-f", "-"], pod("mac-a", sleeper, node));
+    await waitReady("mac-a");
+    const bridge = await eventually("the pod bridge", () => findPodBridge(firstHost(cidr), c.netns.prefix));
+    // An address set by hand (addr_assign_type 3) is one the kernel keeps whatever ports come and go.
+    const assignType = async () => (await execa("ip", ["netns", "exec", c.netns.name, "cat", `/sys/class/net/${bridge.ifname}/addr_assign_type`])).stdout.trim();
+    await eventually("the bridge address pinned", async () => ((await assignType()) === "3" ? true : undefined), 20_000);
+    // Unpinned, the bridge would take the lowest MAC of its ports: mac-b's veth once mac-a's is gone.
+    await c.k(["apply", "-f", "-"], pod("mac-b", sleeper, node));
+    await waitReady("mac-b");
+    await c.k(["delete", "pod", "mac-a", "--wait=true"]);
+    expect((await findPodBridge(firstHost(cidr), c.netns.prefix))?.address).toBe(bridge.address);
+    await c.k(["delete", "pod", "mac-b"]);
+  });
 });

@@ -3,8 +3,6 @@
 import { resources, type ApiClient } from "../../client/api-client.ts";
 import { Overlay, type NodeLike, type OverlayOptions } from "./overlay.ts";
 import { coalesce, ResourceMirror } from "./resource-mirror.ts";
-import { BridgeAddressKeeper } from "./bridge-address.ts";
-import { firstHost } from "../runtime/podman-config.ts";
 
 export type PodNetworkOptions = OverlayOptions & { client: ApiClient; log: (line: string) => void };
 
@@ -13,25 +11,20 @@ export class PodNetwork {
   private readonly nodes: ResourceMirror;
   private readonly schedule: () => void;
   private published = false;
-  /** Pods on this node reach everything through the bridge: its MAC must not move. */
-  private readonly bridgeAddress: BridgeAddressKeeper;
 
   constructor(private readonly opts: PodNetworkOptions) {
     this.overlay = new Overlay(opts);
     this.schedule = coalesce(() => this.sync(), 100, (e) => opts.log(`skiff agent: overlay sync failed: ${e.message}`));
     this.nodes = new ResourceMirror(opts.client, resources.nodes, this.schedule);
-    this.bridgeAddress = new BridgeAddressKeeper({ gateway: firstHost(opts.podCIDR), commandPrefix: opts.commandPrefix, log: opts.log });
   }
 
   async start(): Promise<void> {
     await this.overlay.setup();
-    this.bridgeAddress.start();
     this.nodes.start();
   }
 
   async stop(opts: { teardown?: boolean } = {}): Promise<void> {
     this.nodes.stop();
-    this.bridgeAddress.stop();
     if (opts.teardown) await this.overlay.teardown();
   }
 
