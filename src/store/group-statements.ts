@@ -7,7 +7,16 @@ import { changes, meta, objects } from "./schema.ts";
 import type { ChangeType } from "./store.ts";
 
 /** One stored change, ready for the database (value already encoded). */
-export type ChangeRow = { revision: number; resource: string; namespace: string; name: string; type: ChangeType; value: string };
+export type ChangeRow = {
+  revision: number;
+  resource: string;
+  namespace: string;
+  name: string;
+  type: ChangeType;
+  value: string;
+  /** The key had an object before this change (so the first change of a key in a group tells whether it has a row). */
+  replaces: boolean;
+};
 
 // Rows per statement: well under SQLite's limit on bound parameters (32766).
 const ROWS_PER_STATEMENT = 500;
@@ -60,15 +69,20 @@ export const SAME_AS_OBJECT = "";
  */
 export function groupStatements(rows: ChangeRow[]): InStatement[] {
   const last = new Map<string, ChangeRow>();
-  for (const r of rows) last.set(`${r.resource}\u0000${r.namespace}\u0000${r.name}`, r);
+  // Keys with an object row (their first change here replaces an object): its value moves to its change row first.
+  const superseded: ChangeRow[] = [];
+  for (const r of rows) {
+    const k = `${r.resource}\u0000${r.namespace}\u0000${r.name}`;
+    if (!last.has(k) && r.replaces) superseded.push(r);
+    last.set(k, r);
+  }
   const upserts: ChangeRow[] = [];
   const deletes: ChangeRow[] = [];
   for (const r of last.values()) (r.type === "DELETED" ? deletes : upserts).push(r);
   const lastRows = new Set(upserts);
 
   const stmts: InStatement[] = [];
-  // Every key the group touches (a key without an object row yet costs one failed lookup).
-  for (const part of chunks([...last.values()])) {
+  for (const part of chunks(superseded)) {
     const args: (string | number)[] = [];
     for (const r of part) args.push(r.resource, r.namespace, r.name);
     stmts.push({ sql: `${keepSupersededHead}${placeholders(part.length, 3)})`, args });
