@@ -69,8 +69,9 @@ export class AvailabilityTracker {
     }
   }
 
-  /** Stops counting; a last save is started (the store's writes drain before it closes). */
+  /** Stops counting, crediting the time since the last tick; a last save is started (the store's writes drain before it closes). */
   stop(): Promise<void> {
+    if (this.timers.length) this.tick();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     return this.opts.store && this.restored ? this.save() : Promise.resolve();
