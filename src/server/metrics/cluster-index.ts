@@ -41,13 +41,24 @@ export class ClusterIndex {
   /** "namespace/replicaSet" → restarts of its pods. */
   readonly replicaSetRestarts = new Map<string, number>();
   private readonly pods = new Map<string, PodShare>();
+  private built = false;
 
-  constructor(private readonly source: ObjectSource) {
-    this.rebuild();
+  constructor(private readonly source: ObjectSource) {}
+
+  /** Built on first use (the first scrape), so a server with many stored objects starts no slower. */
+  current(): this {
+    if (!this.built) this.rebuild();
+    return this;
   }
 
-  /** Everything from the source again: at start, and now and then as a guard against drift. */
+  /** A rebuild, once built: a guard against drift from the change feed. */
+  refresh() {
+    if (this.built) this.rebuild();
+  }
+
+  /** Everything from the source again. */
   rebuild() {
+    this.built = true;
     for (const m of [this.nodes, this.leaseRenewals, this.deployments, this.podsByPhase, this.nodeLoad, this.replicaSetRestarts, this.pods]) m.clear();
     for (const n of this.source.list(RESOURCES.nodes)) this.setNode(n);
     for (const l of this.source.list(RESOURCES.leases)) this.setLease(l);
@@ -57,7 +68,7 @@ export class ClusterIndex {
 
   /** A store change (registry.subscribe). */
   apply(c: Change) {
-    if (!WATCHED.has(c.resource)) return;
+    if (!this.built || !WATCHED.has(c.resource)) return;
     const gone = c.type === "DELETED";
     switch (c.resource) {
       case RESOURCES.nodes:

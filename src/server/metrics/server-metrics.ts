@@ -163,7 +163,7 @@ export function createServerMetrics(deps: ServerMetricsDeps) {
       index.rebuild();
       rebuiltAt = now();
     }
-    return index;
+    return index.current();
   };
   registerClusterFamilies(currentIndex, deps.source, registers);
   let rebuildTimer: Timer | undefined;
@@ -199,7 +199,7 @@ export function createServerMetrics(deps: ServerMetricsDeps) {
     start(tickMs = 1000) {
       availability.start(tickMs);
       // A guard against drift from the change feed; cheap at this interval.
-      rebuildTimer = setInterval(() => index.rebuild(), 300_000);
+      rebuildTimer = setInterval(() => index.refresh(), 300_000);
     },
     /** The last availability save is under way when this returns; it resolves once written. */
     stop(): Promise<void> {

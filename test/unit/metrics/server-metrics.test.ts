@@ -228,6 +228,8 @@ describe("cluster state from the change feed", () => {
 
   test("after changes, /metrics shows what a rebuild from the stored objects shows", async () => {
     const { objects, emit, scrape } = cluster();
+    // The first scrape builds the state; what follows arrives as changes.
+    expect((await scrape()).get(key("skiff_node_pods", { node: "n2" }))).toBe(1);
     const change = (type: Change["type"], resource: string, object: KubeObject): Change => ({ revision: 1, resource, namespace: object.metadata.namespace ?? "", name: object.metadata.name!, type, object });
     const pods = objects[RESOURCES.pods]!;
     // A pod finishes, another restarts again, one is deleted, one is created on n2.
