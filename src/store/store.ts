@@ -38,8 +38,6 @@ export type StoreOptions = {
   codec?: ValueCodec;
   /** How many changes compaction keeps for watch resume. */
   retainChanges?: number;
-  /** How often the WAL is checkpointed between compactions (file stores only). */
-  checkpointIntervalMs?: number;
 };
 
 export class StoreCorruptError extends Error {}
@@ -69,9 +67,6 @@ export class Store {
   private readonly tasks: (() => Promise<void>)[] = [];
   private draining = false;
   private closed = false;
-  /** Groups committed since the last checkpoint: an idle store is not checkpointed again. */
-  private sinceCheckpoint = 0;
-  private checkpointTimer?: ReturnType<typeof setInterval>;
 
   private constructor(
     private readonly client: Client,
@@ -95,10 +90,6 @@ export class Store {
       if (/malformed|not a database|corrupt|SQLITE_CORRUPT|SQLITE_NOTADB/i.test(msg)) throw new StoreCorruptError(`the store at ${opts.url} is corrupt: ${msg}`);
       throw e;
     }
-    if (path) {
-      store.checkpointTimer = setInterval(() => store.checkpointIfWritten(), opts.checkpointIntervalMs ?? 300);
-      store.checkpointTimer.unref?.();
-    }
     return store;
   }
 
@@ -110,14 +101,9 @@ export class Store {
       await this.client.execute("PRAGMA journal_mode=WAL");
       await this.client.execute("PRAGMA synchronous=NORMAL");
       await this.client.execute("PRAGMA busy_timeout=5000");
-      // SQLite would checkpoint inside the commit that fills the WAL (every 1000 pages,
-      // about ten times a second under load), stalling that group and every write queued
-      // behind it on copying and fsyncing pages. A timer does it instead, between groups,
-      // about three times a second: fewer fsyncs, and pages written many times are copied
-      // once; more often would mean more stalls, less often longer ones.
-      await this.client.execute("PRAGMA wal_autocheckpoint=0");
-      // A burst grows the WAL; once checkpointed it is cut back to this size, not kept at its peak.
-      await this.client.execute(`PRAGMA journal_size_limit=${8 * 2 ** 20}`);
+      // WAL checkpoints stay SQLite's own (every 1000 pages, inside a commit): checkpoints
+      // on a timer between groups were fewer but longer stalls, and the create tail in the
+      // api benchmark got no better.
       const check = await this.client.execute("PRAGMA quick_check");
       const verdict = String(check.rows[0]?.[0] ?? "");
       if (verdict !== "ok") throw new StoreCorruptError(`the store at ${this.path} is corrupt: ${verdict}`);
@@ -293,7 +279,6 @@ export class Store {
       throw error;
     }
     if (rows.length) {
-      this.sinceCheckpoint++;
       this.groupCommits++;
       this.groupedWrites += rows.length;
     }
@@ -322,12 +307,6 @@ export class Store {
         console.error(`store listener failed on ${change.resource} ${change.namespace}/${change.name}: ${(e as Error).message}`);
       }
     }
-  }
-
-  private checkpointIfWritten() {
-    if (!this.sinceCheckpoint || this.closed) return;
-    this.sinceCheckpoint = 0;
-    this.exclusive(() => this.client.execute("PRAGMA wal_checkpoint(PASSIVE)")).catch((e) => console.error(`WAL checkpoint failed: ${(e as Error).message}`));
   }
 
   /** Changes after `revision`, or "expired" when compaction already dropped some of them. */
@@ -362,7 +341,6 @@ export class Store {
         // exec steps the pragma to completion (it frees one page per step).
         await this.client.executeMultiple("PRAGMA incremental_vacuum;");
         await this.client.execute("PRAGMA wal_checkpoint(TRUNCATE)");
-        this.sinceCheckpoint = 0;
       }
       this.compactions++;
       return { removed };
@@ -384,7 +362,6 @@ export class Store {
 
   /** Wait for queued writes, then close the database. */
   async close(): Promise<void> {
-    clearInterval(this.checkpointTimer);
     while (this.draining) await this.lane;
     this.closed = true;
     this.client.close();
