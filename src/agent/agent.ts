@@ -212,6 +212,8 @@ export class Agent {
     if (this.stopped) return;
     const stream = this.driver.watchEvents((e) => this.onRuntimeEvent(e));
     this.events = stream;
+    // What happened while no stream ran is found by the next full pass listing everything.
+    this.lastRelist = 0;
     void stream.ended.then(() => {
       if (this.events === stream) this.events = undefined;
       if (this.stopped) return;
