@@ -6,8 +6,8 @@
 // it has, makes the kernel keep it. The bridge is the runtime's (made when the first pod
 // starts), so this follows link changes and pins the bridge holding the pod gateway as
 // soon as it appears, and again whenever it is recreated.
-import { runTool, type CommandPrefix } from "./command.ts";
-import { parentDeathGuard, spawnCommand } from "../subprocess.ts";
+import { execa, type ResultPromise } from "execa";
+import { hasTool, runTool, type CommandPrefix } from "./command.ts";
 import { coalesce } from "./resource-mirror.ts";
 
 type LinkAddr = { ifindex: number; ifname: string; address?: string; linkinfo?: { info_kind?: string }; addr_info?: { family?: string; local?: string }[] };
@@ -27,7 +27,7 @@ export async function pinLinkAddress(link: { ifname: string; address: string }, 
 export type BridgeAddressKeeperOptions = { gateway: string; commandPrefix?: CommandPrefix; log: (line: string) => void };
 
 export class BridgeAddressKeeper {
-  private monitor?: ReturnType<typeof spawnCommand>;
+  private monitor?: ResultPromise;
   private pinned?: number;
   private stopped = false;
   private readonly schedule: () => void;
@@ -57,14 +57,12 @@ export class BridgeAddressKeeper {
   /** `ip monitor link` prints a line per link change (a pod's veth joining, a bridge made). */
   private watch(): void {
     // The monitor must not outlive the agent, even one killed with SIGKILL.
-    const argv = [...(this.opts.commandPrefix ?? []), ...parentDeathGuard(), "ip", "monitor", "link"];
-    const monitor = spawnCommand(argv);
+    const guard = hasTool("setpriv") ? ["setpriv", "--pdeathsig", "KILL"] : [];
+    const argv = [...(this.opts.commandPrefix ?? []), ...guard, "ip", "monitor", "link"];
+    const monitor = execa(argv[0]!, argv.slice(1), { reject: false, buffer: false, stdin: "ignore", stdout: "pipe", stderr: "ignore" });
     this.monitor = monitor;
-    void monitor.stderr.pipeTo(new WritableStream()).catch(() => {});
-    void (async () => {
-      for await (const _ of monitor.stdout) this.schedule();
-    })().catch(() => {});
-    void monitor.exited.then(() => {
+    monitor.stdout?.on("data", () => this.schedule());
+    void monitor.then(() => {
       if (this.stopped) return;
       setTimeout(() => {
         if (!this.stopped) this.watch();

@@ -1,6 +1,6 @@
 // Runs the host tools the network modules drive (nft, ip, iptables-restore), optionally
 // under a prefix such as `ip netns exec NAME` so tests act inside their own namespace.
-import { runCommand } from "../subprocess.ts";
+import { execa } from "execa";
 
 export type CommandPrefix = string[];
 
@@ -14,14 +14,16 @@ export class NetworkCommandError extends Error {
 }
 
 export async function runTool(prefix: CommandPrefix | undefined, command: string[], input?: string): Promise<string> {
-  const r = await runCommand([...(prefix ?? []), ...command], { input, timeoutMs: 30_000 });
-  if (r.exitCode !== 0) throw new NetworkCommandError(command, r.stderr);
-  return r.stdout;
+  const argv = [...(prefix ?? []), ...command];
+  const r = await execa(argv[0]!, argv.slice(1), { input, reject: false, timeout: 30_000 });
+  if (r.exitCode !== 0) throw new NetworkCommandError(command, String(r.stderr ?? ""));
+  return String(r.stdout ?? "");
 }
 
 /** Same, but a failure is only reported, for removals of things that may be gone already. */
 export async function tryTool(prefix: CommandPrefix | undefined, command: string[]): Promise<boolean> {
-  const r = await runCommand([...(prefix ?? []), ...command], { timeoutMs: 30_000 });
+  const argv = [...(prefix ?? []), ...command];
+  const r = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 30_000 });
   return r.exitCode === 0;
 }
 

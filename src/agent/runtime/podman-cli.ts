@@ -2,8 +2,8 @@
 // CONTAINERS_CONF / CONTAINERS_STORAGE_CONF, an optional command prefix (for
 // example `nsenter --net=…` to run inside a given network namespace) and a
 // timeout; failures become RuntimeError with podman's stderr.
+import { execa, ExecaError, type ResultPromise } from "execa";
 import { classifyPodmanStderr, podmanMessage, RuntimeError } from "./errors.ts";
-import { parentDeathGuard, runCommand, spawnCommand } from "../subprocess.ts";
 
 export interface PodmanCliOptions {
   podmanPath: string;
@@ -32,25 +32,38 @@ export class PodmanCli {
     return this.options.env;
   }
 
-  /** argv for podman with the prefix applied (and words between the prefix and podman). */
-  argv(args: string[], between: string[] = []): [string, string[]] {
+  /** argv for podman with the prefix applied. */
+  argv(args: string[]): [string, string[]] {
     const prefix = this.options.commandPrefix ?? [];
-    const full = [...prefix, ...between, this.options.podmanPath, ...args];
+    const full = [...prefix, this.options.podmanPath, ...args];
     return [full[0]!, full.slice(1)];
   }
 
   async run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const [file, argv] = this.argv(args);
     const timeout = opts.timeoutMs ?? this.options.defaultTimeoutMs ?? 120_000;
-    const r = await runCommand([file, ...argv], { env: this.options.env, timeoutMs: timeout });
-    if (r.timedOut) {
-      throw new RuntimeError("Timeout", `podman ${args[0]} timed out after ${timeout} ms`, r.stderr, args);
+    try {
+      const r = await execa(file, argv, {
+        env: this.options.env,
+        timeout,
+        reject: false,
+        stdin: "ignore",
+        stripFinalNewline: false,
+      });
+      if (r.timedOut) {
+        throw new RuntimeError("Timeout", `podman ${args[0]} timed out after ${timeout} ms`, r.stderr, args);
+      }
+      const code = r.exitCode ?? -1;
+      if (code !== 0 && !(opts.okExitCodes ?? []).includes(code)) {
+        const msg = podmanMessage(r.stderr) || `podman ${args.join(" ")} exited with ${code}`;
+        throw new RuntimeError(classifyPodmanStderr(r.stderr), msg, r.stderr, args, code);
+      }
+      return { stdout: r.stdout, stderr: r.stderr, exitCode: code };
+    } catch (err) {
+      if (err instanceof RuntimeError) throw err;
+      const e = err as ExecaError;
+      throw new RuntimeError("Failed", `podman ${args[0]}: ${e.shortMessage ?? String(err)}`, String(e.stderr ?? ""), args);
     }
-    if (r.exitCode !== 0 && !(opts.okExitCodes ?? []).includes(r.exitCode)) {
-      const msg = podmanMessage(r.stderr) || `podman ${args.join(" ")} exited with ${r.exitCode}`;
-      throw new RuntimeError(classifyPodmanStderr(r.stderr), msg, r.stderr, args, r.exitCode);
-    }
-    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
   }
 
   async json<T>(args: string[], opts?: RunOptions): Promise<T> {
@@ -59,9 +72,21 @@ export class PodmanCli {
     return (text === "" ? [] : JSON.parse(text)) as T;
   }
 
-  /** A long-running podman process with piped streams (logs, exec, events). */
-  spawn(args: string[], stdin: "pipe" | "ignore", opts: { dieWithParent?: boolean } = {}) {
-    const [file, argv] = this.argv(args, opts.dieWithParent ? parentDeathGuard() : []);
-    return spawnCommand([file, ...argv], { env: this.options.env, stdin });
+  /**
+   * A long-running podman process with piped streams (logs, exec, events). `dieWithParent`
+   * has the kernel kill it when the agent dies, even by SIGKILL, where `setpriv` exists.
+   */
+  spawn(args: string[], stdin: "pipe" | "ignore", opts: { dieWithParent?: boolean } = {}): ResultPromise {
+    const [command, commandArgs] = this.argv(args);
+    const guard = opts.dieWithParent ? Bun.which("setpriv") : null;
+    const [file, argv] = guard ? [guard, ["--pdeathsig", "KILL", command, ...commandArgs]] : [command, commandArgs];
+    return execa(file, argv, {
+      env: this.options.env,
+      stdin,
+      stdout: "pipe",
+      stderr: "pipe",
+      buffer: false,
+      reject: false,
+    });
   }
 }

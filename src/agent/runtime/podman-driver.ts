@@ -43,7 +43,7 @@ import type {
   SandboxInfo,
   SandboxSpec,
 } from "./types.ts";
-import { runCommand } from "../subprocess.ts";
+import { execa } from "execa";
 
 export interface PodmanDriverSettings {
   nodeName: string;
@@ -263,7 +263,7 @@ export function sandboxName(spec: SandboxSpec): string {
 
 /** docker-archive and oci-archive tars carry a manifest; a rootfs tar does not. */
 async function isImageArchive(tarPath: string): Promise<boolean> {
-  const r = await runCommand(["tar", "-tf", tarPath], { timeoutMs: 60_000 });
+  const r = await execa("tar", ["-tf", tarPath], { reject: false, timeout: 60_000 });
   if (r.exitCode !== 0) throw new RuntimeError("Failed", `cannot read ${tarPath}: ${r.stderr.trim()}`, r.stderr);
   return r.stdout
     .split("\n")

@@ -4,7 +4,6 @@
 import type { PodmanCli } from "./podman-cli.ts";
 import { labelFilterArgs, LABEL_NODE } from "./labels.ts";
 import { parseEventLine } from "./podman-parse.ts";
-import { readLines } from "../subprocess.ts";
 import type { RuntimeEvent, RuntimeEventStream } from "./types.ts";
 
 export function eventArgs(nodeName: string): string[] {
@@ -12,19 +11,21 @@ export function eventArgs(nodeName: string): string[] {
 }
 
 export function openEventStream(cli: PodmanCli, nodeName: string, onEvent: (e: RuntimeEvent) => void): RuntimeEventStream {
-  // It must not outlive the agent, even one killed with SIGKILL.
   const proc = cli.spawn(eventArgs(nodeName), "ignore", { dieWithParent: true });
+  let rest = "";
+  proc.stdout?.on("data", (chunk: Buffer) => {
+    const lines = (rest + chunk.toString("utf8")).split("\n");
+    rest = lines.pop() ?? "";
+    for (const line of lines) {
+      const e = line.trim() ? parseEventLine(line) : undefined;
+      if (e) onEvent(e);
+    }
+  });
   // stderr is drained so a chatty podman never blocks on a full pipe.
-  void proc.stderr.pipeTo(new WritableStream()).catch(() => {});
-  const ended = readLines(proc.stdout, (line) => {
-    const e = line.trim() ? parseEventLine(line) : undefined;
-    if (e) onEvent(e);
-  })
-    .catch(() => {})
-    .then(() => proc.exited)
-    .then(
-      () => undefined,
-      () => undefined,
-    );
-  return { ended, stop: () => proc.kill("SIGTERM") };
+  proc.stderr?.resume();
+  const ended = proc.then(
+    () => undefined,
+    () => undefined,
+  );
+  return { ended, stop: () => void proc.kill("SIGTERM") };
 }

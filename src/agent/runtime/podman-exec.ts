@@ -2,9 +2,8 @@
 // stderr are plain pipes. With one, podman itself must sit on a pseudo
 // terminal: it forwards the size of its own terminal to the container's on
 // SIGWINCH, which is the only way the CLI offers to resize.
-import type { Subprocess } from "bun";
+import { Readable, Writable } from "node:stream";
 import type { PodmanCli } from "./podman-cli.ts";
-import { stdinWriter } from "../subprocess.ts";
 import type { ExecOptions, ExecSession } from "./types.ts";
 
 export function execArgs(id: string, cmd: string[], opts: ExecOptions): string[] {
@@ -22,12 +21,11 @@ export function openExecSession(cli: PodmanCli, id: string, cmd: string[], opts:
 function openPipeSession(cli: PodmanCli, id: string, cmd: string[], opts: ExecOptions): ExecSession {
   const proc = cli.spawn(execArgs(id, cmd, opts), opts.stdin ? "pipe" : "ignore");
   return {
-    stdin: opts.stdin ? stdinWriter(proc as Subprocess<"pipe", "pipe", "pipe">) : null,
-    stdout: proc.stdout,
-    stderr: proc.stderr,
+    stdin: opts.stdin && proc.stdin ? (Writable.toWeb(proc.stdin) as WritableStream<Uint8Array>) : null,
+    stdout: Readable.toWeb(proc.stdout!) as unknown as ReadableStream<Uint8Array>,
+    stderr: Readable.toWeb(proc.stderr!) as unknown as ReadableStream<Uint8Array>,
     resize() {},
-    // Ended by a signal (kill()): no exit code of its own.
-    exitCode: proc.exited.then((code) => (proc.signalCode === null ? code : -1)),
+    exitCode: proc.then((r) => r.exitCode ?? -1),
     kill() {
       proc.kill("SIGTERM");
     },

@@ -16,25 +16,33 @@ export function logArgs(id: string, opts: LogOptions): string[] {
 
 export function openLogStream(cli: PodmanCli, id: string, opts: LogOptions): ReadableStream<Uint8Array> {
   const proc = cli.spawn(logArgs(id, opts), "ignore");
+  let open = 2;
   let cancelled = false;
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      const pump = async (s: ReadableStream<Uint8Array>) => {
-        for await (const chunk of s) if (!cancelled) controller.enqueue(chunk);
+      const finish = () => {
+        if (--open === 0 && !cancelled) {
+          // A podman failure (e.g. no such container) ends the stream with an error.
+          proc.then((r) => {
+            if (r.exitCode !== 0 && !r.isTerminated) {
+              controller.error(new Error(`podman logs ${id}: exit ${r.exitCode}`));
+            } else {
+              controller.close();
+            }
+          }, (e) => controller.error(e));
+        }
       };
-      void Promise.all([pump(proc.stdout), pump(proc.stderr)])
-        .then(() => proc.exited)
-        .then(
-          (code) => {
-            if (cancelled) return;
-            // A podman failure (e.g. no such container) ends the stream with an error.
-            if (code !== 0 && proc.signalCode === null) controller.error(new Error(`podman logs ${id}: exit ${code}`));
-            else controller.close();
-          },
-          (e) => {
-            if (!cancelled) controller.error(e);
-          },
-        );
+      for (const s of [proc.stdout, proc.stderr]) {
+        if (!s) {
+          finish();
+          continue;
+        }
+        s.on("data", (chunk: Buffer) => {
+          if (!cancelled) controller.enqueue(new Uint8Array(chunk));
+        });
+        s.on("end", finish);
+        s.on("error", finish);
+      }
     },
     cancel() {
       cancelled = true;
