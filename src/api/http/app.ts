@@ -107,7 +107,7 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
   });
   app.get("/openapi/v3", (c) => c.json(openapiRoot(kinds)));
   app.get("/openapi/v2", (c) =>
-    (c.req.header("accept") ?? "").includes("protobuf") ? c.body(openapiV2Protobuf().buffer as ArrayBuffer, 200, { "content-type": OPENAPI_V2_PROTOBUF }) : c.json(openapiV2Json()),
+    (c.req.header("accept") ?? "").includes("protobuf") ? c.body(openapiV2Protobuf(), 200, { "content-type": OPENAPI_V2_PROTOBUF }) : c.json(openapiV2Json()),
   );
   app.get("/openapi/v3/*", (c) => {
     const rest = c.req.path.slice("/openapi/v3/".length).split("/");

@@ -45,24 +45,16 @@ export function openapiV2Json() {
 }
 
 /** The same document as gnostic's openapi_v2.Document protobuf: swagger = 1, info = 2 (title = 1, version = 2). */
-export function openapiV2Protobuf(): Uint8Array {
+export function openapiV2Protobuf(): ArrayBuffer {
   const text = (field: number, value: string) => lengthDelimited(field, new TextEncoder().encode(value));
-  const info = concat(text(1, V2_INFO.title), text(2, V2_INFO.version));
-  return concat(text(1, "2.0"), lengthDelimited(2, info));
+  const info = Buffer.concat([text(1, V2_INFO.title), text(2, V2_INFO.version)]);
+  const doc = Buffer.concat([text(1, "2.0"), lengthDelimited(2, info)]);
+  // A small Buffer may sit in a shared pool: hand out a copy of its own bytes only.
+  return doc.buffer.slice(doc.byteOffset, doc.byteOffset + doc.byteLength) as ArrayBuffer;
 }
 
 function lengthDelimited(field: number, bytes: Uint8Array): Uint8Array {
   // Every value here is shorter than 128 bytes: the length fits in one varint byte.
   if (bytes.length > 127) throw new Error("openapi v2 field too long");
-  return concat(Uint8Array.of((field << 3) | 2, bytes.length), bytes);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return Buffer.concat([Uint8Array.of((field << 3) | 2, bytes.length), bytes]);
 }
