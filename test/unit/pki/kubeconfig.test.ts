@@ -52,6 +52,12 @@ describe("renderKubeconfig", () => {
     expect(doc.contexts[0]).toEqual({ name: "default", context: { cluster: "edge", user: "admin" } });
     expect(doc.clusters[0].cluster.server).toBe("https://[::1]:1");
   });
+
+  test("values YAML would read as other types or structure come back as the same strings", () => {
+    for (const token of ["true", "0x1f", "1e3", "a: b", "#x", "line\nbreak", 'q"uote']) {
+      expect(parse(renderKubeconfig({ server: "https://h:1", caPem, token })).users[0].user.token).toBe(token);
+    }
+  });
 });
 
 describe("writeKubeconfig", () => {
