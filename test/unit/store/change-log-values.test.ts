@@ -3,21 +3,13 @@
 // it. After a restart the log must give back exactly what was published.
 import { afterEach, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { KubeObject } from "../../../src/api/kinds/kind.ts";
 import { Store, type Change, type ValueCodec } from "../../../src/store/store.ts";
+import { tempDatabases } from "./temp-databases.ts";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tempPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), "skiff-store-log-"));
-  dirs.push(dir);
-  return join(dir, "state.db");
-}
+const databases = tempDatabases("skiff-store-log-");
+afterEach(() => databases.removeAll());
+const tempPath = () => databases.path();
 
 const cm = (name: string, v: string): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "ns" }, data: { v } }) as KubeObject;
 const put = (store: Store, name: string, v: string) => store.write("configmaps", "ns", name, (cur) => ({ type: cur ? "MODIFIED" : "ADDED", object: cm(name, v) }));

@@ -2,22 +2,13 @@
 // order and revisions, fail alone when their own check fails, and are all durable once
 // acknowledged.
 import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { KubeObject } from "../../../src/api/kinds/kind.ts";
 import { Store, type Change, type ValueCodec } from "../../../src/store/store.ts";
+import { tempDatabases } from "./temp-databases.ts";
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tempUrl(): string {
-  const dir = mkdtempSync(join(tmpdir(), "skiff-store-"));
-  dirs.push(dir);
-  return `file:${join(dir, "state.db")}`;
-}
+const databases = tempDatabases("skiff-store-");
+afterEach(() => databases.removeAll());
+const tempUrl = () => `file:${databases.path()}`;
 
 const cm = (name: string, data: Record<string, string> = {}): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "ns" }, data }) as KubeObject;
 const create = (store: Store, name: string, data?: Record<string, string>) =>
