@@ -230,7 +230,7 @@ export class Agent {
     this.refreshing.add(e.podUid);
     const t = setTimeout(async () => {
       this.timers = this.timers.filter((x) => x !== t);
-      for (let i = 0; i < 3; i++) if (await this.cache.refreshPod(e.podUid).catch(() => true)) break;
+      await this.cache.settlePod(e.podUid);
       this.refreshing.delete(e.podUid);
       this.wake(e.podUid);
     }, 50);

@@ -34,8 +34,6 @@ export type WorkerContext = {
   clusterDns?: (namespace: string) => { nameservers: string[]; searches: string[]; options: string[] };
 };
 
-export type { RuntimeSnapshot };
-
 /** A container's lifecycle state this worker tracks between syncs. */
 type Waiting = { reason: string; message?: string };
 
@@ -87,7 +85,7 @@ export class PodWorker {
         this.sb = await this.ctx.driver.ensureSandbox(spec, { known: snap.sandboxes.filter((s) => s.podUid === this.uid), start });
         this.ctx.cache.putSandbox(this.sb);
       } catch (e) {
-        await this.ctx.cache.refreshPod(this.uid).catch(() => {});
+        await this.ctx.cache.settlePod(this.uid);
         for (const c of pod.spec.containers) this.waiting.set(c.name, { reason: "CreatePodSandboxError", message: (e as Error).message });
         void this.ctx.events.record(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${(e as Error).message}`);
         this.ctx.wake(this.uid, 5000);
@@ -156,8 +154,8 @@ export class PodWorker {
   }
 
   /** After an action whose outcome is not known in full, the pod's containers as the runtime lists them. */
-  private async refresh() {
-    for (let i = 0; i < 3; i++) if (await this.ctx.cache.refreshPod(this.uid).catch(() => true)) return;
+  private refresh() {
+    return this.ctx.cache.settlePod(this.uid);
   }
 
   private lastBackoffEvent = new Map<string, number>();

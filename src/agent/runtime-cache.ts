@@ -81,6 +81,14 @@ export class RuntimeCache {
     return true;
   }
 
+  /**
+   * refreshPod, asked again while workers keep changing the pod (three tries at most: a
+   * worker's own record is as good). A runtime that cannot answer leaves the cache as it is.
+   */
+  async settlePod(uid: string): Promise<void> {
+    for (let i = 0; i < 3; i++) if (await this.refreshPod(uid).catch(() => true)) return;
+  }
+
   private list(filter: LabelFilter) {
     return Promise.all([this.driver.listContainers(filter), this.driver.listSandboxes(filter)]);
   }
