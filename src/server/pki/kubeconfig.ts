@@ -4,8 +4,12 @@ import { writePrivateFile } from "./files.ts";
 
 export type KubeconfigOptions = { server: string; caPem: string; token: string; clusterName?: string; user?: string };
 
-/** A JSON string is a YAML double-quoted scalar: every value reads back as the same string. */
-const scalar = (v: string) => JSON.stringify(v);
+/** A value as YAML reads it back as the same string: plain when it safely can be (as k3s writes it), else a JSON string, which YAML reads as a double-quoted scalar. */
+function scalar(v: string): string {
+  const safe = /^[A-Za-z0-9][A-Za-z0-9+/=._:@[\]-]*$/.test(v);
+  const otherType = /^(true|false|yes|no|on|off|y|n|null|~)$/i.test(v) || /^[-+]?(0x[0-9a-f]+|0o[0-7]+|[\d_]*\.?[\d_]+(e[-+]?\d+)?)$/i.test(v) || /^\d{4}-\d\d-\d\d/.test(v);
+  return safe && !otherType ? v : JSON.stringify(v);
+}
 
 /** Written from a template rather than with a YAML library, which the server would otherwise load at every start only for this. */
 export function renderKubeconfig(opts: KubeconfigOptions): string {
