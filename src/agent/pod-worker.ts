@@ -82,7 +82,7 @@ export class PodWorker {
         // unless a container's environment needs the pod IP before it is made.
         const start = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].some(readsPodIP);
         const spec = { podUid: this.uid, podName: pod.metadata.name!, namespace: pod.metadata.namespace!, hostname: pod.spec.hostname ?? pod.metadata.name, labels: { [LABEL_NODE]: this.ctx.nodeName }, dns };
-        this.sb = await this.ctx.driver.ensureSandbox(spec, { known: snap.sandboxes.filter((s) => s.podUid === this.uid), start });
+        this.sb = await this.ctx.driver.ensureSandbox(spec, { known: snap.sandboxes.filter((s) => s.podUid === this.uid), start, addressesInUse: snap.sandboxes.map((s) => s.ip) });
         this.ctx.cache.putSandbox(this.sb);
       } catch (e) {
         await this.ctx.cache.settlePod(this.uid);

@@ -264,6 +264,24 @@ describe("podman runtime driver", () => {
     await driver.removeSandbox(uid);
   }, 30_000);
 
+  test("an address podman holds for a pod this driver did not make is given up for another", async () => {
+    // A driver that has just started knows no address yet, as after an agent restart.
+    const fresh = await createPodmanDriver(options);
+    const held = (await driver.listSandboxes()).flatMap((s) => (s.ip ? [s.ip] : []));
+    const uid = "0b6c2f7e-8d1a-4c3b-9e5f-6a7b8c9d0e1f";
+    const made = await fresh.ensureSandbox({ podUid: uid, podName: "clash", namespace: "default" }, { known: [], start: false });
+    const error = await fresh.runContainer(made, { name: "main", image: TEST_IMAGE_1, command: ["sleep", "30"] }).then(() => undefined, (e) => e);
+    expect(held.length).toBeGreaterThan(0);
+    expect(error?.stderr).toMatch(/already allocated/);
+    expect(await fresh.listSandboxes({ [LABEL_POD_UID]: uid })).toEqual([]);
+    // Told what is in use, the next sandbox gets a free address and runs.
+    const again = await fresh.ensureSandbox({ podUid: uid, podName: "clash", namespace: "default" }, { known: [], start: false, addressesInUse: held });
+    const { sandbox: started } = await fresh.runContainer(again, { name: "main", image: TEST_IMAGE_1, command: ["sleep", "30"] });
+    expect(held).not.toContain(started.ip);
+    expect((await fresh.listSandboxes({ [LABEL_POD_UID]: uid })).map((s) => s.ip)).toEqual([started.ip]);
+    await fresh.removeSandbox(uid);
+  }, 60_000);
+
   test("the event stream tells of a container's death", async () => {
     const seen: { containerId: string; podUid: string; status: string }[] = [];
     const stream = driver.watchEvents((e) => seen.push(e));

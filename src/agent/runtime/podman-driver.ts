@@ -28,6 +28,7 @@ import {
   type PodmanPodPs,
 } from "./podman-parse.ts";
 import { containerCreateArgs } from "./podman-create-args.ts";
+import { PodIpAllocator } from "./pod-ip-allocator.ts";
 import type {
   ContainerInfo,
   ContainerSpec,
@@ -56,11 +57,15 @@ export interface PodmanDriverSettings {
 
 export class PodmanDriver implements RuntimeDriver {
   readonly name = "podman";
+  /** Pod IPs are chosen here and given to `pod create --ip`, so a started pod's address is known without asking podman. */
+  private readonly addresses: PodIpAllocator;
 
   constructor(
     readonly cli: PodmanCli,
     readonly settings: PodmanDriverSettings,
-  ) {}
+  ) {
+    this.addresses = new PodIpAllocator(settings.subnet);
+  }
 
   async version(): Promise<string> {
     const { stdout } = await this.cli.run(["version", "--format", "{{.Client.Version}}"]);
@@ -93,6 +98,7 @@ export class PodmanDriver implements RuntimeDriver {
     const podName = sandboxName(spec);
     // A named infra container can be inspected without asking for the pod's listing first.
     const infraName = `${podName}_infra`;
+    const ip = this.addresses.assign(spec.podUid, opts.addressesInUse ?? []);
     const { stdout } = await this.cli.run([
       "pod",
       "create",
@@ -104,6 +110,8 @@ export class PodmanDriver implements RuntimeDriver {
       spec.hostname ?? spec.podName,
       "--network",
       this.settings.networkName,
+      "--ip",
+      ip,
       ...(spec.dns ? [...spec.dns.nameservers.flatMap((n) => ["--dns", n]), ...spec.dns.searches.flatMap((s) => ["--dns-search", s]), ...spec.dns.options.flatMap((o) => ["--dns-option", o])] : []),
       ...labelArgs(labels),
     ]);
@@ -128,6 +136,7 @@ export class PodmanDriver implements RuntimeDriver {
   async removeSandbox(podUid: string): Promise<void> {
     const pods = await this.listSandboxes({ [LABEL_POD_UID]: podUid });
     for (const p of pods) await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", "0", p.id]);
+    this.addresses.release(podUid);
   }
 
   async listSandboxes(filter?: LabelFilter): Promise<SandboxInfo[]> {
@@ -161,15 +170,41 @@ export class PodmanDriver implements RuntimeDriver {
   }
 
   async runContainer(sandbox: SandboxInfo, spec: ContainerSpec): Promise<{ container: ContainerInfo; sandbox: SandboxInfo }> {
+    const labels = this.containerLabels(sandbox, spec);
     let stdout: string;
     try {
-      ({ stdout } = await this.cli.run(containerCreateArgs(sandbox, spec, this.containerLabels(sandbox, spec), true)));
+      ({ stdout } = await this.cli.run(containerCreateArgs(sandbox, spec, labels, true)));
     } catch (e) {
       if (e instanceof RuntimeError && e.code === "ImageNotFound") this.presentImages.delete(spec.image);
+      // The address this agent chose is held by something it did not know of (a pod made
+      // before a restart): drop the sandbox, the next pass makes one with another address.
+      if (e instanceof RuntimeError && /requested ip address \S+ is already allocated/i.test(`${e.message}\n${e.stderr}`)) await this.removeSandbox(sandbox.podUid);
       throw e;
     }
     const id = stdout.trim().split("\n").pop()!;
-    // One inspect for both: the container as it runs, and the sandbox it started.
+    // `podman run --detach` returns once the container has started, and with it the
+    // sandbox, at the address chosen for it: no inspect needed. A container that exits at
+    // once is seen through the runtime's events, as any later exit is.
+    const ip = sandbox.ip ?? (sandbox.state === "created" ? this.addresses.assignedTo(sandbox.podUid) : undefined);
+    if (ip) {
+      if (!this.presentImages.has(spec.image)) await this.imageExists(spec.image).catch(() => false);
+      const now = new Date().toISOString();
+      const container: ContainerInfo = {
+        id,
+        name: spec.name,
+        podUid: sandbox.podUid,
+        sandboxId: sandbox.id,
+        state: "running",
+        createdAt: now,
+        startedAt: now,
+        labels,
+        image: spec.image,
+        imageID: this.presentImages.get(spec.image) ?? "",
+        attempt: spec.attempt ?? 0,
+      };
+      return { container, sandbox: { ...sandbox, state: "ready", ip } };
+    }
+    // A sandbox made before this agent started: its address is only known to podman.
     const infraRef = sandbox.infraId;
     const found = await this.inspectContainers(infraRef ? [id, infraRef] : [id]);
     const c = found.find((x) => x.Id === id);
@@ -233,14 +268,19 @@ export class PodmanDriver implements RuntimeDriver {
     return openEventStream(this.cli, this.settings.nodeName, onEvent);
   }
 
-  /** Images seen present: skiff never removes images, and a run that misses one forgets it. */
-  private readonly presentImages = new Set<string>();
+  /** Images seen present, with their IDs: skiff never removes images, and a run that misses one forgets it. */
+  private readonly presentImages = new Map<string, string>();
 
   async imageExists(ref: string): Promise<boolean> {
     if (this.presentImages.has(ref)) return true;
-    const { exitCode } = await this.cli.run(["image", "exists", ref], { okExitCodes: [1] });
-    if (exitCode === 0) this.presentImages.add(ref);
-    return exitCode === 0;
+    try {
+      const { stdout } = await this.cli.run(["image", "inspect", "--format", "{{.Id}}", ref]);
+      this.presentImages.set(ref, `sha256:${stdout.trim().replace(/^sha256:/, "")}`);
+      return true;
+    } catch (e) {
+      if (e instanceof RuntimeError && e.code === "ImageNotFound") return false;
+      throw e;
+    }
   }
 
   async importImage(tarPath: string, reference?: string): Promise<string[]> {

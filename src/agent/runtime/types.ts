@@ -140,6 +140,8 @@ export interface EnsureSandboxOptions {
   known?: SandboxInfo[];
   /** Start it now (default); otherwise the first container started in it starts it. */
   start?: boolean;
+  /** Pod IPs the runtime holds, as the caller last saw them: a new sandbox gets another one. */
+  addressesInUse?: (string | undefined)[];
 }
 
 export interface RuntimeDriver {
