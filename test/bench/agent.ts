@@ -5,7 +5,8 @@
 //      probes), created one at a time and all at once, p50/p99; and side by side the same
 //      pods made with bare `podman pod create` + `podman run -d` (the agent's podman config,
 //      network and image): goal skiff ≤ 1.3 × bare, and p99 ≤ 5 s (Kubernetes' SLO);
-//   2. the agent process's RSS, idle and with N pods (goal ≤ 60 MB);
+//   2. the agent process's RSS, idle and with N pods (goal ≤ 60 MB), beside the floor the
+//      stack alone sets (lib/rss-floor/agent-stack.ts);
 //   3. the agent's CPU while N pods run idle (goal ≤ 2 % of a core), with the commands it
 //      ran in that window counted by PATH wrappers, to show what the cost is made of.
 // Run: node_modules/.bin/bun test/bench/agent.ts [--pods N] [--cpu-seconds S] [--binary | --smol]
@@ -22,6 +23,7 @@ import { tempDir } from "../support/server.ts";
 import { TEST_IMAGE_1, testImageArchive } from "../support/images.ts";
 import { safeName } from "../../src/agent/runtime/podman-config.ts";
 import { barePodman } from "./lib/agent-bare-podman.ts";
+import { measureAgentStackFloor } from "./lib/agent-stack-floor.ts";
 import { commandLogLength, createCommandLog, groupCommands, readCommandLog, wrappedPath, type CommandEntry } from "./lib/agent-command-log.ts";
 import { measureEventsStream, measureQueryCosts, pollingDesigns } from "./lib/agent-query-cost.ts";
 import { clockTicksPerSecond, cpuPercent, percentile, readCpu, readMemory, summarize, type LatencySummary, type MemorySample } from "./lib/agent-proc-stats.ts";
@@ -207,6 +209,9 @@ async function main() {
   const memBun = readMemory(empty.pid);
   empty.kill("SIGKILL");
   await empty.exited;
+  // What the stack itself takes (Bun, TLS server and client, execa, prom-client): the floor under the agent.
+  const memFloor = await measureAgentStackFloor({ prefix: netns.prefix, server: "https://127.0.0.1:6443", kubeconfig, agentDataDir: agentDir, port: 10252, settleMs: SETTLE_MS });
+  log(`agent-stack floor RSS ${mib(memFloor)}`);
 
   // 2a + 3a. Idle: no pods.
   await Bun.sleep(SETTLE_MS);
@@ -273,6 +278,7 @@ async function main() {
   printBreakdown("all at once", pid, par, parCommands, false);
   console.log(`agent RSS (VmRSS of the separate skiff agent process)`);
   console.log(`  an empty Bun process (bun -e "setInterval(…)"): ${mib(memBun)}`);
+  console.log(`  the stack's floor (lib/rss-floor/agent-stack.ts: TLS server + client, execa, prom-client, no skiff code): ${mib(memFloor)}`);
   console.log(`  idle:            ${mib(memIdle)}  ${verdict(memIdle.rssMiB <= GOALS.rssMiB)} (≤ ${GOALS.rssMiB} MB)`);
   console.log(`  with ${PODS} pods:    ${mib(memPods)}  ${verdict(memPods.rssMiB <= GOALS.rssMiB)}`);
   console.log(`  after CPU window: ${mib(memAfter)}`);
@@ -291,7 +297,7 @@ async function main() {
       skiff: how,
       latencyMs: s,
       ratio: { sequential: rSeq, parallel: rPar },
-      rssMiB: { emptyBun: memBun.rssMiB, idle: memIdle.rssMiB, withPods: memPods.rssMiB, afterCpuWindow: memAfter.rssMiB },
+      rssMiB: { emptyBun: memBun.rssMiB, stackFloor: memFloor.rssMiB, idle: memIdle.rssMiB, withPods: memPods.rssMiB, afterCpuWindow: memAfter.rssMiB },
       queryCosts,
       cpuPercent: { idle: idleCpu.cpu, withPods: podsCpu.cpu },
       agentCommandsPerSecond: { idle: idleCpu.ownCalls.length / IDLE_CPU_SECONDS, withPods: podsCpu.ownCalls.length / CPU_SECONDS },
