@@ -36,14 +36,12 @@ function loadMadvise(): Madvise | undefined {
   }
 }
 
-/** Releases the startup pages of a compiled skiff; returns how many bytes of mappings were advised. A no-op under `bun src/main.ts`. */
-export function releaseStartupPages(): number {
+/** Releases the startup pages of a compiled skiff. A no-op under `bun src/main.ts`. */
+export function releaseStartupPages(): void {
   // Compiled executables load their modules from Bun's embedded file system, /$bunfs.
-  if (process.platform !== "linux" || !import.meta.path.startsWith("/$bunfs/")) return 0;
+  if (process.platform !== "linux" || !import.meta.path.startsWith("/$bunfs/")) return;
   const mappings = releasableMappings(readFileSync("/proc/self/maps", "utf8"), process.execPath);
   const madvise = mappings.length ? loadMadvise() : undefined;
-  if (!madvise) return 0;
-  let advised = 0;
-  for (const m of mappings) if (madvise(m.start, m.length, MADV_PAGEOUT) === 0) advised += m.length;
-  return advised;
+  // A kernel older than 5.4 refuses the advice: the pages simply stay.
+  for (const m of mappings) madvise?.(m.start, m.length, MADV_PAGEOUT);
 }

@@ -114,7 +114,11 @@ export class PodmanDriver implements RuntimeDriver {
       ip,
       ...(spec.dns ? [...spec.dns.nameservers.flatMap((n) => ["--dns", n]), ...spec.dns.searches.flatMap((s) => ["--dns-search", s]), ...spec.dns.options.flatMap((o) => ["--dns-option", o])] : []),
       ...labelArgs(labels),
-    ]);
+    ]).catch((e: unknown) => {
+      // A pod deleted after a failed create never reaches removeSandbox: its address is free now.
+      this.addresses.release(spec.podUid);
+      throw e;
+    });
     const made: SandboxInfo = { id: stdout.trim(), podUid: spec.podUid, podName: spec.podName, namespace: spec.namespace, state: "created", infraId: infraName, labels };
     return start ? this.startSandbox(made) : made;
   }

@@ -19,7 +19,7 @@ export async function measureAgentStackFloor(opts: { prefix: string[]; server: s
     const token = /token: (\S+)/.exec(readFileSync(opts.kubeconfig, "utf8"))?.[1];
     if (!token) throw new Error(`no token in ${opts.kubeconfig}`);
     const paths = podmanPaths(opts.agentDataDir);
-    const proc = Bun.spawn([...opts.prefix, outfile, String(opts.port), cert, key, opts.server, token, "[]"], {
+    const proc = Bun.spawn([...opts.prefix, outfile, String(opts.port), cert, key, opts.server, token], {
       env: { ...process.env, CONTAINERS_CONF: paths.containersConf, CONTAINERS_STORAGE_CONF: paths.storageConf },
       stdin: "ignore",
       stdout: "ignore",

@@ -2,12 +2,11 @@
 // of skiff's own. It serves HTTPS with prom-client metrics (the kubelet port), keeps one watch
 // stream open to the API server over TLS and renews a lease there every 10 s, and runs one
 // podman command through execa every 5 s beside a long-lived `podman events`.
-// Usage: agent-stack PORT CERT KEY SERVER_URL TOKEN PODMAN_ARGS_JSON
+// Usage: agent-stack PORT CERT KEY SERVER_URL TOKEN   (podman's configuration from the environment)
 import { execa } from "execa";
 import { collectDefaultMetrics, Registry } from "prom-client";
 
-const [port, cert, key, server, token, podmanArgs] = process.argv.slice(2);
-const podman = JSON.parse(podmanArgs!) as string[];
+const [port, cert, key, server, token] = process.argv.slice(2);
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 Bun.serve({
@@ -34,5 +33,5 @@ setInterval(async () => {
   lease.spec.renewTime = new Date().toISOString().replace(/Z$/, "000Z");
   await fetch(`${server}/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/floor?fieldManager=floor`, { method: "PATCH", headers: { ...headers, "content-type": "application/apply-patch+yaml" }, body: JSON.stringify(lease), tls } as RequestInit).catch(() => {});
 }, 10_000);
-void execa("podman", [...podman, "events", "--format", "json"], { reject: false, buffer: false });
-setInterval(() => void execa("podman", [...podman, "ps", "--all", "--format", "json"], { reject: false }).catch(() => {}), 5000);
+void execa("podman", ["events", "--format", "json"], { reject: false, buffer: false });
+setInterval(() => void execa("podman", ["ps", "--all", "--format", "json"], { reject: false }).catch(() => {}), 5000);
