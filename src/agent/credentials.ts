@@ -36,7 +36,7 @@ export async function ensureCredential(opts: { agentDir: string; server: string;
     if (cred.server === opts.server && cred.nodeName === opts.nodeName) return cred;
   }
   const caPem = await fetchAndVerifyCa(opts.server, opts.token).catch((e: Error) => {
-    if (/does not match/.test(e.message)) throw new JoinRefused(e.message);
+    if (/does not match|is malformed/.test(e.message)) throw new JoinRefused(e.message);
     throw e;
   });
   const res = await fetch(`${opts.server}/v1-skiff/join`, {

@@ -59,6 +59,11 @@ describe("joining", () => {
     const b = spawnSkiff(cmd, ["agent", "--server", `https://127.0.0.1:${c.port}`, "--token", wrongHash, "--data-dir", join(c.serverDir, "bad2"), "--node-name", "bad2", "--agent-port", "10291"]);
     expect(await b.proc.exited).not.toBe(0);
     expect(b.output()).toContain("does not match");
+    // A token of no known form is refused at once, not retried as if the server were away.
+    const malformed = spawnSkiff(cmd, ["agent", "--server", `https://127.0.0.1:${c.port}`, "--token", "K10x::server:y", "--data-dir", join(c.serverDir, "bad3"), "--node-name", "bad3", "--agent-port", "10292"]);
+    expect(await malformed.proc.exited).not.toBe(0);
+    expect(malformed.output()).toContain("the join token is malformed");
+    expect(malformed.output()).not.toContain("retrying");
   });
 
   test("skiff token create makes a token that joins; an expired or deleted one no longer does", async () => {
