@@ -339,12 +339,15 @@ async function handleScale(req: Request, url: URL, kind: KindDef, namespace: str
       const scale = scaleOf(kind, current);
       const next = (req.method === "PUT" ? body : applyPatch(format, scale as unknown as KubeObject, body, { group: "autoscaling", version: "v1", kind: "Scale" })) as ReturnType<typeof scaleOf>;
       const replicas = next?.spec?.replicas;
-      if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0) {
-        throw new ApiError(422, "Invalid", `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, {
+      // Scale.spec.replicas is an int32.
+      const tooBig = typeof replicas === "number" && replicas > 2147483647;
+      if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0 || tooBig) {
+        const detail = tooBig ? "must be less than or equal to 2147483647" : "must be greater than or equal to 0";
+        throw new ApiError(422, "Invalid", `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas)}: ${detail}`, {
           name,
           group: "autoscaling",
           kind: "Scale",
-          causes: [{ reason: "FieldValueInvalid", message: "must be greater than or equal to 0", field: "spec.replicas" }],
+          causes: [{ reason: "FieldValueInvalid", message: detail, field: "spec.replicas" }],
         });
       }
       const rv = next.metadata?.resourceVersion;

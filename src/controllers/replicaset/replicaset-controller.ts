@@ -16,6 +16,9 @@ import { replicaSetStatus } from "./replicaset-status.ts";
 export const POD_BY_CONTROLLER = "controller-uid";
 export const ORPHAN_POD_BY_NAMESPACE = "orphan-namespace";
 
+/** Pods created or deleted in one sync at most (upstream's BurstReplicas): a huge scale proceeds in steps the server can absorb. */
+export const BURST_REPLICAS = 500;
+
 type RSSpec = { replicas?: number; selector?: LabelSelectorObject; template?: { metadata?: KubeObject["metadata"]; spec?: unknown } };
 
 /** Index pods by controller uid, and orphans by namespace: reconciles never scan all pods. */
@@ -67,17 +70,20 @@ export function replicaSetController(registry: Registry, informers: InformerFact
     }
     const active = owned.filter(isPodActive);
 
+    let more = false;
     if (!rs.metadata.deletionTimestamp) {
       const want = Math.max(0, spec.replicas ?? 1);
       const diff = active.length - want;
-      if (diff < 0) await createPods(rs, -diff);
-      else if (diff > 0) await deletePods(rs, podsToDelete(active, diff));
+      more = Math.abs(diff) > BURST_REPLICAS;
+      if (diff < 0) await createPods(rs, Math.min(-diff, BURST_REPLICAS));
+      else if (diff > 0) await deletePods(rs, podsToDelete(active, Math.min(diff, BURST_REPLICAS)));
     }
 
     const now = Date.now();
     const current = pods.byIndex(POD_BY_CONTROLLER, rs.metadata.uid!).filter((p) => isPodActive(p) && matches(p.metadata.labels ?? {}));
     const { status, recheckInMs } = replicaSetStatus(rs, current, now);
     await writeStatus(rs, status);
+    if (more) return { requeueAfterMs: 0 }; // the next burst
     return recheckInMs !== undefined ? { requeueAfterMs: recheckInMs } : undefined;
   }
 
