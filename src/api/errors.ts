@@ -1,6 +1,7 @@
 // Kubernetes `Status` errors. Every failure the API answers is one of these, so clients
 // (kubectl prints `Error from server (Reason): message`) always get a readable reason.
 import type { FieldError } from "./kinds/kind.ts";
+import { isDiskFull } from "../store/disk-reserve.ts";
 
 export type StatusReason =
   | "BadRequest"
@@ -18,6 +19,7 @@ export type StatusReason =
   | "UnsupportedMediaType"
   | "TooManyRequests"
   | "InternalError"
+  | "InsufficientStorage"
   | "ServiceUnavailable"
   | "Timeout";
 
@@ -86,6 +88,8 @@ export function invalid(kind: string, group: string, name: string, errors: Field
 
 export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
+  // 507 as WebDAV has it: the request was fine, the server has no room to keep it.
+  if (isDiskFull(e)) return new ApiError(507, "InsufficientStorage", "the data disk of the server is full: free space on it (deletions are still accepted)");
   console.error("internal error:", e);
   return new ApiError(500, "InternalError", `Internal error occurred: ${(e as Error)?.message ?? String(e)}`);
 }

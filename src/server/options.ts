@@ -19,8 +19,10 @@ export type ServerOptions = {
   datastoreToken?: string;
   /** How often the store is compacted and its WAL checkpointed. */
   compactIntervalMs: number;
-  /** How many changes compaction keeps for watch resume. */
+  /** How many changes compaction keeps for watch resume, at least. */
   retainChanges: number;
+  /** Changes younger than this are kept for watch resume too, however many. */
+  retainChangesMs: number;
   bookmarkIntervalMs: number;
   /** Extra names and addresses for the serving certificate (k3s's --tls-san). */
   tlsSans?: string[];
@@ -53,8 +55,9 @@ export function defaultServerOptions(): ServerOptions {
     nodeMonitorGracePeriodMs: 15_000,
     podEvictionTimeoutMs: 30_000,
     compactIntervalMs: 5 * 60_000,
-    // Enough for informers to resume after a short disconnect; more only grows the database.
-    retainChanges: 1_000,
+    // Watch history: the last 10,000 changes or 5 minutes of them (upstream's watch cache window), whichever is more.
+    retainChanges: 10_000,
+    retainChangesMs: 5 * 60_000,
     bookmarkIntervalMs: 60_000,
     clusterCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",

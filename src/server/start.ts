@@ -9,6 +9,7 @@ import { Registry } from "../api/registry/registry.ts";
 import { createApiApp } from "../api/http/app.ts";
 import type { UserInfo } from "../api/http/types.ts";
 import { Store } from "../store/store.ts";
+import { isDiskFull } from "../store/disk-reserve.ts";
 import { namespaceController } from "../controllers/namespace.ts";
 import type { Controller } from "../controllers/runtime/controller.ts";
 import { ensureServerPki, issueServingCert } from "./pki/ca.ts";
@@ -68,6 +69,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     authToken: opts.datastoreToken,
     codec: await secretCodec(serverDir),
     retainChanges: opts.retainChanges,
+    retainMs: opts.retainChangesMs,
   });
   const registry = new Registry(store, allKinds);
   podCidrAllocator(registry, opts.clusterCidr);
@@ -150,10 +152,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw new StartupError(`cannot listen on ${opts.bindAddress}:${opts.httpsPort}: ${msg}`);
   }
   const url = `https://127.0.0.1:${server.port}`;
-  await ensureKubernetesService(registry, opts.nodeIp ?? defaultNodeIp(), server.port!, opts.serviceCidr);
+  // On a full data disk the server still starts, read-only: what cannot be written now waits for space.
+  const unlessDiskFull = (what: string) => (e: unknown) => {
+    if (!isDiskFull(e)) throw e;
+    opts.log(`skiff server: the data disk is full, ${what} is not written: free space on it`);
+  };
+  await ensureKubernetesService(registry, opts.nodeIp ?? defaultNodeIp(), server.port!, opts.serviceCidr).catch(unlessDiskFull("the kubernetes Service"));
 
   const kubeconfigPath = opts.writeKubeconfig ?? join(opts.dataDir, "kubeconfig.yaml");
-  await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: tokens.adminToken });
+  await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: tokens.adminToken }).catch(unlessDiskFull(kubeconfigPath));
 
   for (const c of controllers) c.start();
   loops = opts.runControllers ? startControlPlaneLoops(registry, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, onScheduleAttempt: metrics.scheduler.attempt }) : undefined;

@@ -1,12 +1,18 @@
-// The in-memory tail of the change log, for watch resume. Bounded: between compactions
-// it keeps at most twice `retain` changes, dropping down to `retain` when full (older
-// changes stay in the database until compaction), so trimming costs O(1) per change.
+// The in-memory tail of the change log, for watch resume. Bounded by the retention
+// window: it is trimmed to the window only once it has grown by `minChanges` since the
+// last trim (older changes stay in the database until compaction), so trimming costs
+// O(1) per change on average.
 import type { Change } from "./store.ts";
+import type { RetentionWindow } from "./retention.ts";
+import { countAtMost } from "./sorted.ts";
 
 export class ChangeLog {
   private entries: Change[] = [];
+  private trimAt: number;
 
-  constructor(private readonly retain: number) {}
+  constructor(private readonly window: RetentionWindow) {
+    this.trimAt = window.minChanges * 2;
+  }
 
   get length(): number {
     return this.entries.length;
@@ -18,7 +24,10 @@ export class ChangeLog {
 
   push(c: Change): void {
     this.entries.push(c);
-    if (this.entries.length > this.retain * 2) this.dropOldest(this.entries.length - this.retain);
+    if (this.entries.length > this.trimAt) {
+      this.dropOldest(this.countUpTo(this.window.cut(c.revision)));
+      this.trimAt = this.entries.length + Math.max(this.window.minChanges, 1);
+    }
   }
 
   /** Drop the `count` oldest changes. */
@@ -36,15 +45,7 @@ export class ChangeLog {
     return this.entries.slice(this.firstAfter(revision));
   }
 
-  // Entries are sorted by revision: binary search for the first one after `revision`.
   private firstAfter(revision: number): number {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.entries[mid]!.revision <= revision) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return countAtMost(this.entries, revision, (c) => c.revision);
   }
 }

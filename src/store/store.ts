@@ -7,10 +7,12 @@ import { createClient, type Client } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { lte, sql } from "drizzle-orm";
 import { mkdirSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { KubeObject } from "../api/kinds/kind.ts";
 import { changes, ddl, meta, objects } from "./schema.ts";
 import { ChangeLog } from "./change-log.ts";
+import { RetentionWindow } from "./retention.ts";
+import { DiskReserve, isDiskFull, StoreFullError } from "./disk-reserve.ts";
 import { groupStatements, SAME_AS_OBJECT, type ChangeRow } from "./group-statements.ts";
 
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
@@ -36,13 +38,23 @@ export type StoreOptions = {
   url: string;
   authToken?: string;
   codec?: ValueCodec;
-  /** How many changes compaction keeps for watch resume. */
+  /** How many changes compaction keeps for watch resume, at least. */
   retainChanges?: number;
+  /** Changes younger than this are kept too, however many (default 0: count only). */
+  retainMs?: number;
+  /** History is never longer than this many changes (default 100,000). */
+  maxRetainedChanges?: number;
+  /** FULL (default): a write is on stable storage before it is acknowledged. NORMAL only to measure what FULL costs. */
+  synchronous?: "FULL" | "NORMAL";
+  /** Bytes kept free on the data disk for deletions once it is full (default 8 MiB; 0: none). */
+  reserveBytes?: number;
 };
 
 export class StoreCorruptError extends Error {}
 
 type Entry = { object: KubeObject };
+/** Connections of stores closed on a full disk: referenced so they are never collected (and closed) before exit. */
+const keptOpen: Client[] = [];
 const key = (ns: string, name: string) => `${ns}/${name}`;
 
 export type Mutate = (current: KubeObject | undefined) => { type: ChangeType; object: KubeObject } | null;
@@ -67,23 +79,36 @@ export class Store {
   private readonly tasks: (() => Promise<void>)[] = [];
   private draining = false;
   private closed = false;
+  private readonly retention: RetentionWindow;
+  /** The data disk is full: only deletions are written until the reserve can be made again. */
+  private full = false;
+  private spaceCheckedAt = 0;
 
   private constructor(
     private readonly client: Client,
     private readonly db: LibSQLDatabase,
     private readonly opts: StoreOptions,
     readonly path: string | undefined,
+    private readonly reserve: DiskReserve | undefined,
   ) {
-    this.recent = new ChangeLog(opts.retainChanges ?? 10_000);
+    this.retention = new RetentionWindow({ minChanges: opts.retainChanges ?? 10_000, minAgeMs: opts.retainMs ?? 0, maxChanges: opts.maxRetainedChanges });
+    this.recent = new ChangeLog(this.retention);
   }
   static async open(opts: StoreOptions): Promise<Store> {
     const path = opts.url.startsWith("file:") ? opts.url.slice(5) : undefined;
     if (path) mkdirSync(dirname(path), { recursive: true });
+    const reserveBytes = opts.reserveBytes ?? 8 * 2 ** 20;
+    const reserve = path && reserveBytes > 0 ? new DiskReserve(join(dirname(path), "space-reserve"), reserveBytes) : undefined;
+    // Opening needs a little space (the WAL index, WAL frames): on a full disk the reserve makes it.
+    const startFull = reserve !== undefined && reserve.freeBytes() < reserve.bytes;
+    if (startFull) reserve.release();
     // One connection to a file: the PRAGMAs below are per connection, and writes are serialized anyway.
     const client = createClient({ url: opts.url, authToken: opts.authToken, ...(path ? { concurrency: 1 } : {}) });
-    const store = new Store(client, drizzle(client), opts, path);
+    const store = new Store(client, drizzle(client), opts, path, reserve);
+    store.full = startFull;
     try {
       await store.init();
+      if (reserve && !store.full && !reserve.ensure()) store.full = true;
     } catch (e) {
       client.close();
       const msg = (e as Error).message ?? String(e);
@@ -95,11 +120,16 @@ export class Store {
 
   private async init() {
     if (this.path) {
-      // WAL with synchronous=NORMAL survives a killed process (the WAL is in the OS's
-      // hands once written); incremental auto-vacuum lets compaction give space back.
-      await this.client.execute("PRAGMA auto_vacuum=INCREMENTAL");
+      // WAL with synchronous=FULL syncs the WAL at every commit, so an acknowledged write
+      // survives a power cut (NORMAL only survives a killed process); group commit makes
+      // that one sync per group. Incremental auto-vacuum lets compaction give space back.
+      // None of these writes to an existing database (auto_vacuum is set only on a new
+      // one, where it takes effect), so a full disk does not stop a start.
+      const synchronous = this.opts.synchronous === "NORMAL" ? "NORMAL" : "FULL";
+      const vacuum = await this.client.execute("PRAGMA auto_vacuum");
+      if (Number(vacuum.rows[0]?.[0]) !== 2) await this.client.execute("PRAGMA auto_vacuum=INCREMENTAL");
       await this.client.execute("PRAGMA journal_mode=WAL");
-      await this.client.execute("PRAGMA synchronous=NORMAL");
+      await this.client.execute(`PRAGMA synchronous=${synchronous}`);
       await this.client.execute("PRAGMA busy_timeout=5000");
       // WAL checkpoints stay SQLite's own (every 1000 pages, inside a commit): checkpoints
       // on a timer between groups were fewer but longer stalls, and the create tail in the
@@ -132,6 +162,7 @@ export class Store {
       } else object = JSON.parse(codec ? await codec.decode(row.resource, row.value) : row.value);
       this.recent.push({ revision: row.revision, resource: row.resource, namespace: row.namespace, name: row.name, type: row.type, object: object! });
     }
+    this.retention.mark(this.revision);
   }
 
   private bucket(resource: string): Map<string, Entry> {
@@ -235,6 +266,7 @@ export class Store {
     const accepted: Change[] = [];
     const rows: ChangeRow[] = [];
     let revision = this.revision;
+    if (this.full) this.checkSpace();
     try {
       for (const w of group) {
         const k = `${w.resource}\u0000${key(w.namespace, w.name)}`;
@@ -252,6 +284,11 @@ export class Store {
         }
         if (!result) {
           outcomes.push({ ok: null });
+          continue;
+        }
+        // A full disk takes only what frees space: deletions, and the steps of a graceful or finalized one.
+        if (this.full && result.type !== "DELETED" && !result.object.metadata.deletionTimestamp) {
+          outcomes.push({ error: new StoreFullError() });
           continue;
         }
         const object = result.object;
@@ -274,9 +311,17 @@ export class Store {
       }
       if (rows.length) await this.client.batch(groupStatements(rows), "write");
     } catch (error) {
-      // Nothing of the group is stored: every write of it fails, none is published.
-      for (const w of group) w.reject(error);
-      throw error;
+      // Nothing of the group is stored, and cache and revision are untouched.
+      if (isDiskFull(error) && !this.full && this.reserve) {
+        // The disk just filled: free the reserve and plan the group again, now taking only deletions.
+        this.enterFull();
+        this.queued.unshift(...group);
+        return;
+      }
+      // Every write of the group fails, none is published.
+      const failure = isDiskFull(error) ? new StoreFullError() : error;
+      for (const w of group) w.reject(failure);
+      throw failure;
     }
     if (rows.length) {
       this.groupCommits++;
@@ -296,6 +341,7 @@ export class Store {
   /** A committed change: into the cache and the change log, then to every listener (in revision order). */
   private publish(change: Change) {
     this.revision = change.revision;
+    this.retention.mark(change.revision);
     const b = this.bucket(change.resource);
     if (change.type === "DELETED") b.delete(key(change.namespace, change.name));
     else b.set(key(change.namespace, change.name), { object: change.object });
@@ -325,8 +371,7 @@ export class Store {
   /** Drop all but the newest `retainChanges` changes, checkpoint the WAL and give free pages back. */
   compact(): Promise<{ removed: number }> {
     return this.exclusive(async () => {
-      const keep = this.opts.retainChanges ?? 10_000;
-      const cut = this.revision - keep;
+      const cut = this.retention.cut(this.revision);
       let removed = 0;
       if (cut > this.compactedRevision) {
         await this.db.batch([
@@ -364,11 +409,49 @@ export class Store {
   async close(): Promise<void> {
     while (this.draining) await this.lane;
     this.closed = true;
+    if (this.full && this.path) {
+      // Closing the last connection checkpoints and deletes the WAL and its index; on a
+      // full disk the next start could not make them again, so they stay until exit.
+      keptOpen.push(this.client);
+      return;
+    }
     this.client.close();
   }
 
-  /** Used by the health check: the database answers. */
+  private enterFull() {
+    this.full = true;
+    this.spaceCheckedAt = Date.now();
+    this.reserve?.release();
+  }
+
+  /** While the disk is full, at most once a second: has space come back (enough to make the reserve again)? */
+  private checkSpace() {
+    if (!this.reserve || Date.now() - this.spaceCheckedAt < 1000) return;
+    this.spaceCheckedAt = Date.now();
+    try {
+      if (this.reserve.ensure()) this.full = false;
+    } catch {
+      // Still full as far as anyone can tell; the next check tries again.
+    }
+  }
+
+  /** True while the data disk is full and only deletions are written. */
+  get diskFull(): boolean {
+    if (this.full) this.checkSpace();
+    return this.full;
+  }
+
+  /** The durability settings of the store's own connection (empty for a remote store). */
+  async durability(): Promise<{ journalMode?: string; synchronous?: number }> {
+    if (!this.path) return {};
+    const mode = await this.client.execute("PRAGMA journal_mode");
+    const sync = await this.client.execute("PRAGMA synchronous");
+    return { journalMode: String(mode.rows[0]?.[0]), synchronous: Number(sync.rows[0]?.[0]) };
+  }
+
+  /** Used by the health check: the database answers and takes writes. */
   async ping(): Promise<void> {
     await this.db.run(sql`select 1`);
+    if (this.diskFull) throw new StoreFullError("not writable: the data disk is full; only deletions are accepted until space is freed");
   }
 }

@@ -1,6 +1,6 @@
 // Key material on disk: owner-only files written atomically, so a crash mid-write never
 // leaves a half key that a restart would trust.
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 
 export function readIfExists(path: string): string | undefined {
@@ -15,10 +15,23 @@ export function readBytesIfExists(path: string): Uint8Array<ArrayBuffer> | undef
 export function writePrivateFile(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  // The mode option is masked by umask and ignored for an existing file; make it exact.
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, data, { mode: 0o600 });
+    // The mode option is masked by umask and ignored for an existing file; make it exact.
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, path);
+  } catch (e) {
+    // A full disk leaves no half-written temporary file behind.
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Like writePrivateFile, but leaves a file already holding `data` alone (a full disk then does not matter); true when it wrote. */
+export function writePrivateFileIfChanged(path: string, data: string): boolean {
+  if (readIfExists(path) === data) return false;
+  writePrivateFile(path, data);
+  return true;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The admin kubeconfig, shaped like the one k3s writes: one cluster, user and context, all
 // named "default", with the CA inline so the file works on its own.
-import { writePrivateFile } from "./files.ts";
+import { writePrivateFileIfChanged } from "./files.ts";
 
 export type KubeconfigOptions = { server: string; caPem: string; token: string; clusterName?: string; user?: string };
 
@@ -38,7 +38,7 @@ export function renderKubeconfig(opts: KubeconfigOptions): string {
   ].join("\n");
 }
 
-/** Writes the kubeconfig with mode 0600 (it holds a bearer token), creating missing folders. */
+/** Writes the kubeconfig with mode 0600 (it holds a bearer token), creating missing folders; an unchanged file is not rewritten. */
 export async function writeKubeconfig(path: string, opts: KubeconfigOptions): Promise<void> {
-  writePrivateFile(path, renderKubeconfig(opts));
+  writePrivateFileIfChanged(path, renderKubeconfig(opts));
 }
