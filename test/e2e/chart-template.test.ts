@@ -38,6 +38,13 @@ describe("skiff chart template", () => {
     expect(r.stderr).toBe("Error: validation: chart.metadata.type must be application or library\n");
   });
 
+  test("an execution error through nested includes prints Helm v4's multi-line form on stderr", async () => {
+    const r = await skiff("release-name", join(fx, "v4charts/exec-errors"), "--kube-version", "1.20.0", "--set", "case=nested-include");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(readFileSync(join(fx, "output-v4/exec-errors-nested-include.txt"), "utf8"));
+  });
+
   test("a missing chart path is reported", async () => {
     const r = await skiff(join(fx, "no-such-chart"));
     expect(r.code).toBe(1);

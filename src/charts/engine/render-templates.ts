@@ -1,16 +1,19 @@
 // Rendering a chart's templates as Helm's pkg/engine does: every template of the chart
 // and its subcharts in one set (parsed deepest path first, then reverse-lexically, so a
 // parent's define wins), partials (_*) not rendered, missingkey=zero with "<no value>"
-// removed, per-file .Template, include/tpl bound late, Helm's error message formats.
+// removed, per-file .Template, include/tpl bound late, Helm v4's error message formats.
 import { TemplateSet } from "../gotemplate/index.ts";
 import { chartFullPath, isLibrary, type Chart } from "../chart-types.ts";
 import { helmFuncMap } from "../funcs/index.ts";
-import { WARN_START, WARN_END } from "../funcs/helm-funcs.ts";
+import { execErrorText } from "./exec-error-format.ts";
+import { quote } from "../gotemplate/quote.ts";
 import { Files } from "./files.ts";
 import { isTable, type Values } from "../values/coalesce.ts";
 import { tableAt } from "../values/values-path.ts";
 
 const RECURSION_MAX = 1000;
+/** Helm's root template: the set's name, and the name tpl gives its text (Helm v4). */
+const ROOT_NAME = "gotpl";
 
 export class RenderError extends Error {}
 
@@ -59,16 +62,6 @@ function parseErrorMessage(filename: string, err: Error): Error {
   return new RenderError(`parse error at (${tokens[1]}): ${tokens[tokens.length - 1]}`);
 }
 
-function execErrorMessage(filename: string, err: Error): Error {
-  const msg = err.message;
-  const tokens = msg.split(": ");
-  if (tokens.length < 3) return new RenderError(`execution error in (${filename}): ${msg}`);
-  const rest = tokens.slice(2).join(": ");
-  const i = rest.indexOf(WARN_START), j = rest.indexOf(WARN_END, i);
-  if (i >= 0 && j > i) return new RenderError(`execution error at (${tokens[1]}): ${rest.slice(i + WARN_START.length, j)}`);
-  return new RenderError(msg);
-}
-
 export interface RenderedTemplates {
   /** File path (e.g. "mychart/templates/x.yaml") → rendered text, partials excluded. */
   files: Map<string, string>;
@@ -80,7 +73,7 @@ export function renderTemplates(chart: Chart, top: Values): Map<string, string> 
   collect(chart, tpls, top);
   const keys = sortTemplates([...tpls.keys()]);
 
-  const set = new TemplateSet({ funcs: helmFuncMap(), missingKey: "zero" });
+  const set = new TemplateSet({ name: ROOT_NAME, funcs: helmFuncMap(), missingKey: "zero" });
   const includedNames = new Map<string, number>();
 
   const include = (target: TemplateSet) => (name: string, data: unknown) => {
@@ -96,16 +89,20 @@ export function renderTemplates(chart: Chart, top: Values): Map<string, string> 
 
   // tpl parses its text into a copy of the whole set (so it sees every define and its own).
   const tpl = (text: string, vals: unknown) => {
-    const clone = new TemplateSet({ funcs: helmFuncMap(), missingKey: "zero" });
-    for (const k of keys) clone.parse(k, tpls.get(k)!.text);
-    const v = vals as Values;
-    const tname = isTable(v) && isTable(v.Template) && typeof v.Template.Name === "string" ? v.Template.Name : "gotpl";
+    const clone = new TemplateSet({ name: ROOT_NAME, funcs: helmFuncMap(), missingKey: "zero" });
+    // Bound before parsing: Go checks at parse time that every function called exists.
     clone.addFuncs({ include: include(clone), tpl });
+    for (const k of keys) clone.parse(k, tpls.get(k)!.text);
+    const tname = ROOT_NAME;
     try {
       clone.parse(tname, text);
+    } catch (e) {
+      throw new Error(`cannot parse template ${quote(text)}: ${(e as Error).message}`, { cause: e });
+    }
+    try {
       return clone.execute(tname, vals).replaceAll("<no value>", "");
     } catch (e) {
-      throw new Error(`error during tpl function execution for ${JSON.stringify(text)}: ${(e as Error).message}`);
+      throw new Error(`error during tpl function execution for ${quote(text)}: ${(e as Error).message}`, { cause: e });
     }
   };
   set.addFuncs({ include: include(set), tpl });
@@ -127,7 +124,7 @@ export function renderTemplates(chart: Chart, top: Values): Map<string, string> 
     try {
       out = set.execute(k, r.vals);
     } catch (e) {
-      throw execErrorMessage(k, e as Error);
+      throw new RenderError(execErrorText(k, e as Error));
     }
     rendered.set(k, out.replaceAll("<no value>", ""));
   }

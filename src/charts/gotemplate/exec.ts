@@ -80,9 +80,9 @@ class State {
     this.node = n;
   }
 
-  errorf(msg: string): never {
-    if (!this.node) throw new TemplateError(`template: ${this.tmplName}: ${msg}`);
-    throw new TemplateError(`template: ${location(this.node)}: executing ${quote(this.tmplName)} at <${nodeString(this.node)}>: ${msg}`);
+  errorf(msg: string, cause?: unknown): never {
+    if (!this.node) throw new TemplateError(`template: ${this.tmplName}: ${msg}`, cause);
+    throw new TemplateError(`template: ${location(this.node)}: executing ${quote(this.tmplName)} at <${nodeString(this.node)}>: ${msg}`, cause);
   }
 
   // --- variables ---
@@ -303,8 +303,14 @@ class State {
 
   private evalFieldChain(dot: unknown, receiver: unknown, node: Node, ident: string[], args: ArgNode[] | null, final: Final): unknown {
     const n = ident.length;
-    for (let i = 0; i < n - 1; i++) receiver = this.evalField(dot, ident[i]!, node, null, NO_FINAL, receiver);
-    return this.evalField(dot, ident[n - 1]!, node, args, final, receiver);
+    // A value looked up in a map has the map's element type, interface {} for chart values.
+    let fromMap = false;
+    for (let i = 0; i < n - 1; i++) {
+      const wasMap = isGoMap(receiver);
+      receiver = this.evalField(dot, ident[i]!, node, null, NO_FINAL, receiver, fromMap);
+      fromMap = wasMap;
+    }
+    return this.evalField(dot, ident[n - 1]!, node, args, final, receiver, fromMap);
   }
 
   private evalFunction(dot: unknown, node: IdentifierNode, cmd: Node, args: ArgNode[] | null, final: Final): unknown {
@@ -317,7 +323,7 @@ class State {
   }
 
   /** .Field on a map (key lookup) or on a class instance (field or method). */
-  private evalField(dot: unknown, fieldName: string, node: Node, args: ArgNode[] | null, final: Final, receiver: unknown): unknown {
+  private evalField(dot: unknown, fieldName: string, node: Node, args: ArgNode[] | null, final: Final, receiver: unknown, fromMap = false): unknown {
     if (receiver === undefined) {
       if (this.env.missingKey === "error") this.errorf(`nil data; no entry for key ${quote(fieldName)}`);
       return undefined;
@@ -344,7 +350,7 @@ class State {
         return member === undefined ? null : member;
       }
     }
-    return this.errorf(`can't evaluate field ${fieldName} in type ${goTypeName(receiver)}`);
+    return this.errorf(`can't evaluate field ${fieldName} in type ${fromMap ? "interface {}" : goTypeName(receiver)}`);
   }
 
   /** A function from the FuncMap or a method: arguments as evaluated, nil as null. */
@@ -357,7 +363,7 @@ class State {
       result = fn(...argv.map((v) => (v === undefined ? null : v)));
     } catch (e) {
       this.at(node);
-      this.errorf(`error calling ${name}: ${messageOf(e)}`);
+      this.errorf(`error calling ${name}: ${messageOf(e)}`, e);
     }
     return result === undefined ? null : result;
   }
@@ -395,7 +401,7 @@ class State {
       return callBuiltin(name, argv, calleeName);
     } catch (e) {
       this.at(node);
-      return this.errorf(`error calling ${name}: ${messageOf(e)}`);
+      return this.errorf(`error calling ${name}: ${messageOf(e)}`, e);
     }
   }
 

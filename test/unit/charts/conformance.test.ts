@@ -3,8 +3,10 @@ import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 
 // Every case of Helm's `helm template` conformance table (cases.tsv, from Helm's
-// template_test.go), the extra upstream charts and the `helm create` scaffold goldens,
-// rendered in-process and compared byte for byte (errors: stdout + stderr).
+// template_test.go), the extra upstream charts, the `helm create` scaffold goldens and
+// skiff's own charts with Helm v4.1.4 goldens (cases-v4.tsv: tpl inside include, v4's
+// multi-line execution errors), rendered in-process and compared byte for byte
+// (errors: stdout + stderr).
 const fx = join(import.meta.dir, "../../fixtures/helm");
 const engineIndex = join(import.meta.dir, "../../../src/charts/gotemplate/index.ts");
 
@@ -47,7 +49,7 @@ async function runCase(c: Case) {
   }
 }
 
-for (const file of ["cases.tsv", "cases-scaffold.tsv"]) {
+for (const file of ["cases.tsv", "cases-scaffold.tsv", "cases-v4.tsv"]) {
   describe(file, () => {
     for (const c of readCases(file)) {
       test(`${c.chart} ${c.args.map((a) => a.replace(fx + "/", "")).join(" ")} → ${c.golden}`, () => runCase(c));
