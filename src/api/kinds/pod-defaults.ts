@@ -1,6 +1,7 @@
 // Pod spec defaults as upstream's defaulters (pkg/apis/core/v1/defaults.go) fill them,
 // shared by Pods and the pod templates of Deployments and ReplicaSets.
 import type { Container, PodSpec, Probe, Volume } from "kubernetes-types/core/v1";
+import { qosClass } from "../../agent/pod-status.ts";
 
 type Obj = Record<string, any>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -21,11 +22,14 @@ function defaultProbe(p: Probe | undefined) {
   p.periodSeconds ??= 10;
   p.successThreshold ??= 1;
   p.failureThreshold ??= 3;
-  if (isObj(p.httpGet)) {
-    p.httpGet.path ||= "/";
-    p.httpGet.scheme ??= "HTTP";
-  }
+  defaultHttpGet(p.httpGet);
   if (isObj(p.grpc) && p.grpc.service === undefined) p.grpc.service = "";
+}
+
+function defaultHttpGet(h: unknown) {
+  if (!isObj(h)) return;
+  h.path ||= "/";
+  h.scheme ??= "HTTP";
 }
 
 export function defaultContainer(c: Container) {
@@ -39,14 +43,32 @@ export function defaultContainer(c: Container) {
   defaultProbe(c.livenessProbe);
   defaultProbe(c.readinessProbe);
   defaultProbe(c.startupProbe);
+  if (isObj(c.lifecycle)) for (const h of [c.lifecycle.postStart, c.lifecycle.preStop]) if (isObj(h)) defaultHttpGet(h.httpGet);
+}
+
+function defaultDownwardItems(items: unknown) {
+  for (const it of Array.isArray(items) ? items : []) if (isObj(it) && isObj(it.fieldRef)) it.fieldRef.apiVersion ??= "v1";
 }
 
 function defaultVolume(v: Volume) {
   if (!isObj(v)) return;
+  // A volume naming no source at all is an emptyDir upstream.
+  if (Object.keys(v).every((k) => k === "name")) (v as Obj).emptyDir = {};
   if (isObj(v.configMap)) v.configMap.defaultMode ??= 420;
   if (isObj(v.secret)) v.secret.defaultMode ??= 420;
-  if (isObj(v.projected)) v.projected.defaultMode ??= 420;
-  if (isObj(v.downwardAPI)) v.downwardAPI.defaultMode ??= 420;
+  if (isObj(v.downwardAPI)) {
+    v.downwardAPI.defaultMode ??= 420;
+    defaultDownwardItems(v.downwardAPI.items);
+  }
+  if (isObj(v.projected)) {
+    v.projected.defaultMode ??= 420;
+    for (const src of Array.isArray(v.projected.sources) ? v.projected.sources : []) {
+      if (!isObj(src)) continue;
+      // One hour, as upstream's defaulter; clients such as kubectl describe read it unchecked.
+      if (isObj(src.serviceAccountToken)) src.serviceAccountToken.expirationSeconds ??= 3600;
+      if (isObj(src.downwardAPI)) defaultDownwardItems(src.downwardAPI.items);
+    }
+  }
   if (isObj(v.hostPath)) v.hostPath.type ??= "";
 }
 
@@ -61,6 +83,7 @@ export function defaultPodSpec(spec: PodSpec | undefined) {
   if (spec.serviceAccount && !spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount;
   for (const c of Array.isArray(spec.containers) ? spec.containers : []) defaultContainer(c);
   for (const c of Array.isArray(spec.initContainers) ? spec.initContainers : []) defaultContainer(c);
+  for (const c of Array.isArray(spec.ephemeralContainers) ? spec.ephemeralContainers : []) defaultContainer(c as Container);
   for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) defaultVolume(v);
 }
 
@@ -71,8 +94,9 @@ export function defaultPod(pod: { spec?: PodSpec; status?: unknown }) {
   defaultPodSpec(pod.spec);
   // Pods only (not templates): service links on, requests default to the limits.
   pod.spec.enableServiceLinks ??= true;
-  for (const c of [...(Array.isArray(pod.spec.containers) ? pod.spec.containers : []), ...(Array.isArray(pod.spec.initContainers) ? pod.spec.initContainers : [])]) {
-    const r = (c as Obj)?.resources;
+  const containers = [...(Array.isArray(pod.spec.containers) ? pod.spec.containers : []), ...(Array.isArray(pod.spec.initContainers) ? pod.spec.initContainers : [])].filter(isObj);
+  for (const c of containers) {
+    const r = c.resources;
     if (!isObj(r) || !isObj(r.limits)) continue;
     r.requests ??= {};
     for (const [k, v] of Object.entries(r.limits)) r.requests[k] ??= v;
@@ -80,4 +104,10 @@ export function defaultPod(pod: { spec?: PodSpec; status?: unknown }) {
   pod.spec.serviceAccountName ||= "default";
   pod.spec.serviceAccount ||= pod.spec.serviceAccountName;
   pod.spec.priority ??= 0;
+  // On the host network a container port is also a host port (pods only, as upstream since 1.28).
+  if (pod.spec.hostNetwork === true) {
+    for (const c of containers) for (const p of Array.isArray(c.ports) ? c.ports : []) if (isObj(p) && !p.hostPort) p.hostPort = p.containerPort;
+  }
+  // A new pod is Pending, with its QoS class, until its node reports (a status the store holds is kept).
+  if (pod.status === undefined && Array.isArray(pod.spec.containers)) pod.status = { phase: "Pending", qosClass: qosClass({ spec: { containers } } as any) };
 }
