@@ -10,6 +10,7 @@ import { deploymentController } from "./deployment/deployment-controller.ts";
 import { nodeLifecycleController } from "./node-lifecycle.ts";
 import { garbageCollector } from "./garbage-collector.ts";
 import { endpointsController } from "./endpoints.ts";
+import { resourceQuotaController } from "./resource-quota.ts";
 import { Scheduler, type BindPod, type SchedulerOptions } from "../scheduler/scheduler.ts";
 
 export type ControlPlaneOptions = {
@@ -47,6 +48,8 @@ export function startControlPlaneLoops(registry: Registry, opts: ControlPlaneOpt
   controllers.push(nodeLifecycleController(registry, informers, { node: kinds.node, pod: kinds.pod, lease: kinds.lease }, events("node-controller"), { gracePeriodMs: opts.nodeMonitorGracePeriodMs, evictionTimeoutMs: opts.podEvictionTimeoutMs }));
   controllers.push(garbageCollector(registry, informers));
   if (kinds.service && (kinds.endpoints || kinds.endpointSlice)) controllers.push(endpointsController(registry, informers, { pod: kinds.pod, service: kinds.service, endpoints: kinds.endpoints, endpointSlice: kinds.endpointSlice }));
+  const quotaKind = registry.kind("", "v1", "resourcequotas");
+  if (quotaKind) controllers.push(resourceQuotaController(registry, informers, quotaKind));
 
   const bind: BindPod = opts.bind ?? (async (ns, name, node) => {
     // Loaded on first use: the HTTP side of pods/binding is not needed to start the loops.

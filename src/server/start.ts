@@ -24,6 +24,7 @@ import { podSubresources } from "./pod-subresources.ts";
 import { NodeProxy } from "./node-proxy.ts";
 import { execBridgeHandler, tryExecUpgrade, type BridgeData } from "./exec-bridge.ts";
 import { podCidrAllocator } from "./pod-cidr.ts";
+import { installQuotaAdmission } from "./quota/admission.ts";
 import type { Agent } from "../agent/agent.ts";
 import type { ServerOptions } from "./options.ts";
 import { ensureKubernetesService, installServiceAllocation, loadBalancerController } from "./services/index.ts";
@@ -74,6 +75,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const registry = new Registry(store, allKinds);
   podCidrAllocator(registry, opts.clusterCidr);
   installServiceAllocation(registry, { serviceCidr: opts.serviceCidr });
+  installQuotaAdmission(registry);
   await bootstrapObjects(registry);
 
   const admin: UserInfo = { name: "system:admin", groups: ["system:masters", "system:authenticated"] };

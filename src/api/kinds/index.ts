@@ -13,6 +13,8 @@ import { deploymentKind } from "./deployment.ts";
 import { replicaSetKind } from "./replicaset.ts";
 import { leaseKind } from "./lease.ts";
 import { endpointSliceKind } from "./endpointslice.ts";
+import { resourceQuotaKind } from "./resourcequota.ts";
+import { limitRangeKind } from "./limitrange.ts";
 
 export {
   namespaceKind,
@@ -28,15 +30,19 @@ export {
   replicaSetKind,
   leaseKind,
   endpointSliceKind,
+  resourceQuotaKind,
+  limitRangeKind,
 };
 
 export const allKinds: KindDef[] = [
   configMapKind,
   endpointsKind,
   eventKind,
+  limitRangeKind,
   namespaceKind,
   nodeKind,
   podKind,
+  resourceQuotaKind,
   secretKind,
   serviceAccountKind,
   serviceKind,

@@ -114,6 +114,9 @@ const KINDS: Record<string, Schema> = {
   "apps/v1/ReplicaSet": object({ spec: replicaSetSpec, status: workloadStatus }),
   "coordination.k8s.io/v1/Lease": object(),
   "discovery.k8s.io/v1/EndpointSlice": object({ endpoints: atomicList(), ports: atomicList() }),
+  // ScopeSelector's matchExpressions and LimitRangeSpec.limits are plain (atomic) lists upstream.
+  "/v1/ResourceQuota": object({ spec: struct({ scopes: atomicList(), scopeSelector: struct({ matchExpressions: atomicList() }) }) }),
+  "/v1/LimitRange": object({ spec: struct({ limits: atomicList() }) }),
 };
 
 const GENERIC = object();

@@ -19,8 +19,10 @@ describe("discovery metadata as upstream serves it", () => {
     ["apps/v1", "ReplicaSet", "replicasets", "replicaset", true, ["rs"], ["all"]],
     ["coordination.k8s.io/v1", "Lease", "leases", "lease", true, [], []],
     ["discovery.k8s.io/v1", "EndpointSlice", "endpointslices", "endpointslice", true, [], []],
+    ["v1", "ResourceQuota", "resourcequotas", "resourcequota", true, ["quota"], []],
+    ["v1", "LimitRange", "limitranges", "limitrange", true, ["limits"], []],
   ];
-  test("all thirteen kinds, each once", () => {
+  test("all fifteen kinds, each once", () => {
     expect(allKinds.map((k) => `${apiVersionOf(k)}/${k.kind}`).sort()).toEqual(table.map(([v, k]) => `${v}/${k}`).sort());
   });
   for (const [apiVersion, kind, plural, singular, namespaced, shortNames, categories] of table) {

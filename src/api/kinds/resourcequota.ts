@@ -1,0 +1,20 @@
+// core/v1 ResourceQuota: spec.hard caps a namespace's object counts and compute, enforced
+// at admission; status.hard/used are kept by the admission and the quota controller.
+// Scopes and scopeSelector are stored but not applied: every quota counts every object.
+import type { KindDef } from "./kind.ts";
+import { resourceQuotaColumns } from "../tables/quota-columns.ts";
+import { validateResourceQuota } from "../validation/quota.ts";
+import { withSchema } from "../validation/schema/type-check.ts";
+
+export const resourceQuotaKind: KindDef = {
+  group: "",
+  version: "v1",
+  kind: "ResourceQuota",
+  plural: "resourcequotas",
+  singular: "resourcequota",
+  namespaced: true,
+  shortNames: ["quota"],
+  subresources: { status: true },
+  validate: withSchema("ResourceQuota", validateResourceQuota),
+  columns: resourceQuotaColumns,
+};
