@@ -27,6 +27,8 @@ const roots: [string, string, string][] = [
   ["v1", "Endpoints", "k8s.io.api.core.v1"],
   ["v1", "Event", "k8s.io.api.core.v1"],
   ["v1", "Node", "k8s.io.api.core.v1"],
+  ["v1", "ResourceQuota", "k8s.io.api.core.v1"],
+  ["v1", "LimitRange", "k8s.io.api.core.v1"],
   ["apps/v1", "Deployment", "k8s.io.api.apps.v1"],
   ["apps/v1", "ReplicaSet", "k8s.io.api.apps.v1"],
   ["coordination.k8s.io/v1", "Lease", "k8s.io.api.coordination.v1"],
