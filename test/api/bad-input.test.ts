@@ -2,6 +2,7 @@
 // connection), and what was stored before must stay exactly as it was.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { apiFetch, startTestServer, type TestServer } from "../support/server.ts";
+import { allKinds } from "../../src/api/kinds/index.ts";
 
 let server: TestServer;
 let before: string;
@@ -77,7 +78,54 @@ const cases: Case[] = [
   { name: "bad continue token", method: "GET", path: `${cm}?limit=1&continue=garbage`, expect: 400 },
   { name: "bad propagationPolicy", method: "DELETE", path: `${cm}/absent-too`, body: JSON.stringify({ propagationPolicy: "Sometimes" }), expect: 400 },
   { name: "delete missing object", method: "DELETE", path: `${cm}/absent`, expect: 404 },
+  { name: "binding of a missing pod", method: "POST", path: "/api/v1/namespaces/default/pods/absent/binding", body: JSON.stringify({ apiVersion: "v1", kind: "Binding", metadata: { name: "absent" }, target: { name: "n" } }), expect: 404 },
+  { name: "namespace labels as a list", method: "POST", path: "/api/v1/namespaces", body: JSON.stringify({ metadata: { name: "nsl", labels: ["a", "b"] } }), expect: 400 },
+  { name: "uid of the wrong type", method: "POST", path: cm, body: JSON.stringify({ metadata: { name: "u1", uid: 5 } }), expect: 400 },
+  { name: "creationTimestamp of the wrong type", method: "POST", path: cm, body: JSON.stringify({ metadata: { name: "u2", creationTimestamp: [] } }), expect: 400 },
+  { name: "generation of the wrong type", method: "POST", path: cm, body: JSON.stringify({ metadata: { name: "u3", generation: "x" } }), expect: 400 },
+  { name: "deletionTimestamp not a time", method: "POST", path: cm, body: JSON.stringify({ metadata: { name: "u4", deletionTimestamp: "yesterday" } }), expect: 400 },
+  { name: "deletionGracePeriodSeconds of the wrong type", method: "POST", path: cm, body: JSON.stringify({ metadata: { name: "u5", deletionGracePeriodSeconds: "x" } }), expect: 400 },
+  { name: "uid of the wrong type on update", method: "PUT", path: `${cm}/keep`, body: JSON.stringify({ metadata: { name: "keep", uid: { a: 1 } } }), expect: 400 },
+  { name: "ConfigMap data over 1 MiB", method: "POST", path: cm, body: JSON.stringify({ metadata: { name: "big" }, data: { a: "x".repeat(700_000), b: "y".repeat(700_000) } }), expect: 422 },
+  { name: "ConfigMap binaryData over 1 MiB", method: "POST", path: cm, body: JSON.stringify({ metadata: { name: "bigbin" }, binaryData: { a: Buffer.alloc(1024 * 1024 + 1).toString("base64") } }), expect: 422 },
+  { name: "Secret data over 1 MiB", method: "POST", path: "/api/v1/namespaces/default/secrets", body: JSON.stringify({ metadata: { name: "big" }, data: { a: Buffer.alloc(1024 * 1024 + 1).toString("base64") } }), expect: 422 },
+  { name: "Secret stringData over 1 MiB", method: "POST", path: "/api/v1/namespaces/default/secrets", body: JSON.stringify({ metadata: { name: "bigs" }, stringData: { a: "x".repeat(1024 * 1024 + 1) } }), expect: 422 },
+  { name: "list with a resourceVersion that is not a number", method: "GET", path: `${cm}?resourceVersion=abc`, expect: 400 },
+  { name: "get with a resourceVersion that is not a number", method: "GET", path: `${cm}/keep?resourceVersion=abc`, expect: 400 },
+  { name: "watch with a resourceVersion that is not a number", method: "GET", path: `${cm}?watch=1&resourceVersion=abc`, expect: 400 },
+  { name: "a text/plain body", method: "POST", path: cm, body: JSON.stringify({ metadata: { name: "plain" } }), type: "text/plain", expect: 415 },
+  { name: "__proto__ as a data key", method: "POST", path: cm, body: '{"metadata":{"name":"pd"},"data":{"__proto__":"x"}}', expect: 400 },
+  { name: "__proto__ in a merge patch", method: "PATCH", path: `${cm}/keep`, body: '{"data":{"__proto__":{"polluted":"yes"}}}', type: "application/merge-patch+json", expect: 400 },
+  { name: "__proto__ in a strategic merge patch", method: "PATCH", path: `${cm}/keep`, body: '{"metadata":{"__proto__":{"name":"other"}}}', type: "application/strategic-merge-patch+json", expect: 400 },
+  { name: "__proto__ in an apply patch", method: "PATCH", path: `${cm}/keep?fieldManager=t`, body: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keep\n__proto__:\n  a: b\n", type: "application/apply-patch+yaml", expect: 400 },
+  { name: "constructor in a merge patch", method: "PATCH", path: `${cm}/keep`, body: '{"constructor":{"name":"x"}}', type: "application/merge-patch+json", expect: 422 },
+  { name: "toString in a JSON patch", method: "PATCH", path: `${cm}/keep`, body: JSON.stringify([{ op: "add", path: "/metadata/toString", value: "x" }]), type: "application/json-patch+json", expect: 422 },
+  ...prototypeKeyCases(),
 ];
+
+/**
+ * Keys that are names of Object.prototype, at the top level and in metadata, as JSON and
+ * as YAML, for every served kind: unknown fields (422 under Strict), never a 500.
+ * "__proto__" is refused wherever it appears (400).
+ */
+function prototypeKeyCases(): Case[] {
+  const out: Case[] = [];
+  for (const kind of allKinds) {
+    const base = `${kind.group ? `/apis/${kind.group}` : "/api"}/${kind.version}${kind.namespaced ? "/namespaces/default" : ""}/${kind.plural}`;
+    for (const key of ["__proto__", "constructor", "toString"]) {
+      const expect = key === "__proto__" ? 400 : 422;
+      const name = `proto-${kind.singular}`;
+      out.push(
+        { name: `${kind.kind}: top-level "${key}" (JSON)`, method: "POST", path: base, body: `{"metadata":{"name":"${name}"},"${key}":{"polluted":true}}`, expect },
+        { name: `${kind.kind}: metadata "${key}" (JSON)`, method: "POST", path: base, body: `{"metadata":{"name":"${name}","${key}":{"polluted":true}}}`, expect },
+        { name: `${kind.kind}: top-level "${key}" (YAML)`, method: "POST", path: base, body: `metadata:\n  name: ${name}\n${key}:\n  polluted: true\n`, type: "application/yaml", expect },
+        { name: `${kind.kind}: metadata "${key}" (YAML)`, method: "POST", path: base, body: `metadata:\n  name: ${name}\n  ${key}:\n    polluted: true\n`, type: "application/yaml", expect },
+        { name: `${kind.kind}: metadata "${key}" as a string (JSON)`, method: "POST", path: base, body: `{"metadata":{"name":"${name}","${key}":"x"}}`, expect },
+      );
+    }
+  }
+  return out;
+}
 
 for (const c of cases) {
   test(`bad input: ${c.name} → ${c.expect}`, async () => {
@@ -95,4 +143,6 @@ for (const c of cases) {
 
 test("stored objects are unchanged after the whole corpus", async () => {
   expect(await snapshot()).toBe(before);
+  // Nothing of the corpus leaked into Object.prototype.
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 });

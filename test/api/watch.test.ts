@@ -3,7 +3,8 @@
 // client's informer.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import * as k8s from "@kubernetes/client-node";
-import { apiFetch, startTestServer, type TestServer } from "../support/server.ts";
+import { startTestServer, type TestServer } from "../support/server.ts";
+import { collectWatch, type WatchEvent } from "../support/watch.ts";
 
 let server: TestServer;
 let core: k8s.CoreV1Api;
@@ -21,36 +22,8 @@ afterAll(() => server.cleanup());
 type Event = { type: string; object: { metadata: { name?: string; resourceVersion?: string }; code?: number; reason?: string } };
 
 /** Read newline-delimited watch events until `until` says stop or time runs out. */
-async function collect(path: string, until: (events: Event[]) => boolean, during?: () => Promise<void>, ms = 5000): Promise<Event[]> {
-  const ac = new AbortController();
-  const res = await apiFetch(server, path, { signal: ac.signal });
-  expect(res.status).toBe(200);
-  const events: Event[] = [];
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buf = "";
-  const timer = setTimeout(() => ac.abort(), ms);
-  const work = during?.();
-  try {
-    while (!until(events)) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buf += decoder.decode(value, { stream: true });
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        events.push(JSON.parse(buf.slice(0, nl)));
-        buf = buf.slice(nl + 1);
-      }
-    }
-  } catch (e) {
-    if (!ac.signal.aborted) throw e;
-  } finally {
-    clearTimeout(timer);
-    ac.abort();
-    await work;
-  }
-  return events;
-}
+const collect = (path: string, until: (events: Event[]) => boolean, during?: () => Promise<void>, ms = 5000) =>
+  collectWatch(server, path, until as (events: WatchEvent[]) => boolean, during, ms) as Promise<Event[]>;
 
 test("resourceVersion=0 starts with the current state, then live changes", async () => {
   await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "w1" } } });

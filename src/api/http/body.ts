@@ -27,7 +27,7 @@ export function bodyFormat(contentType: string | null | undefined, method: strin
         throw unsupportedMediaType(type || "none");
     }
   }
-  if (type === "" || type === "application/json" || type === "*/*" || type === "text/plain") return "json";
+  if (type === "" || type === "application/json" || type === "*/*") return "json";
   if (type === "application/yaml" || type === "application/x-yaml" || type === "text/yaml") return "yaml";
   // Typed clients (kubectl create configmap, helm's release Secrets) send protobuf.
   if (type === KUBE_PROTOBUF_CONTENT_TYPE) return "protobuf";
@@ -40,7 +40,7 @@ export async function readBody(req: Request, format: BodyFormat): Promise<unknow
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   if (format === "protobuf") {
     const bytes = await readLimitedBytes(req);
-    return (await import("../protobuf/request-body.ts")).protobufRequestObject(bytes);
+    return checkShape(await (await import("../protobuf/request-body.ts")).protobufRequestObject(bytes));
   }
   const text = await readLimited(req);
   if (text.trim() === "") return undefined;
@@ -52,6 +52,15 @@ export async function readBody(req: Request, format: BodyFormat): Promise<unknow
     const what = format === "yaml" || format === "apply-patch" ? "YAML" : "JSON";
     throw badRequest(`the request body is not valid ${what}: ${(e as Error).message.split("\n")[0]}`);
   }
+  return checkShape(value);
+}
+
+/**
+ * Nesting depth, and no "__proto__" key: every later step (patches, defaults, copies)
+ * treats keys as plain data, and assigning a "__proto__" key would replace an object's
+ * prototype instead. No Kubernetes field has that name; as a map key it is refused.
+ */
+function checkShape(value: unknown): unknown {
   if (depth(value, 0) > MAX_DEPTH) throw badRequest(`the request body is nested deeper than ${MAX_DEPTH} levels`);
   return value;
 }
@@ -87,6 +96,7 @@ function depth(v: unknown, d: number): number {
   if (d > MAX_DEPTH) return d;
   if (v === null || typeof v !== "object") return d;
   let max = d + 1;
+  if (!Array.isArray(v) && Object.hasOwn(v, "__proto__")) throw badRequest('the request body has a key "__proto__", which is not accepted anywhere in an object');
   for (const child of Array.isArray(v) ? v : Object.values(v)) {
     const c = depth(child, d + 1);
     if (c > max) max = c;

@@ -28,3 +28,11 @@ export function intParam(params: URLSearchParams, name: string): number | undefi
   if (!Number.isInteger(n) || n < 0) throw badRequest(`invalid value for ${name}: "${v}"`);
   return n;
 }
+
+/** resourceVersion on get, list and watch: a revision number, or unset ("" and "0" mean any). */
+export function resourceVersionParam(params: URLSearchParams): string | undefined {
+  const v = params.get("resourceVersion");
+  if (v === null || v === "") return undefined;
+  if (!/^\d+$/.test(v)) throw badRequest(`resourceVersion: Invalid value: ${JSON.stringify(v)}: strconv.ParseUint: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return v;
+}

@@ -11,7 +11,7 @@ import { bodyFormat, readBody, type BodyFormat } from "./body.ts";
 import { KUBE_PROTOBUF_CONTENT_TYPE } from "../protobuf/content-type.ts";
 import { includeObjectParam, representation } from "./negotiate.ts";
 import type { ResourcePath } from "./paths.ts";
-import { intParam, objectFilter } from "./query.ts";
+import { intParam, objectFilter, resourceVersionParam } from "./query.ts";
 import type { RequestAttributes, SubresourceHandler, UserInfo, WatchMetrics } from "./types.ts";
 import { watchResponse } from "./watch-stream.ts";
 import { nowTimestamp } from "../registry/metadata.ts";
@@ -90,6 +90,7 @@ export async function handleResource(req: Request, url: URL, path: ResourcePath,
         return startWatch(req, url, kind, path.namespace, ctx);
       }
       ctx.authorize(user, { verb: "get", kind, namespace, name });
+      resourceVersionParam(params);
       const obj = ctx.registry.get(kind, namespace, name);
       return json(render(req, url, kind, [obj]) ?? obj);
     }
@@ -123,6 +124,7 @@ function nameOf(body: unknown): string {
 
 function list(req: Request, url: URL, kind: KindDef, namespace: string | undefined, ctx: ResourceContext): Response {
   const params = url.searchParams;
+  resourceVersionParam(params);
   const result = ctx.registry.list(kind, namespace, objectFilter(kind, params), intParam(params, "limit"), params.get("continue") ?? undefined);
   const table = render(req, url, kind, result.items);
   const metadata = { resourceVersion: result.resourceVersion, ...(result.continue ? { continue: result.continue, remainingItemCount: result.remainingItemCount } : {}) };
@@ -143,7 +145,7 @@ function startWatch(req: Request, url: URL, kind: KindDef, namespace: string | u
   return watchResponse(ctx.registry, kind, {
     namespace,
     matches: objectFilter(kind, params),
-    resourceVersion: params.get("resourceVersion") ?? undefined,
+    resourceVersion: resourceVersionParam(params),
     allowBookmarks: params.get("allowWatchBookmarks") === "true",
     bookmarkIntervalMs: ctx.bookmarkIntervalMs,
     timeoutSeconds: intParam(params, "timeoutSeconds"),

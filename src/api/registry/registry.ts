@@ -9,6 +9,8 @@ import { ApiError, alreadyExists, badRequest, conflict, forbidden, invalid, notF
 import { clone, generateSuffix, keepServerMetadata, nowTimestamp, specOf } from "./metadata.ts";
 import { recordManagedFields } from "./managed-fields.ts";
 import { checkUnknownFields } from "./field-validation.ts";
+import { checkDecodable } from "./decode-check.ts";
+import { isUnchanged } from "./unchanged.ts";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
 
@@ -36,6 +38,8 @@ export type DeleteOptions = WriteOptions & {
 
 /** A hook run inside the write lock before an object is stored (admission, in upstream terms). */
 export type Admission = (op: "create" | "update", kind: KindDef, next: KubeObject, old: KubeObject | undefined) => void;
+
+type Planned = { type: "ADDED" | "MODIFIED" | "DELETED"; object: KubeObject };
 
 export type ListResult = { items: KubeObject[]; resourceVersion: string; continue?: string; remainingItemCount?: number };
 
@@ -108,8 +112,9 @@ export class Registry {
       for (const a of this.admissions) a("create", kind, obj, undefined);
       return { type: "ADDED" as const, object: obj };
     };
-    if (opts.dryRun) return plan(this.store.get(key, ns(kind, m.namespace), m.name!)).object;
-    const change = await this.store.write(key, ns(kind, m.namespace), m.name!, plan);
+    const settled = (current: KubeObject | undefined) => this.settle(kind, current, plan(current));
+    if (opts.dryRun) return settled(this.store.get(key, ns(kind, m.namespace), m.name!))!.object;
+    const change = await this.store.write(key, ns(kind, m.namespace), m.name!, settled);
     return change!.object;
   }
 
@@ -155,9 +160,10 @@ export class Registry {
     const nsKey = ns(kind, namespace);
     let created = false;
     const plan = (current: KubeObject | undefined) => {
+      // Writers that expect an object (pods/binding) never see a missing one: that is a 404.
+      if (!current && !allowCreate) throw notFound({ ...kind, name });
       const next = produce(current ? clone(current) : undefined);
       if (!current) {
-        if (!allowCreate) throw notFound({ ...kind, name });
         if (kind.namespaced) this.checkNamespaceOpen(nsKey);
         next.metadata.name = name;
         if (kind.namespaced) next.metadata.namespace = nsKey;
@@ -193,9 +199,19 @@ export class Registry {
       }
       return this.finishUpdate(kind, next, current, opts);
     };
-    if (opts.dryRun) return { object: plan(this.store.get(key, nsKey, name)).object, created };
-    const change = await this.store.write(key, nsKey, name, plan);
-    return { object: change!.object, created };
+    // A write that would store what is already stored is skipped: the stored object is the answer.
+    let unchanged: KubeObject | undefined;
+    const planOrSkip = (current: KubeObject | undefined) => {
+      const r = this.settle(kind, current, plan(current));
+      if (!r) unchanged = current;
+      return r;
+    };
+    if (opts.dryRun) {
+      const r = planOrSkip(this.store.get(key, nsKey, name));
+      return { object: r ? r.object : clone(unchanged!), created };
+    }
+    const change = await this.store.write(key, nsKey, name, planOrSkip);
+    return { object: change ? change.object : clone(unchanged!), created };
   }
 
   private finishUpdate(kind: KindDef, next: KubeObject, current: KubeObject, opts: WriteOptions, subresource?: string) {
@@ -233,13 +249,27 @@ export class Registry {
       if (JSON.stringify(next) === JSON.stringify(current)) return null; // already terminating as asked
       return { type: "MODIFIED" as const, object: next };
     };
+    const settled = (current: KubeObject | undefined) => this.settle(kind, current, plan(current));
     if (opts.dryRun) {
-      const r = plan(this.store.get(key, nsKey, name));
+      const r = settled(this.store.get(key, nsKey, name));
       return { object: r?.object ?? this.get(kind, namespace, name), deleted: r?.type === "DELETED" };
     }
-    const change = await this.store.write(key, nsKey, name, plan);
+    const change = await this.store.write(key, nsKey, name, settled);
     if (!change) return { object: this.get(kind, namespace, name), deleted: false };
     return { object: change.object, deleted: change.type === "DELETED" };
+  }
+
+  /**
+   * The last step of every write, whichever code produced the object: it gets its
+   * apiVersion and kind (clients such as kubectl need both on everything they read back),
+   * and a change that would store what is already stored becomes no write at all (null).
+   */
+  private settle(kind: KindDef, current: KubeObject | undefined, r: Planned | null): Planned | null {
+    if (!r) return r;
+    r.object.apiVersion = apiVersionOf(kind);
+    r.object.kind = kind.kind;
+    if (current && r.type === "MODIFIED" && isUnchanged(r.object, current)) return null;
+    return r;
   }
 
   /** Pods on a node get time to stop (the node's agent confirms with a second delete); everything else goes at once. */
@@ -265,6 +295,7 @@ export class Registry {
     if (obj.kind !== undefined && obj.kind !== kind.kind) throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${kind.kind})`);
     obj.apiVersion = apiVersion;
     obj.kind = kind.kind;
+    checkDecodable(kind, obj);
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
     if (typeof obj.metadata !== "object" || Array.isArray(obj.metadata)) throw invalid(kind.kind, kind.group, "", [{ field: "metadata", reason: "FieldValueInvalid", message: "Invalid value: metadata must be an object" }]);
     const m = obj.metadata;

@@ -15,7 +15,8 @@ export type LabelSelectorObject = {
 export class SelectorParseError extends Error {}
 
 type Tok = "err" | "eos" | ")" | "," | "!" | "==" | "=" | ">" | "id" | "in" | "<" | "!=" | "notin" | "(";
-const literals: Record<string, Tok> = { ")": ")", ",": ",", "!": "!", "==": "==", "=": "=", ">": ">", in: "in", "<": "<", "!=": "!=", notin: "notin", "(": "(" };
+// No prototype: a label key such as "constructor" is an identifier, not an inherited property.
+const literals: Record<string, Tok> = Object.assign(Object.create(null), { ")": ")", ",": ",", "!": "!", "==": "==", "=": "=", ">": ">", in: "in", "<": "<", "!=": "!=", notin: "notin", "(": "(" });
 const isSpecial = (c: string) => "=!(),><".includes(c);
 const isSpace = (c: string) => c === " " || c === "\t" || c === "\r" || c === "\n";
 

@@ -9,6 +9,13 @@ import { deepEqual } from "./deep-equal.ts";
 
 const IMMUTABLE = "field is immutable when `immutable` is set";
 
+/** Upstream's MaxSecretSize, the limit of a ConfigMap's or a Secret's values together. */
+export const MAX_DATA_BYTES = 1024 * 1024;
+const tooBig = (field: string): FieldError => ({ field, reason: "FieldValueTooLong", message: `Too long: must have at most ${MAX_DATA_BYTES} bytes` });
+const textBytes = (m: Record<string, string> | undefined) => Object.values(m ?? {}).reduce((n, v) => n + Buffer.byteLength(v), 0);
+/** binaryData and Secret data are stored decoded: their size is that of the bytes, not of the base64 text. */
+const decodedBytes = (m: Record<string, string> | undefined) => Object.values(m ?? {}).reduce((n, v) => n + Buffer.from(v, "base64").length, 0);
+
 function validateKeys(data: Record<string, string> | undefined, path: string): FieldError[] {
   const errs: FieldError[] = [];
   for (const key of Object.keys(data ?? {})) for (const m of isConfigMapKey(key)) errs.push(invalidValue(`${path}[${key}]`, key, m));
@@ -27,7 +34,9 @@ export function validateConfigMap(obj: KubeObject, old?: KubeObject): FieldError
   const cm = obj as unknown as ConfigMap;
   const errs = validateMeta(obj, old, true);
   errs.push(...validateKeys(cm.data, "data"), ...validateKeys(cm.binaryData, "binaryData"));
-  for (const key of Object.keys(cm.binaryData ?? {})) if (cm.data && key in cm.data) errs.push(invalidValue(`binaryData[${key}]`, key, "duplicate of key present in data"));
+  for (const key of Object.keys(cm.binaryData ?? {})) if (cm.data && Object.hasOwn(cm.data, key)) errs.push(invalidValue(`binaryData[${key}]`, key, "duplicate of key present in data"));
+  // The whole object is meant, which upstream prints as the field "[]".
+  if (textBytes(cm.data) + decodedBytes(cm.binaryData) > MAX_DATA_BYTES) errs.push(tooBig("[]"));
   if (old) errs.push(...immutableUpdate(cm, old as unknown as ConfigMap, ["data", "binaryData"]));
   return errs;
 }
@@ -47,8 +56,9 @@ export function validateSecret(obj: KubeObject, old?: KubeObject): FieldError[] 
   const errs = validateMeta(obj, old, true);
   errs.push(...validateKeys(s.data, "data"));
   for (const [k, v] of Object.entries(s.data ?? {})) if (!isBase64(v)) errs.push(invalidValue(`data[${k}]`, "<value omitted>", "must be base64-encoded"));
+  if (decodedBytes(s.data) > MAX_DATA_BYTES) errs.push(tooBig("data"));
   const type = s.type ?? "Opaque";
-  for (const key of REQUIRED_KEYS[type] ?? []) if (!(key in (s.data ?? {})) && !(key in (s.stringData ?? {}))) errs.push(required(`data[${key}]`));
+  for (const key of Object.hasOwn(REQUIRED_KEYS, type) ? REQUIRED_KEYS[type]! : []) if (!(key in (s.data ?? {})) && !(key in (s.stringData ?? {}))) errs.push(required(`data[${key}]`));
   if (type === "kubernetes.io/basic-auth" && !("username" in (s.data ?? {})) && !("password" in (s.data ?? {}))) errs.push(required("data[username]"), required("data[password]"));
   if (type === "kubernetes.io/service-account-token" && !s.metadata?.annotations?.["kubernetes.io/service-account.name"]) errs.push(required("metadata.annotations[kubernetes.io/service-account.name]"));
   if (old) {
