@@ -89,3 +89,26 @@ test("Endpoints the endpoints controller writes are readable by kubectl -o yaml"
   expect(out.stdout).toContain("kind: Endpoints");
   expect(out.stdout).toContain("ip: 10.42.0.7");
 });
+
+test("objects stored without apiVersion and kind by an earlier version get both when the server starts again", async () => {
+  const { tempDir } = await import("../support/server.ts");
+  const dataDir = tempDir();
+  const first = await startTestServer({ dataDir });
+  try {
+    // What an earlier skiff stored for an Endpoints object its controller wrote: no apiVersion, no kind.
+    await first.store.write("endpoints", "default", "legacy", () => ({ type: "ADDED", object: { metadata: { name: "legacy", namespace: "default", uid: "u" }, subsets: [] } }));
+  } finally {
+    await first.stop();
+  }
+  const second = await startTestServer({ dataDir });
+  try {
+    const got = (await (await apiFetch(second, "/api/v1/namespaces/default/endpoints/legacy")).json()) as any;
+    expect(got).toMatchObject({ apiVersion: "v1", kind: "Endpoints", metadata: { name: "legacy" } });
+    const list = (await (await apiFetch(second, "/api/v1/namespaces/default/endpoints")).json()) as any;
+    expect(list.items.find((o: any) => o.metadata.name === "legacy")).toMatchObject({ apiVersion: "v1", kind: "Endpoints" });
+  } finally {
+    await second.cleanup();
+    const { rmSync } = await import("node:fs");
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

@@ -52,6 +52,16 @@ export class Registry {
     readonly kinds: KindDef[],
   ) {
     for (const k of kinds) this.byResource.set(resourceKey(k), k);
+    // Objects stored before every write was given its apiVersion and kind (see settle) get them
+    // once, in memory, where every read is served from; their next write stores them.
+    for (const k of kinds) {
+      for (const o of store.list(resourceKey(k))) {
+        if (o.apiVersion === undefined || o.kind === undefined) {
+          o.apiVersion = apiVersionOf(k);
+          o.kind = k.kind;
+        }
+      }
+    }
   }
 
   addAdmission(a: Admission) {
