@@ -17,6 +17,7 @@ import { Backoff } from "./backoff.ts";
 import { EventRecorder } from "./events.ts";
 import { startAgentServer } from "./agent-server.ts";
 import { AgentMetrics } from "./metrics.ts";
+import { WakeTimers } from "./wake-timers.ts";
 import { PodNetwork } from "./network/pod-network.ts";
 import { ClusterDns, podDnsConfig } from "./network/cluster-dns.ts";
 import { ServiceProxy } from "./network/service-proxy.ts";
@@ -76,11 +77,17 @@ export class Agent {
   /** Container events from the runtime; while it runs, full listings are only a safety net. */
   private events?: RuntimeEventStream;
   private lastRelist = 0;
-  private readonly refreshing = new Set<string>();
+  /** Delayed syncs, one per pod at most: the earliest any part of a pass asked for. */
+  private readonly wakes = new WakeTimers((uid) => this.wake(uid));
+  /** Runtime events come in bursts (a container and its infra): the pod is listed once, 50 ms after the first. */
+  private readonly eventRefresh = new WakeTimers((uid) => void this.cache.settlePod(uid).then(() => this.wake(uid)));
+  /** Pods woken while their worker was busy: synced again as soon as it finishes. */
+  private readonly rerun = new Set<string>();
 
   constructor(readonly opts: AgentOptions) {
     this.agentDir = join(opts.dataDir, "agent");
     this.metrics = new AgentMetrics(opts.nodeName, opts.dataDir);
+    this.metrics.pendingWakes = () => this.wakes.size;
   }
 
   /** Per-container CPU and memory from the runtime, at most every 10 s (podman stats is not free). */
@@ -225,16 +232,7 @@ export class Agent {
 
   private onRuntimeEvent(e: RuntimeEvent) {
     if (e.status !== "died" && e.status !== "remove") return;
-    if (this.refreshing.has(e.podUid)) return;
-    // Several events of one pod come together (a container and its infra): list it once.
-    this.refreshing.add(e.podUid);
-    const t = setTimeout(async () => {
-      this.timers = this.timers.filter((x) => x !== t);
-      await this.cache.settlePod(e.podUid);
-      this.refreshing.delete(e.podUid);
-      this.wake(e.podUid);
-    }, 50);
-    this.timers.push(t);
+    if (!this.stopped) this.eventRefresh.schedule(e.podUid, 50);
   }
 
   private async importImageFolder() {
@@ -253,14 +251,7 @@ export class Agent {
 
   wake(uid: string, afterMs = 0) {
     if (this.stopped) return;
-    if (afterMs > 0) {
-      const t = setTimeout(() => {
-        this.timers = this.timers.filter((x) => x !== t);
-        this.wake(uid);
-      }, afterMs);
-      this.timers.push(t);
-      return;
-    }
+    if (afterMs > 0) return this.wakes.schedule(uid, afterMs);
     this.pending.add(uid);
     this.kick(false);
   }
@@ -320,7 +311,7 @@ export class Agent {
       this.workers.set(uid, (worker = new PodWorker(this.workerContext, uid)));
     }
     if (worker.busy) {
-      this.wake(uid, 500);
+      this.rerun.add(uid);
       return;
     }
     worker.busy = true;
@@ -331,6 +322,7 @@ export class Agent {
       .finally(() => {
         w.busy = false;
         if (!this.source.pods.has(uid) && w.tornDown) this.workers.delete(uid);
+        if (this.rerun.delete(uid)) this.wake(uid);
       });
   }
 
@@ -364,6 +356,8 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
+    this.wakes.clear();
+    this.eventRefresh.clear();
     this.events?.stop();
     this.bridgeAddress?.stop();
     this.source?.stop();

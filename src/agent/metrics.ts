@@ -36,7 +36,14 @@ export class AgentMetrics {
   private readonly containerCpu = new Counter({ name: "container_cpu_usage_seconds_total", help: "Cumulative cpu time consumed by the container in core-seconds.", labelNames: ["namespace", "pod", "container"], registers: [this.registry, this.resource] });
   private readonly containerMemory = new Gauge({ name: "container_memory_working_set_bytes", help: "Current working set of the container in bytes.", labelNames: ["namespace", "pod", "container"], registers: [this.registry, this.resource] });
 
+  /** Delayed pod-worker wake-ups waiting to fire: at most one per pod (the agent sets the source). */
+  pendingWakes: () => number = () => 0;
+
   constructor(nodeName?: string, dataDir = ".") {
+    const self = this;
+    // Every probe type and result from the start, so a panel over failures reads 0, not "No data".
+    for (const probe_type of ["liveness", "readiness", "startup"]) for (const result of ["successful", "failed"]) this.probes.inc({ probe_type, result }, 0);
+    new Gauge({ name: "skiff_agent_pending_wakes", help: "Delayed pod-worker wake-ups waiting to fire (at most one per pod).", registers: [this.registry], collect() { this.set(self.pendingWakes()); } });
     collectProcessMetrics(this.registry);
     if (nodeName) this.registry.setDefaultLabels({ node: nodeName });
     const both = [this.registry, this.resource];

@@ -225,8 +225,14 @@ export class PodWorker {
     }
   }
 
+  /**
+   * Starts the probes that are due. One wake-up is asked for when the next idle probe falls
+   * due; a probe that runs asks for its own when it finishes (at once if it failed or
+   * flipped, else one period on).
+   */
   private async runProbes(pod: Pod, sb: SandboxInfo, mine: ContainerInfo[]) {
     const now = Date.now();
+    let nextDue = Infinity;
     for (const c of pod.spec.containers) {
       const inst = latest(mine, c.name);
       if (!inst || inst.state !== "running") continue;
@@ -241,7 +247,7 @@ export class PodWorker {
         if (kind === "startup" && startup!.result === "success") continue;
         const state = this.probe(inst, kind, spec, started)!;
         if (!state.due(now)) {
-          this.ctx.wake(this.uid, 1000);
+          if (!state.running) nextDue = Math.min(nextDue, state.dueAt());
           continue;
         }
         state.running = true;
@@ -257,10 +263,11 @@ export class PodWorker {
             await this.ctx.driver.stopContainer(inst.id, pod.spec.terminationGracePeriodSeconds ?? 30).catch(() => {});
             await this.refresh();
           }
-          if (flipped || !ok) this.ctx.wake(this.uid);
+          this.ctx.wake(this.uid, flipped || !ok ? 0 : Math.max(0, state.dueAt() - Date.now()));
         });
       }
     }
+    if (nextDue < Infinity) this.ctx.wake(this.uid, Math.max(0, nextDue - now));
   }
 
   private probe(inst: ContainerInfo, kind: ProbeKind, spec: any, started: number): ProbeState | undefined {

@@ -35,10 +35,13 @@ export class ProbeState {
     if (kind === "startup") this.result = "failure";
   }
 
+  /** When the next run is due (ms since the epoch): after the initial delay, one period after the last run. */
+  dueAt(): number {
+    return Math.max(this.startedAt + (this.spec.initialDelaySeconds ?? 0) * 1000, this.lastRun + (this.spec.periodSeconds ?? 10) * 1000);
+  }
+
   due(now: number): boolean {
-    if (this.running) return false;
-    if (now < this.startedAt + (this.spec.initialDelaySeconds ?? 0) * 1000) return false;
-    return now >= this.lastRun + (this.spec.periodSeconds ?? 10) * 1000;
+    return !this.running && now >= this.dueAt();
   }
 
   /** Record an outcome; returns true when the overall result flipped. */

@@ -1,5 +1,6 @@
-// prom-client's process metrics, as both the server and the agent expose them.
+// prom-client's process metrics and the event-loop lag, as both the server and the agent expose them.
 import { collectDefaultMetrics, type Registry } from "prom-client";
+import { registerEventLoopLag } from "./event-loop-lag.ts";
 
 /**
  * Defaults left out: the *_total gauges fail Prometheus's lint, and the per-space heap
@@ -18,4 +19,5 @@ const DROPPED_DEFAULTS = [
 export function collectProcessMetrics(registry: Registry): void {
   collectDefaultMetrics({ register: registry });
   for (const name of DROPPED_DEFAULTS) registry.removeSingleMetric(name);
+  registerEventLoopLag(registry);
 }

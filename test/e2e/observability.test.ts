@@ -340,6 +340,36 @@ describe("dashboards against Prometheus", () => {
   });
 });
 
+describe("panels over counters that have not counted yet", () => {
+  const dashboards = loadDashboards(join(import.meta.dir, "../../dashboards"));
+  const probePanels = dashboardQueries(dashboards).filter((q) => /probe failures/i.test(q.panel));
+  const values = (r: { metric: Record<string, string>; value?: [number, string] }[]) => r.map((s) => Number(s.value?.[1]));
+
+  test("probe failures read 0 for a namespace and for probe types where nothing failed", async () => {
+    // One panel over the server's per-Deployment counter, one over the agents' prober counter.
+    expect(probePanels.map((q) => q.file).sort()).toEqual(["nodes.json", "workloads.json"]);
+    const healthy = { ...VARIABLES, namespace: "no-failures-here" };
+    for (const q of probePanels) {
+      const r = await prom.query(fillVariables(q.expr, healthy));
+      expect(r.length, `${q.file} / ${q.panel}`).toBeGreaterThan(0);
+      if (q.file === "workloads.json") expect(values(r)).toEqual([0]);
+      else {
+        // The agent failed one readiness probe; liveness and startup never failed and read 0.
+        const byType = Object.fromEntries(r.map((s) => [s.metric.probe_type, Number(s.value?.[1])]));
+        expect(byType.liveness).toBe(0);
+        expect(byType.startup).toBe(0);
+      }
+    }
+  });
+
+  test("a namespace with failures shows them without an extra 0 series", async () => {
+    const q = probePanels.find((p) => p.file === "workloads.json")!;
+    const r = await prom.query(fillVariables(q.expr.replace("[$__rate_interval]", "[10m]"), VARIABLES));
+    // (Counted before the first scrape, the increase itself reads 0: only the series matters here.)
+    expect(r.map((s) => s.metric.probe_type)).toEqual(["readiness"]);
+  });
+});
+
 describe("availability through Prometheus", () => {
   const sel = `kind="Deployment",namespace="${NS}",name="web"`;
   const down = `skiff_availability_observed_seconds_total{${sel}} - skiff_availability_up_seconds_total{${sel}}`;
