@@ -61,6 +61,18 @@ describe("renderKubeconfig", () => {
 });
 
 describe("writeKubeconfig", () => {
+  test("an unchanged kubeconfig is left alone (a restart on a full disk needs no write); a changed one is replaced", async () => {
+    const path = join(freshDir(), "kubeconfig.yaml");
+    const opts = { server: "https://127.0.0.1:6443", caPem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", token: randomSecret() };
+    await writeKubeconfig(path, opts);
+    const first = statSync(path);
+    await writeKubeconfig(path, opts);
+    expect(statSync(path).ino).toBe(first.ino);
+    await writeKubeconfig(path, { ...opts, server: "https://127.0.0.1:7443" });
+    expect(statSync(path).ino).not.toBe(first.ino);
+    expect(parse(await Bun.file(path).text()).clusters[0].cluster.server).toBe("https://127.0.0.1:7443");
+  });
+
   test("creates folders, writes mode 0600, and kubectl config view --raw reads it back", async () => {
     const path = join(freshDir(), "nested", "dir", "kubeconfig.yaml");
     const token = randomSecret(32);
