@@ -64,7 +64,16 @@ if (import.meta.main) {
   else {
     // The executable starts with a reluctant JIT (scripts/build.ts); the commands that serve
     // restore the normal policy once they are up, the others at once.
-    if (!services.has(process.argv[2]!)) Bun.unsafe.setJITPolicy(1);
-    void loaded.command.run(loaded.args).then((code) => (process.exitCode = code));
+    const service = services.has(process.argv[2]!);
+    if (!service) Bun.unsafe.setJITPolicy(1);
+    void loaded.command.run(loaded.args).then(
+      // A service has stopped (or failed to start) with everything it started closed; what
+      // may be left (a retry's timer, a request to a dead server) must not keep it alive.
+      (code) => (service ? process.exit(code) : (process.exitCode = code)),
+      (e: Error) => {
+        process.stderr.write(`skiff: ${e.message}\n`);
+        process.exit(1);
+      },
+    );
   }
 }

@@ -23,6 +23,7 @@ import { ClusterDns, podDnsConfig } from "./network/cluster-dns.ts";
 import { ServiceProxy } from "./network/service-proxy.ts";
 import { BridgeAddressKeeper } from "./network/bridge-address.ts";
 import { firstHost } from "./runtime/podman-config.ts";
+import { Closers, pause, StartInterrupted, unlessAborted } from "../lifecycle/closers.ts";
 
 /** With the runtime's event stream open, a full listing is only a safety net. */
 const RELIST_WITH_EVENTS_MS = 60_000;
@@ -83,9 +84,14 @@ export class Agent {
   private readonly eventRefresh = new WakeTimers((uid) => void this.cache.settlePod(uid).then(() => this.wake(uid)));
   /** Pods woken while their worker was busy: synced again as soon as it finishes. */
   private readonly rerun = new Set<string>();
+  /** What start has started, closed in reverse by stop (or by a start that fails half way). */
+  private readonly closers: Closers;
+  /** Aborted by stop: a start in progress gives up at its next step. */
+  private readonly stopping = new AbortController();
 
   constructor(readonly opts: AgentOptions) {
     this.agentDir = join(opts.dataDir, "agent");
+    this.closers = new Closers(opts.log);
     this.metrics = new AgentMetrics(opts.nodeName, opts.dataDir);
     this.metrics.pendingWakes = () => this.wakes.size;
   }
@@ -99,10 +105,28 @@ export class Agent {
     this.metrics.observeContainerStats(stats, containers, (uid) => this.source.pods.get(uid));
   }
 
-  /** Join (retrying on network errors), register, and start running pods. */
+  /**
+   * Join (retrying on network errors), register, and start running pods. A start that fails,
+   * or that stop() interrupts (StartInterrupted), leaves nothing running.
+   */
   async start(): Promise<void> {
+    try {
+      await this.startParts();
+    } catch (e) {
+      const interrupted = this.stopped;
+      await this.stop();
+      throw interrupted ? new StartInterrupted() : e;
+    }
+  }
+
+  /** One step of start, given up at once when stop() is called. */
+  private step<T>(p: Promise<T>): Promise<T> {
+    return unlessAborted(this.stopping.signal, p);
+  }
+
+  private async startParts(): Promise<void> {
     mkdirSync(this.agentDir, { recursive: true, mode: 0o700 });
-    this.credential = await this.join();
+    this.credential = await this.step(this.join());
     this.client = new ApiClient(this.credential.server, this.credential.token, this.credential.caPem);
     const nodeIp = this.opts.nodeIp ?? defaultNodeIp();
     const reg: NodeRegistrationOptions = { nodeName: this.opts.nodeName, labels: this.opts.nodeLabels, isServer: this.opts.isServer, agentPort: this.opts.agentPort, leaseDurationSeconds: 40 };
@@ -111,20 +135,22 @@ export class Agent {
     const nodeStatePath = join(this.agentDir, "node.json");
     let podCIDR: string | undefined;
     try {
-      const node = await registerNode(this.client, nodeFacts({ dataDir: this.opts.dataDir, nodeIp, runtimeVersion: "podman://unknown" }), reg);
+      const node = await this.step(registerNode(this.client, nodeFacts({ dataDir: this.opts.dataDir, nodeIp, runtimeVersion: "podman://unknown" }), reg));
       podCIDR = (node.spec as { podCIDR?: string } | undefined)?.podCIDR;
       writeFileSync(nodeStatePath, JSON.stringify({ podCIDR }));
     } catch (e) {
-      if (e instanceof ApiRequestError && e.code < 500) throw e;
+      if (e instanceof StartInterrupted || (e instanceof ApiRequestError && e.code < 500)) throw e;
       if (!existsSync(nodeStatePath)) throw e;
       podCIDR = JSON.parse(readFileSync(nodeStatePath, "utf8")).podCIDR;
       this.opts.log(`skiff agent: server unreachable (${(e as Error).message}); running from local state`);
     }
-    this.driver = await createPodmanDriver({ dataDir: this.opts.dataDir, nodeName: this.opts.nodeName, subnet: podCIDR, commandPrefix: this.opts.runtimeCommandPrefix });
+    this.driver = await this.step(createPodmanDriver({ dataDir: this.opts.dataDir, nodeName: this.opts.nodeName, subnet: podCIDR, commandPrefix: this.opts.runtimeCommandPrefix }));
+    // Closed last: a podman call still running (even one stuck) is ended, never waited for.
+    this.closers.add("skiff agent: podman calls", () => this.driver.close());
     this.cache = new RuntimeCache(this.driver, this.opts.nodeName);
-    await this.importImageFolder();
+    await this.step(this.importImageFolder());
     const facts = () => nodeFacts({ dataDir: this.opts.dataDir, nodeIp, runtimeVersion: this.runtimeVersion });
-    this.runtimeVersion = await this.driver.version();
+    this.runtimeVersion = await this.step(this.driver.version());
     const heartbeat = async () => {
       try {
         await renewLease(this.client, reg);
@@ -134,8 +160,8 @@ export class Agent {
         if (e instanceof ApiRequestError && e.code === 404) await registerNode(this.client, facts(), reg).catch(() => {});
       }
     };
-    await registerNode(this.client, facts(), reg).catch(() => {});
-    await heartbeat();
+    await this.step(registerNode(this.client, facts(), reg).catch(() => {}));
+    await this.step(heartbeat());
     this.timers.push(setInterval(heartbeat, this.opts.leaseRenewSeconds * 1000));
     this.timers.push(setInterval(() => void registerNode(this.client, facts(), reg).catch(() => {}), 60_000));
 
@@ -161,12 +187,15 @@ export class Agent {
     };
     this.workerContext = ctx;
     this.followRuntimeEvents();
+    this.closers.add("skiff agent: runtime events", () => this.events?.stop());
     this.source.start();
+    this.closers.add("skiff agent: pod source", () => this.source.stop());
     this.timers.push(setInterval(() => this.kick(true), this.opts.syncIntervalMs));
     // ConfigMap and Secret changes reach volumes on a resync, as the kubelet's do.
     this.timers.push(setInterval(() => void this.source.refreshObjects().catch(() => {}), 10_000));
     this.kick(true);
     this.httpServer = startAgentServer(this, { port: this.opts.agentPort, hostname: this.opts.agentBindAddress, certPem: this.credential.servingCertPem, keyPem: this.credential.servingKeyPem, proxyToken: this.credential.proxyToken, metricsAnonymous: this.opts.metricsAnonymous });
+    this.closers.add("skiff agent: agent port", () => this.httpServer?.stop(true));
   }
 
   runtimeVersion = "podman://unknown";
@@ -180,19 +209,31 @@ export class Agent {
     const log = this.opts.log;
     const prefix = this.opts.runtimeCommandPrefix;
     if (podCIDR) {
-      this.bridgeAddress = new BridgeAddressKeeper({ gateway: firstHost(podCIDR), commandPrefix: prefix, log });
-      this.bridgeAddress.start();
+      const keeper = (this.bridgeAddress = new BridgeAddressKeeper({ gateway: firstHost(podCIDR), commandPrefix: prefix, log }));
+      keeper.start();
+      this.closers.add("skiff agent: bridge address keeper", () => keeper.stop());
     }
+    // Rules, routes and the DNS address stay when these stop: pods keep working until killall removes them.
     if (podCIDR && this.opts.flannelBackend !== "none") {
       const net = new PodNetwork({ client: this.client, backend: this.opts.flannelBackend, nodeName: this.opts.nodeName, nodeIp, podCIDR, clusterCidr: this.opts.clusterCidr, commandPrefix: prefix, log });
-      await net.start().then(() => (this.network = net), (e) => log(`skiff agent: pod overlay not started: ${(e as Error).message}`));
+      // Registered before starting: a stop during a slow start must end it too.
+      this.closers.add("skiff agent: pod overlay", () => net.stop());
+      await this.step(net.start()).then(() => (this.network = net), (e) => this.notStarted(e, "pod overlay"));
     }
     const dns = new ClusterDns({ client: this.client });
-    await dns.start().then(() => (this.dns = dns), (e) => log(`skiff agent: cluster DNS not started: ${(e as Error).message}`));
+    this.closers.add("skiff agent: cluster DNS", () => dns.stop());
+    await this.step(dns.start()).then(() => (this.dns = dns), (e) => this.notStarted(e, "cluster DNS"));
     if (!this.opts.disableKubeProxy) {
-      this.proxy = new ServiceProxy({ client: this.client, clusterCidr: this.opts.clusterCidr, skipAddresses: [dns.address], commandPrefix: prefix, log });
-      this.proxy.start();
+      const proxy = (this.proxy = new ServiceProxy({ client: this.client, clusterCidr: this.opts.clusterCidr, skipAddresses: [dns.address], commandPrefix: prefix, log }));
+      proxy.start();
+      this.closers.add("skiff agent: service proxy", () => proxy.stop());
     }
+  }
+
+  /** A network part that cannot start is reported and the node runs without it; a stop still ends the start. */
+  private notStarted(e: unknown, what: string): void {
+    if (e instanceof StartInterrupted) throw e;
+    this.opts.log(`skiff agent: ${what} not started: ${(e as Error).message}`);
   }
   private workerContext!: WorkerContext;
 
@@ -204,7 +245,8 @@ export class Agent {
       } catch (e) {
         if (e instanceof JoinRefused || this.stopped) throw e;
         this.opts.log(`skiff agent: cannot reach ${this.opts.server} (${(e as Error).message}); retrying in ${delay} ms`);
-        await Bun.sleep(delay);
+        await pause(delay, this.stopping.signal);
+        if (this.stopped) throw new StartInterrupted();
         delay = Math.min(delay * 2, 10_000);
       }
     }
@@ -352,19 +394,13 @@ export class Agent {
     return previous ? list[1] : list[0];
   }
 
-  /** Stop serving; containers keep running (a restarted agent adopts them). */
+  /** Stop serving, whether started, starting or stuck; containers keep running (a restarted agent adopts them). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     for (const t of this.timers) clearTimeout(t);
     this.wakes.clear();
     this.eventRefresh.clear();
-    this.events?.stop();
-    this.bridgeAddress?.stop();
-    this.source?.stop();
-    this.httpServer?.stop(true);
-    // Rules, routes and the DNS address stay: pods keep working until killall removes them.
-    await this.proxy?.stop().catch(() => {});
-    await this.dns?.stop().catch(() => {});
-    await this.network?.stop().catch(() => {});
+    await this.closers.closeAll();
   }
 }

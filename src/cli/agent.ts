@@ -7,6 +7,8 @@ import { ApiRequestError } from "../client/api-client.ts";
 import { defaultServerOptions } from "../server/options.ts";
 import { intFlag, parseFlags } from "./flags.ts";
 import { settleAfterStartup } from "./settle.ts";
+import { handleShutdownSignals } from "./shutdown-signals.ts";
+import { StartInterrupted } from "../lifecycle/closers.ts";
 
 const help = `Usage: skiff agent --server https://HOST:PORT --token TOKEN [flags]
 
@@ -84,9 +86,14 @@ export async function run(args: string[]): Promise<number> {
     disableKubeProxy: !!values["disable-kube-proxy"],
     log: (line) => console.log(line),
   });
+  // From here on a signal stops the agent, even while it is still joining or starting.
+  const shutdown = handleShutdownSignals("skiff agent");
+  shutdown.onStop(() => agent.stop());
   try {
     await agent.start();
   } catch (e) {
+    // Stopped by a signal: the start has closed what it began; the stop reports how it went.
+    if (e instanceof StartInterrupted) return shutdown.done;
     if (e instanceof JoinRefused || e instanceof RuntimeError || e instanceof ApiRequestError) {
       process.stderr.write(`skiff agent: ${e.message}\n`);
       return 1;
@@ -96,9 +103,5 @@ export async function run(args: string[]): Promise<number> {
   }
   console.log(`skiff agent ready: node ${agent.opts.nodeName} joined ${agent.opts.server}`);
   settleAfterStartup();
-  const { promise, resolve } = Promise.withResolvers<number>();
-  const shutdown = () => agent.stop().then(() => resolve(0), () => resolve(1));
-  process.once("SIGTERM", shutdown);
-  process.once("SIGINT", shutdown);
-  return promise;
+  return shutdown.done;
 }

@@ -4,6 +4,8 @@ import { startServer, StartupError } from "../server/start.ts";
 import { StoreCorruptError } from "../store/store.ts";
 import { intFlag, parseFlags, UsageError } from "./flags.ts";
 import { settleAfterStartup } from "./settle.ts";
+import { handleShutdownSignals } from "./shutdown-signals.ts";
+import { StartInterrupted } from "../lifecycle/closers.ts";
 
 const help = `Usage: skiff server [flags]
 
@@ -110,10 +112,14 @@ export async function run(args: string[]): Promise<number> {
     }
     throw e;
   }
+  // From here on a signal stops whatever has started, even half way through the start.
+  const shutdown = handleShutdownSignals("skiff server");
   let server;
   try {
-    server = await startServer(opts);
+    server = await startServer(opts, shutdown.signal);
   } catch (e) {
+    // Everything the start began is closed by now.
+    if (e instanceof StartInterrupted) return 0;
     if (e instanceof StartupError || e instanceof StoreCorruptError) {
       process.stderr.write(`skiff server: ${e.message}\n`);
       return 1;
@@ -123,12 +129,7 @@ export async function run(args: string[]): Promise<number> {
   }
   console.log(`skiff server ready at ${server.url} (kubeconfig: ${server.kubeconfigPath})`);
   settleAfterStartup();
-  const { promise, resolve } = Promise.withResolvers<number>();
-  const shutdown = (signal: string) => {
-    console.log(`skiff server: ${signal}, shutting down`);
-    server.stop().then(() => resolve(0), () => resolve(1));
-  };
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
-  process.once("SIGINT", () => shutdown("SIGINT"));
-  return promise;
+  const running = server;
+  shutdown.onStop(() => running.stop());
+  return shutdown.done;
 }

@@ -36,6 +36,7 @@ import { registrySource } from "./metrics/object-source.ts";
 import { metricsApiAggregatedDiscovery, metricsApiGroup, mountMetricsApi } from "./metrics/metrics-api.ts";
 import { ResourceStatsCollector, pullAgents } from "./metrics/resource-stats.ts";
 import { ApiClient } from "../client/api-client.ts";
+import { Closers, StartInterrupted, unlessAborted } from "../lifecycle/closers.ts";
 
 export class StartupError extends Error {}
 
@@ -51,7 +52,23 @@ export type RunningServer = {
   stop(): Promise<void>;
 };
 
-export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+/**
+ * Starts the control plane (and the embedded agent). When a step fails, or `signal` aborts
+ * (SIGTERM during start), everything started so far is stopped in reverse order before the
+ * error (StartupError, StartInterrupted, ...) reaches the caller: never a half-started server.
+ */
+export async function startServer(opts: ServerOptions, signal?: AbortSignal): Promise<RunningServer> {
+  const closers = new Closers(opts.log);
+  try {
+    return await startParts(opts, closers, signal);
+  } catch (e) {
+    await closers.closeAll();
+    throw e;
+  }
+}
+
+async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSignal | undefined): Promise<RunningServer> {
+  const step = <T>(p: Promise<T>) => unlessAborted(signal, p);
   const serverDir = join(opts.dataDir, "server");
   try {
     mkdirSync(serverDir, { recursive: true, mode: 0o700 });
@@ -62,8 +79,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   // Agents dial the server on one of this machine's addresses: all of them go in the certificate, as k3s does.
   const localAddresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address.split("%")[0]!));
-  const pki = await ensureServerPki(serverDir, { hostname: opts.nodeName, bindAddress: opts.bindAddress, extraSans: [...localAddresses, ...(opts.tlsSans ?? [])] });
-  const tokens = await ensureTokens(serverDir, pki.caPem, { secret: opts.token });
+  const pki = await step(ensureServerPki(serverDir, { hostname: opts.nodeName, bindAddress: opts.bindAddress, extraSans: [...localAddresses, ...(opts.tlsSans ?? [])] }));
+  const tokens = await step(ensureTokens(serverDir, pki.caPem, { secret: opts.token }));
 
   const store = await Store.open({
     url: opts.datastoreEndpoint ?? `file:${join(serverDir, "db", "state.db")}`,
@@ -72,11 +89,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     retainChanges: opts.retainChanges,
     retainMs: opts.retainChangesMs,
   });
+  closers.add("skiff server: store", () => store.close());
   const registry = new Registry(store, allKinds);
   podCidrAllocator(registry, opts.clusterCidr);
   installServiceAllocation(registry, { serviceCidr: opts.serviceCidr });
   installQuotaAdmission(registry);
-  await bootstrapObjects(registry);
+  await step(bootstrapObjects(registry));
 
   const admin: UserInfo = { name: "system:admin", groups: ["system:masters", "system:authenticated"] };
   const credentials = new NodeCredentials(registry);
@@ -148,26 +166,33 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       idleTimeout: 0,
     });
   } catch (e) {
-    await store.close();
     const msg = (e as Error).message ?? String(e);
     if (/EADDRINUSE|in use/i.test(msg) || (e as { code?: string }).code === "EADDRINUSE") throw new StartupError(`port ${opts.httpsPort} on ${opts.bindAddress} is already in use`);
     throw new StartupError(`cannot listen on ${opts.bindAddress}:${opts.httpsPort}: ${msg}`);
   }
+  // stop(true) also ends open connections (watches, exec streams), which would hold a stop forever.
+  closers.add("skiff server: API listener", () => server.stop(true));
   const url = `https://127.0.0.1:${server.port}`;
   // On a full data disk the server still starts, read-only: what cannot be written now waits for space.
   const unlessDiskFull = (what: string) => (e: unknown) => {
     if (!isDiskFull(e)) throw e;
     opts.log(`skiff server: the data disk is full, ${what} is not written: free space on it`);
   };
-  await ensureKubernetesService(registry, opts.nodeIp ?? defaultNodeIp(), server.port!, opts.serviceCidr).catch(unlessDiskFull("the kubernetes Service"));
+  await step(ensureKubernetesService(registry, opts.nodeIp ?? defaultNodeIp(), server.port!, opts.serviceCidr).catch(unlessDiskFull("the kubernetes Service")));
 
   const kubeconfigPath = opts.writeKubeconfig ?? join(opts.dataDir, "kubeconfig.yaml");
-  await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: tokens.adminToken }).catch(unlessDiskFull(kubeconfigPath));
+  await step(writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: tokens.adminToken }).catch(unlessDiskFull(kubeconfigPath))).catch((e) => {
+    if (e instanceof StartInterrupted) throw e;
+    throw new StartupError(`cannot write the kubeconfig ${kubeconfigPath}: ${(e as Error).message}`);
+  });
 
   for (const c of controllers) c.start();
+  closers.add("skiff server: controllers", () => Promise.all(controllers.map((c) => c.stop())));
   loops = opts.runControllers ? startControlPlaneLoops(registry, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, onScheduleAttempt: metrics.scheduler.attempt }) : undefined;
+  closers.add("skiff server: scheduler and controllers", () => loops?.stop());
   for (const c of loops?.controllers ?? []) c.opts.onReconciled = metrics.onReconciled;
   metrics.start();
+  closers.add("skiff server: metrics", () => metrics.stop());
   // kubectl top: the server pulls each node agent's resource metrics, as metrics-server does.
   const nodeKind = registry.kinds.find((k) => k.kind === "Node")!;
   const statsPull = setInterval(() => void pullAgents(resourceStats, registry.list(nodeKind, undefined).items.flatMap((n) => {
@@ -177,15 +202,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const token = credentials.proxyTokenOf(n.metadata.name!);
     return ip && port && token ? [{ node: n.metadata.name!, base: `https://${ip.includes(":") ? `[${ip}]` : ip}:${port}`, token, caPem: pki.caPem }] : [];
   })).catch(() => {}), 15_000);
+  closers.add("skiff server: resource metrics pull", () => clearInterval(statsPull));
   // k3s's auto-deploy folder: manifests and HelmCharts under DIR/server/manifests.
   const manifests = startManifestsWatcher({ dataDir: opts.dataDir, client: new ApiClient(url, tokens.adminToken, pki.caPem), log: opts.log });
+  closers.add("skiff server: manifests watcher", () => manifests.stop());
   const compaction = setInterval(() => void store.compact().catch((e) => opts.log(`compaction failed: ${(e as Error).message}`)), opts.compactIntervalMs);
+  closers.add("skiff server: compaction", () => clearInterval(compaction));
 
   let agent: Agent | undefined;
   if (!opts.disableAgent) {
     // Loaded only here: a control-plane-only server never loads the agent, the podman driver or the node network code.
-    const { Agent } = await import("../agent/agent.ts");
-    agent = new Agent({
+    const { Agent } = await step(import("../agent/agent.ts"));
+    const embedded = (agent = new Agent({
       dataDir: opts.dataDir,
       server: url,
       token: tokens.joinToken,
@@ -204,17 +232,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       clusterCidr: opts.clusterCidr,
       disableKubeProxy: opts.disableKubeProxy,
       log: opts.log,
+    }));
+    // Registered before starting: a signal during a slow start (joining, podman) ends it too.
+    closers.add("skiff server: embedded agent", () => embedded.stop());
+    // As k3s: a server asked to be a node and unable to run pods does not start; the control plane alone is --disable-agent.
+    await step(embedded.start()).catch((e) => {
+      if (e instanceof StartInterrupted) throw e;
+      throw new StartupError(`the embedded agent cannot start: ${(e as Error).message} (--disable-agent runs the control plane alone)`);
     });
-    try {
-      await agent.start();
-    } catch (e) {
-      opts.log(`skiff server: the embedded agent did not start: ${(e as Error).message}`);
-      await agent.stop().catch(() => {});
-      agent = undefined;
-    }
   }
 
-  let stopping: Promise<void> | undefined;
   return {
     url,
     caPem: pki.caPem,
@@ -224,21 +251,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     registry,
     store,
     agent,
-    stop() {
-      stopping ??= (async () => {
-        clearInterval(compaction);
-        clearInterval(statsPull);
-        metrics.stop();
-        await manifests.stop();
-        await agent?.stop();
-        // Stop taking requests, let controllers finish their step, drain writes, close the store.
-        server.stop(false);
-        await Promise.all(controllers.map((c) => c.stop()));
-        await loops?.stop();
-        await store.close();
-        server.stop(true);
-      })();
-      return stopping;
-    },
+    /** The agent, the loops and controllers, then the API and its connections, the store last. */
+    stop: () => closers.closeAll(),
   };
 }

@@ -19,6 +19,7 @@ export class ClusterDns {
   private readonly slices: ResourceMirror;
   private zone: ClusterZone;
   private server?: RunningDnsServer;
+  private stopped = false;
   readonly address: string;
 
   constructor(private readonly opts: ClusterDnsOptions) {
@@ -31,14 +32,24 @@ export class ClusterDns {
     this.slices = new ResourceMirror(opts.client, resources.endpointslices, rebuild);
   }
 
+  /** On failure (say, the address is taken by another agent's server) nothing it began keeps running. */
   async start(): Promise<void> {
     await ensureDnsAddress(this.address);
     this.services.start();
     this.slices.start();
-    this.server = await startDnsServer({ address: this.address, port: 53, zone: () => this.zone, upstreams: this.opts.upstreams });
+    try {
+      this.server = await startDnsServer({ address: this.address, port: 53, zone: () => this.zone, upstreams: this.opts.upstreams });
+      // Stopped while binding: the server must not outlive the stop.
+      if (this.stopped) await this.server.stop();
+    } catch (e) {
+      this.services.stop();
+      this.slices.stop();
+      throw e;
+    }
   }
 
   async stop(opts: { removeAddress?: boolean } = {}): Promise<void> {
+    this.stopped = true;
     this.services.stop();
     this.slices.stop();
     await this.server?.stop();

@@ -104,15 +104,21 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
     });
   });
   await new Promise<void>((resolve, reject) => {
-    udp.once("error", reject);
+    udp.once("error", (e) => {
+      udp.close();
+      reject(e);
+    });
     udp.bind(opts.port ?? 53, opts.address, () => resolve());
   });
   const port = udp.address().port;
 
   // TCP: two-byte length prefix per message (RFC 1035 4.2.2).
   let tcp: net.Server | undefined;
+  const connections = new Set<net.Socket>();
   if (opts.tcp !== false) {
     tcp = net.createServer((conn) => {
+      connections.add(conn);
+      conn.on("close", () => connections.delete(conn));
       let buf = Buffer.alloc(0);
       conn.on("data", (chunk: Buffer) => {
         buf = Buffer.concat([buf, chunk]);
@@ -132,7 +138,10 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
       conn.setTimeout(10_000, () => conn.destroy());
     });
     await new Promise<void>((resolve, reject) => {
-      tcp!.once("error", reject);
+      tcp!.once("error", (e) => {
+        udp.close();
+        reject(e);
+      });
       tcp!.listen(port, opts.address, () => resolve());
     });
   }
@@ -142,6 +151,8 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
     port,
     async stop() {
       udp.close();
+      // close() waits for open connections: a client idling on one must not hold up a stop.
+      for (const c of connections) c.destroy();
       await new Promise<void>((resolve) => (tcp ? tcp.close(() => resolve()) : resolve()));
     },
   };

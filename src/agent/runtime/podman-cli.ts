@@ -4,6 +4,10 @@
 // timeout; failures become RuntimeError with podman's stderr.
 import { execa, ExecaError, type ResultPromise } from "execa";
 import { classifyPodmanStderr, podmanMessage, RuntimeError } from "./errors.ts";
+import { killOnExit } from "../../lifecycle/child-processes.ts";
+
+/** After close() sends SIGTERM, a podman still running this long later gets SIGKILL. */
+const KILL_AFTER_MS = 2000;
 
 export interface PodmanCliOptions {
   podmanPath: string;
@@ -25,7 +29,15 @@ export interface RunResult {
 }
 
 export class PodmanCli {
+  /** Aborted by close(): every podman still running is ended, none may hold up a stop. */
+  private readonly closing = new AbortController();
+
   constructor(readonly options: PodmanCliOptions) {}
+
+  /** Ends every podman call and stream still running; calls made later fail at once. */
+  close(): void {
+    this.closing.abort();
+  }
 
   /** The environment every podman call gets; test image builders reuse it. */
   get env(): Record<string, string> {
@@ -43,13 +55,18 @@ export class PodmanCli {
     const [file, argv] = this.argv(args);
     const timeout = opts.timeoutMs ?? this.options.defaultTimeoutMs ?? 120_000;
     try {
-      const r = await execa(file, argv, {
-        env: this.options.env,
-        timeout,
-        reject: false,
-        stdin: "ignore",
-        stripFinalNewline: false,
-      });
+      const r = await killOnExit(
+        execa(file, argv, {
+          env: this.options.env,
+          timeout,
+          reject: false,
+          stdin: "ignore",
+          stripFinalNewline: false,
+          cancelSignal: this.closing.signal,
+          forceKillAfterDelay: KILL_AFTER_MS,
+        }),
+      );
+      if (r.isCanceled) throw new RuntimeError("Failed", `podman ${args[0]} ended: the agent is stopping`, r.stderr, args);
       if (r.timedOut) {
         throw new RuntimeError("Timeout", `podman ${args[0]} timed out after ${timeout} ms`, r.stderr, args);
       }
@@ -80,13 +97,17 @@ export class PodmanCli {
     const [command, commandArgs] = this.argv(args);
     const guard = opts.dieWithParent ? Bun.which("setpriv") : null;
     const [file, argv] = guard ? [guard, ["--pdeathsig", "KILL", command, ...commandArgs]] : [command, commandArgs];
-    return execa(file, argv, {
-      env: this.options.env,
-      stdin,
-      stdout: "pipe",
-      stderr: "pipe",
-      buffer: false,
-      reject: false,
-    });
+    return killOnExit(
+      execa(file, argv, {
+        env: this.options.env,
+        stdin,
+        stdout: "pipe",
+        stderr: "pipe",
+        buffer: false,
+        reject: false,
+        cancelSignal: this.closing.signal,
+        forceKillAfterDelay: KILL_AFTER_MS,
+      }),
+    );
   }
 }

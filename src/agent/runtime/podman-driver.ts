@@ -67,6 +67,10 @@ export class PodmanDriver implements RuntimeDriver {
     this.addresses = new PodIpAllocator(settings.subnet);
   }
 
+  close(): void {
+    this.cli.close();
+  }
+
   async version(): Promise<string> {
     const { stdout } = await this.cli.run(["version", "--format", "{{.Client.Version}}"]);
     return `podman://${stdout.trim()}`;

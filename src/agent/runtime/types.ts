@@ -174,4 +174,6 @@ export interface RuntimeDriver {
    * `reference`, a plain root filesystem tar. Returns the image names made.
    */
   importImage(tarPath: string, reference?: string): Promise<string[]>;
+  /** Ends every runtime command still running (the agent stops): none may keep it waiting. */
+  close(): void;
 }
