@@ -71,6 +71,9 @@ async function bundle(entry: string, outfile: string, bunTarget: Bun.Build.Compi
     entrypoints: [entry],
     target: "bun",
     plugins: [libsqlStaticRequire(addon)],
+    // Production whatever NODE_ENV the machine sets: libraries take their production paths
+    // (the servers also pass development: false to Bun.serve, which reads NODE_ENV at run time).
+    define: { "process.env.NODE_ENV": JSON.stringify("production") },
     metafile: true,
     // Precompiled bytecode: the executable starts without parsing its bundle (~3x faster).
     bytecode: true,

@@ -5,6 +5,7 @@ import type { Server, ServerWebSocket } from "bun";
 import type { Agent } from "./agent.ts";
 import type { ExecSession } from "./runtime/types.ts";
 import { CHANNEL, encodeFrame, exitStatus } from "../api/exec-protocol.ts";
+import { ANONYMOUS_IDLE_SECONDS, frontDoor } from "../api/http/front-door.ts";
 
 type ExecData = { container: string; command: string[]; stdin: boolean; tty: boolean; session?: ExecSession };
 
@@ -14,8 +15,11 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
     port: opts.port,
     hostname: opts.hostname,
     tls: { cert: opts.certPem, key: opts.keyPem },
-    idleTimeout: 0,
-    async fetch(req, server) {
+    // Never Bun's error page (sources and paths of this machine), whatever NODE_ENV says.
+    development: false,
+    // Before the proxy token; the front door lengthens it per connection after it.
+    idleTimeout: ANONYMOUS_IDLE_SECONDS,
+    ...frontDoor<ExecData>(async (req, server) => {
       const url = new URL(req.url);
       const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
       if (url.pathname === "/healthz" || url.pathname === "/livez" || url.pathname === "/readyz") return new Response("ok");
@@ -51,7 +55,7 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
         return new Response("expected a websocket upgrade\n", { status: 400 });
       }
       return new Response("not found\n", { status: 404 });
-    },
+    }, { authenticated: authorized }),
     websocket: {
       open(ws: ServerWebSocket<ExecData>) {
         const d = ws.data;

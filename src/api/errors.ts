@@ -16,6 +16,8 @@ export type StatusReason =
   | "MethodNotAllowed"
   | "NotAcceptable"
   | "RequestEntityTooLarge"
+  | "RequestURITooLong"
+  | "RequestHeaderFieldsTooLarge"
   | "UnsupportedMediaType"
   | "TooManyRequests"
   | "InternalError"
@@ -90,6 +92,9 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   // 507 as WebDAV has it: the request was fine, the server has no room to keep it.
   if (isDiskFull(e)) return new ApiError(507, "InsufficientStorage", "the data disk of the server is full: free space on it (deletions are still accepted)");
+  // decodeURIComponent on a client's malformed percent-encoding ("%", "%ff%fe").
+  if (e instanceof URIError) return badRequest("the request contains malformed percent-encoding");
+  // The detail stays in the server's log: a message can carry paths or internals of the machine.
   console.error("internal error:", e);
-  return new ApiError(500, "InternalError", `Internal error occurred: ${(e as Error)?.message ?? String(e)}`);
+  return new ApiError(500, "InternalError", "Internal error occurred");
 }

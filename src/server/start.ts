@@ -7,6 +7,7 @@ import type { Server } from "bun";
 import { allKinds } from "../api/kinds/index.ts";
 import { Registry } from "../api/registry/registry.ts";
 import { createApiApp } from "../api/http/app.ts";
+import { ANONYMOUS_IDLE_SECONDS, bearerToken, frontDoor } from "../api/http/front-door.ts";
 import type { UserInfo } from "../api/http/types.ts";
 import { Store } from "../store/store.ts";
 import { isDiskFull } from "../store/disk-reserve.ts";
@@ -155,15 +156,21 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
       hostname: opts.bindAddress,
       port: opts.httpsPort,
       tls: { cert: pki.certPem, key: pki.keyPem },
-      fetch(req, srv) {
-        const upgraded = tryExecUpgrade(req, srv, { registry, proxy, authenticate, authorize });
-        if (upgraded !== null) return upgraded;
-        return app.fetch(req);
-      },
+      // Never Bun's error page (sources and paths of this machine), whatever NODE_ENV says.
+      development: false,
+      ...frontDoor<BridgeData>(
+        (req, srv) => {
+          const upgraded = tryExecUpgrade(req, srv, { registry, proxy, authenticate, authorize });
+          if (upgraded !== null) return upgraded;
+          return app.fetch(req);
+        },
+        { authenticated: (req) => bearerToken(req) !== "" && authenticate(bearerToken(req)) !== undefined },
+      ),
       websocket: execBridgeHandler,
       // The API enforces its own 3 MiB limit with a Status; this only stops abuse earlier.
       maxRequestBodySize: 16 * 1024 * 1024,
-      idleTimeout: 0,
+      // Before a valid token; the front door lengthens it per connection after one.
+      idleTimeout: ANONYMOUS_IDLE_SECONDS,
     });
   } catch (e) {
     const msg = (e as Error).message ?? String(e);

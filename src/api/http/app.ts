@@ -2,13 +2,13 @@
 // resource routes, with every failure answered as a Kubernetes Status.
 import { Hono } from "hono";
 import type { KindDef } from "../kinds/kind.ts";
-import { ApiError, toApiError, unauthorized } from "../errors.ts";
+import { ApiError, badRequest, methodNotAllowed, toApiError, unauthorized } from "../errors.ts";
 import type { Registry } from "../registry/registry.ts";
 import { KUBE_VERSION } from "../../version.ts";
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groupVersions } from "./discovery.ts";
 import { healthResponse, type HealthCheck } from "./health.ts";
 import { OPENAPI_V2_PROTOBUF, openapiGroupVersion, openapiRoot, openapiV2Json, openapiV2Protobuf } from "./openapi.ts";
-import { parseResourcePath } from "./paths.ts";
+import { parseResourcePath, pathSegments } from "./paths.ts";
 import { handleResource, json } from "./resources.ts";
 import type { RequestAttributes, SubresourceHandler, UserInfo, WatchMetrics } from "./types.ts";
 
@@ -36,6 +36,8 @@ export type ApiAppOptions = {
 export type Env = { Variables: { user: UserInfo } };
 
 const OPEN_PATHS = new Set(["/livez", "/readyz", "/healthz", "/version", "/cacerts"]);
+/** Methods the API has a meaning for; Bun passes a few more it knows (PROPFIND, TRACE…). */
+const SERVED_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
 export function createApiApp(opts: ApiAppOptions): Hono<Env> {
   const app = new Hono<Env>();
@@ -62,6 +64,12 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
         return json(unauthorized().toStatus(), 401);
       }
       c.set("user", user);
+    }
+    // After authentication, so an anonymous client learns nothing but 401 on protected paths.
+    if (!SERVED_METHODS.has(c.req.method)) {
+      const e = methodNotAllowed(c.req.method, path);
+      opts.onRequest?.({ verb: c.req.method, resource: path, code: e.code, seconds: (performance.now() - started) / 1000 });
+      return json(e.toStatus(), e.code);
     }
     await next();
     opts.onRequest?.({ verb: c.req.method, resource: path, code: c.res.status, seconds: (performance.now() - started) / 1000 });
@@ -121,6 +129,7 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
   app.all("/apis/*", (c) => route(c.req.raw, c.get("user")));
   function route(req: Request, user: UserInfo) {
     const url = new URL(req.url);
+    if (!pathSegments(url.pathname)) throw badRequest("the request path contains malformed percent-encoding");
     const path = parseResourcePath(url.pathname);
     if (!path) throw new ApiError(404, "NotFound", "the server could not find the requested resource", {});
     return handleResource(req, url, path, resources, user);

@@ -12,8 +12,19 @@ export type ResourcePath = {
   legacyWatch: boolean;
 };
 
+/** The decoded segments of a path, or null when its percent-encoding is malformed ("%", "%ff%fe"). */
+export function pathSegments(pathname: string): string[] | null {
+  try {
+    return pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return null;
+  }
+}
+
+/** Null when the path names no resource, or cannot be decoded (the API answers 400 for that first). */
 export function parseResourcePath(pathname: string): ResourcePath | null {
-  const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+  const parts = pathSegments(pathname);
+  if (!parts) return null;
   let group: string;
   let version: string;
   let rest: string[];

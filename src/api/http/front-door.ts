@@ -1,0 +1,120 @@
+// What every HTTPS listener of skiff (the API server, the node agent) does before and
+// around its own handler: a request whose target or Host Bun could not make a URL of gets
+// 400, an over-long URL 414, over-large headers 431, a client with too many requests in
+// flight 429; anything thrown becomes a Status (a 500 without details, logged); and
+// each connection's idle timeout follows what the client has proven: short before a valid
+// credential, longer after, none while a watch or log stream runs.
+import http from "node:http";
+import type { Server } from "bun";
+import { ApiError, toApiError } from "../errors.ts";
+import { ClientLimits } from "./client-limits.ts";
+
+/** Bun's own parser answers a bare 431 and closes beyond this; below it skiff answers with a Status. */
+export const PARSER_HEADER_LIMIT = 128 * 1024;
+export const MAX_URL_BYTES = 32 * 1024;
+export const MAX_HEADER_BYTES = 64 * 1024;
+/** Idle seconds before the client showed a valid credential (TLS handshake included). */
+export const ANONYMOUS_IDLE_SECONDS = 10;
+/** Idle seconds of an authenticated keep-alive connection, as kube-apiserver's 90 s. */
+export const AUTHENTICATED_IDLE_SECONDS = 90;
+/** Generous for kubectl, agents and their watches; far below what exhausts descriptors. */
+export const MAX_REQUESTS_PER_ADDRESS = 400;
+
+export type FrontDoorOptions = {
+  /** True when the request carries a credential this listener accepts. */
+  authenticated: (req: Request) => boolean;
+  maxRequestsPerAddress?: number;
+};
+
+type Handler<T> = (req: Request, server: Server<T>) => Response | undefined | Promise<Response | undefined>;
+
+/**
+ * Raises Bun's process-wide header limit so that over-long URLs and headers reach the
+ * handler and get a Status (Bun's own answer at its default 16 KiB is a bare 431, and
+ * clients still writing a long URL often see the connection reset instead).
+ */
+export function raiseParserHeaderLimit(): void {
+  if (http.maxHeaderSize < PARSER_HEADER_LIMIT) (http as { maxHeaderSize: number }).maxHeaderSize = PARSER_HEADER_LIMIT;
+}
+
+export function statusResponse(e: ApiError): Response {
+  return new Response(JSON.stringify(e.toStatus()), { status: e.code, headers: { "Content-Type": "application/json" } });
+}
+
+/** The bearer token of a request, "" when it has none. */
+export function bearerToken(req: Request): string {
+  const header = req.headers.get("authorization") ?? "";
+  return header.startsWith("Bearer ") ? header.slice(7).trim() : "";
+}
+
+/** Bun.serve's `fetch` and `error` around `handler`. */
+export function frontDoor<T>(handler: Handler<T>, opts: FrontDoorOptions) {
+  raiseParserHeaderLimit();
+  const limits = new ClientLimits(opts.maxRequestsPerAddress ?? MAX_REQUESTS_PER_ADDRESS);
+
+  async function fetch(req: Request, server: Server<T>): Promise<Response | undefined> {
+    const checked = checkRequest(req, server);
+    if (checked instanceof ApiError) return statusResponse(checked);
+    const address = server.requestIP(req)?.address ?? "";
+    const release = limits.acquire(address);
+    if (!release) {
+      return statusResponse(new ApiError(429, "TooManyRequests", `too many requests in flight from ${address} (limit ${limits.maxPerAddress})`, { retryAfterSeconds: 1 }));
+    }
+    const longRunning = isLongRunning(req);
+    if (longRunning) req.signal.addEventListener("abort", release, { once: true });
+    let res: Response | undefined;
+    try {
+      if (opts.authenticated(req)) server.timeout(req, longRunning ? 0 : AUTHENTICATED_IDLE_SECONDS);
+      res = await handler(checked, server);
+    } catch (e) {
+      res = statusResponse(toApiError(e));
+    }
+    if (!res?.body || !longRunning) {
+      release();
+      return res;
+    }
+    // A watch or followed log holds its request until the stream ends; then the
+    // connection gets back an idle timeout, or it could stay open forever.
+    const done = () => {
+      release();
+      server.timeout(req, AUTHENTICATED_IDLE_SECONDS);
+    };
+    const body = res.body.pipeThrough(new TransformStream({ flush: done, cancel: () => release() } as Transformer & { cancel: () => void }));
+    return new Response(body, res);
+  }
+
+  /** Bun.serve's `error`: what escaped fetch (a rejected stream...) answered without details. */
+  function error(e: Error): Response {
+    return statusResponse(toApiError(e));
+  }
+
+  return { fetch, error };
+}
+
+/**
+ * The request the handler gets, or the Status to answer: a target Bun made a URL of, a Host
+ * it could read, sizes within bounds.
+ */
+function checkRequest<T>(req: Request, server: Server<T>): Request | ApiError {
+  // Bun leaves req.url relative ("/livez") when the Host header is missing, empty or malformed.
+  if (!req.url.startsWith("https://") && !req.url.startsWith("http://")) {
+    if (req.headers.get("host")) return new ApiError(400, "BadRequest", "the Host header of the request is not a valid host");
+    if (!req.url.startsWith("/")) return new ApiError(400, "BadRequest", "the request target is not a path");
+    // HTTP/1.0 without a Host, or an empty one: served as net/http does, on the listener's own address.
+    req = new Request(new URL(req.url, server.url).href, req);
+  }
+  if (req.url.length > MAX_URL_BYTES) return new ApiError(414, "RequestURITooLong", `the request URL is longer than ${MAX_URL_BYTES} bytes`);
+  let bytes = 0;
+  for (const [name, value] of req.headers) bytes += name.length + value.length + 4;
+  if (bytes > MAX_HEADER_BYTES) return new ApiError(431, "RequestHeaderFieldsTooLarge", `the request headers are larger than ${MAX_HEADER_BYTES} bytes`);
+  return req;
+}
+
+/** Requests whose response streams for as long as the client wants: watches, followed logs. */
+function isLongRunning(req: Request): boolean {
+  const query = req.url.indexOf("?");
+  if (query < 0) return /\/watch\//.test(req.url);
+  const params = new URLSearchParams(req.url.slice(query + 1));
+  const watch = params.get("watch");
+  return watch === "true" || watch === "1" || params.get("follow") === "true" || /\/watch\//.test(req.url.slice(0, query));
+}
