@@ -21,6 +21,7 @@ import { WakeTimers } from "./wake-timers.ts";
 import { PodNetwork } from "./network/pod-network.ts";
 import { ClusterDns, podDnsConfig } from "./network/cluster-dns.ts";
 import { ServiceProxy } from "./network/service-proxy.ts";
+import { DEFAULT_SERVICE_CIDR } from "./network/service-route.ts";
 import { BridgeAddressKeeper } from "./network/bridge-address.ts";
 import { firstHost } from "./runtime/podman-config.ts";
 import { Closers, pause, StartInterrupted, unlessAborted } from "../lifecycle/closers.ts";
@@ -224,7 +225,7 @@ export class Agent {
     this.closers.add("skiff agent: cluster DNS", () => dns.stop());
     await this.step(dns.start()).then(() => (this.dns = dns), (e) => this.notStarted(e, "cluster DNS"));
     if (!this.opts.disableKubeProxy) {
-      const proxy = (this.proxy = new ServiceProxy({ client: this.client, clusterCidr: this.opts.clusterCidr, skipAddresses: [dns.address], commandPrefix: prefix, log }));
+      const proxy = (this.proxy = new ServiceProxy({ client: this.client, clusterCidr: this.opts.clusterCidr, serviceCidr: this.credential.serviceCidr ?? DEFAULT_SERVICE_CIDR, skipAddresses: [dns.address], commandPrefix: prefix, log }));
       proxy.start();
       this.closers.add("skiff agent: service proxy", () => proxy.stop());
     }

@@ -4,7 +4,17 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fetchAndVerifyCa } from "../server/pki/verify-ca.ts";
 
-export type NodeCredential = { server: string; nodeName: string; token: string; caPem: string; proxyToken: string; servingCertPem: string; servingKeyPem: string };
+export type NodeCredential = {
+  server: string;
+  nodeName: string;
+  token: string;
+  caPem: string;
+  proxyToken: string;
+  servingCertPem: string;
+  servingKeyPem: string;
+  /** The cluster's ClusterIP range, as the server gave it (absent from credentials of older servers). */
+  serviceCidr?: string;
+};
 
 export class JoinRefused extends Error {}
 
@@ -45,10 +55,10 @@ export async function ensureCredential(opts: { agentDir: string; server: string;
     body: JSON.stringify({ nodeName: opts.nodeName, password: nodePassword(opts.agentDir) }),
     tls: { ca: caPem },
   } as RequestInit);
-  const body = (await res.json().catch(() => ({}))) as { token?: string; proxyToken?: string; servingCertPem?: string; servingKeyPem?: string; message?: string };
+  const body = (await res.json().catch(() => ({}))) as { token?: string; proxyToken?: string; servingCertPem?: string; servingKeyPem?: string; serviceCidr?: string; message?: string };
   if (res.status === 401) throw new JoinRefused("the server refused the join token (401 Unauthorized): check --token");
   if (!res.ok || !body.token) throw new JoinRefused(`the server refused to join node "${opts.nodeName}" (${res.status}): ${body.message ?? "no reason given"}`);
-  const cred: NodeCredential = { server: opts.server, nodeName: opts.nodeName, token: body.token, caPem, proxyToken: body.proxyToken!, servingCertPem: body.servingCertPem!, servingKeyPem: body.servingKeyPem! };
+  const cred: NodeCredential = { server: opts.server, nodeName: opts.nodeName, token: body.token, caPem, proxyToken: body.proxyToken!, servingCertPem: body.servingCertPem!, servingKeyPem: body.servingKeyPem!, serviceCidr: body.serviceCidr };
   writeFileSync(credPath, JSON.stringify(cred), { mode: 0o600 });
   return cred;
 }

@@ -129,7 +129,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
     caPem: pki.caPem,
     anonymousPaths: [JOIN_PATH, ...metrics.anonymousPaths],
     extend: (a) => {
-      mountJoinRoute(a, registry, credentials, tokens.secret, (node) => issueServingCert(serverDir, node));
+      mountJoinRoute(a, registry, credentials, tokens.secret, (node) => issueServingCert(serverDir, node), { serviceCidr: opts.serviceCidr });
       metrics.routes(a);
       mountMetricsApi(a, { stats: async () => resourceStats.stats() });
     },

@@ -1,5 +1,6 @@
 // The node's cluster DNS: the address on its dummy interface, the server listening on
-// it, and the zone kept current from Services and EndpointSlices.
+// it, and the zone kept current from Services and EndpointSlices. Agents sharing a host
+// share the address: each listens on it with SO_REUSEPORT and answers from the same zone.
 import { resources, type ApiClient } from "../../client/api-client.ts";
 import { ClusterZone, DEFAULT_CLUSTER_DOMAIN } from "./dns-records.ts";
 import { startDnsServer, type RunningDnsServer } from "./dns-server.ts";
@@ -38,7 +39,7 @@ export class ClusterDns {
     this.services.start();
     this.slices.start();
     try {
-      this.server = await startDnsServer({ address: this.address, port: 53, zone: () => this.zone, upstreams: this.opts.upstreams });
+      this.server = await startDnsServer({ address: this.address, port: 53, zone: () => this.zone, upstreams: this.opts.upstreams, reusePort: true });
       // Stopped while binding: the server must not outlive the stop.
       if (this.stopped) await this.server.stop();
     } catch (e) {

@@ -18,6 +18,11 @@ export type DnsServerOptions = {
   upstreams?: string[];
   forwardTimeoutMs?: number;
   tcp?: boolean;
+  /**
+   * SO_REUSEPORT: several servers (agents sharing one host) listen on the same address;
+   * the kernel spreads queries over them and drops a server's sockets when it exits.
+   */
+  reusePort?: boolean;
 };
 
 export type RunningDnsServer = { address: string; port: number; stop(): Promise<void> };
@@ -97,7 +102,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
     }
   };
 
-  const udp = dgram.createSocket("udp4");
+  const udp = dgram.createSocket({ type: "udp4", reusePort: opts.reusePort });
   udp.on("message", (msg, rinfo) => {
     void handle(msg).then((reply) => {
       if (reply) udp.send(reply, rinfo.port, rinfo.address);
@@ -142,7 +147,7 @@ export async function startDnsServer(opts: DnsServerOptions): Promise<RunningDns
         udp.close();
         reject(e);
       });
-      tcp!.listen(port, opts.address, () => resolve());
+      tcp!.listen({ port, host: opts.address, reusePort: opts.reusePort }, () => resolve());
     });
   }
 

@@ -4,12 +4,14 @@
 // chain at priority 100. A chain of ours just before it (99) gives pod-to-pod connections
 // a null NAT binding (`snat to ip saddr`), after which the kernel consults no later NAT
 // chain, so netavark's rule never rewrites them. Connections the service proxy marked for
-// masquerade (hairpin, node ports) are left to it.
+// masquerade (hairpin, node ports) are left to it. Like flannel's rules, these name the
+// whole cluster range, not this node's subnet, so every agent on one host writes the same
+// table.
 import { MASQUERADE_MARK } from "./nft-render.ts";
 
 export const OVERLAY_NAT_TABLE = "skiff-overlay";
 
-export function overlayNatScript(podCIDR: string, clusterCidr: string): string {
+export function overlayNatScript(clusterCidr: string): string {
   const mark = `0x${MASQUERADE_MARK.toString(16)}`;
   return [
     `table ip ${OVERLAY_NAT_TABLE}`,
@@ -19,7 +21,7 @@ export function overlayNatScript(podCIDR: string, clusterCidr: string): string {
     "\t\ttype nat hook postrouting priority 99; policy accept;",
     `\t\tmeta mark & ${mark} == ${mark} return`,
     `\t\tip saddr ${clusterCidr} ip daddr ${clusterCidr} snat to ip saddr`,
-    `\t\tip saddr ${podCIDR} ip daddr != 224.0.0.0/4 masquerade fully-random`,
+    `\t\tip saddr ${clusterCidr} ip daddr != 224.0.0.0/4 masquerade fully-random`,
     "\t}",
     "}",
     "",

@@ -6,6 +6,9 @@
 //   host-gw: plain routes `podCIDR via <node IP>` (nodes must share a link);
 //   none:    nothing (another tool owns the pod network).
 // The VTEP MAC and the node address are published on the Node as flannel's annotations.
+// Nodes on one host (several agents sharing an address, as in k3d-style setups) share
+// the host's one VXLAN device and reach each other's pods through their own bridges, so
+// a node with this node's address gets no overlay route at all.
 import { createHash } from "node:crypto";
 import { runTool, tryTool, type CommandPrefix } from "./command.ts";
 import { overlayNatScript, overlayNatCleanup } from "./overlay-nat.ts";
@@ -50,15 +53,18 @@ export function subnetAddress(cidr: string): string {
   return cidr.split("/")[0]!;
 }
 
-/** A stable MAC per node, so a recreated device keeps the address peers already know. */
-export function vtepMacFor(nodeName: string, nodeIp: string): string {
-  const h = createHash("sha256").update(`skiff-vtep\0${nodeName}\0${nodeIp}`).digest();
+/**
+ * A stable MAC per host address, so a recreated device keeps the address peers already
+ * know, and agents sharing a host agree on the device instead of recreating it in turn.
+ */
+export function vtepMacFor(nodeIp: string): string {
+  const h = createHash("sha256").update(`skiff-vtep\0${nodeIp}`).digest();
   const bytes = [(h[0]! & 0xfe) | 0x02, h[1]!, h[2]!, h[3]!, h[4]!, h[5]!]; // unicast, locally administered
   return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
-/** Every other node that has a subnet and an address, from the Node objects. */
-export function peersFromNodes(nodes: NodeLike[], self: string): OverlayPeer[] {
+/** Every other node that has a subnet and an address, from the Node objects; nodes at `localIp` (this host) are left out. */
+export function peersFromNodes(nodes: NodeLike[], self: string, localIp?: string): OverlayPeer[] {
   const peers: OverlayPeer[] = [];
   for (const n of nodes) {
     const name = n.metadata.name ?? "";
@@ -66,7 +72,7 @@ export function peersFromNodes(nodes: NodeLike[], self: string): OverlayPeer[] {
     if (name === self || !podCIDR) continue;
     const a = n.metadata.annotations ?? {};
     const publicIp = a[ANNOTATION_PUBLIC_IP] ?? n.status?.addresses?.find((x) => x.type === "InternalIP")?.address;
-    if (!publicIp) continue;
+    if (!publicIp || publicIp === localIp) continue;
     let vtepMac: string | undefined;
     try {
       vtepMac = a[ANNOTATION_BACKEND_DATA] ? (JSON.parse(a[ANNOTATION_BACKEND_DATA]) as { VtepMAC?: string }).VtepMAC : undefined;
@@ -85,7 +91,7 @@ export class Overlay {
 
   constructor(readonly opts: OverlayOptions) {
     this.device = opts.device ?? VXLAN_DEVICE;
-    this.mac = vtepMacFor(opts.nodeName, opts.nodeIp);
+    this.mac = vtepMacFor(opts.nodeIp);
   }
 
   private ip(args: string[]) {
@@ -126,7 +132,7 @@ export class Overlay {
       await this.ip(["addr", "replace", `${subnetAddress(this.opts.podCIDR)}/32`, "dev", this.device]);
       await this.ip(["link", "set", this.device, "up"]);
     }
-    await runTool(this.opts.commandPrefix, ["nft", "-f", "-"], overlayNatScript(this.opts.podCIDR, this.opts.clusterCidr));
+    await runTool(this.opts.commandPrefix, ["nft", "-f", "-"], overlayNatScript(this.opts.clusterCidr));
   }
 
   private async deviceDetails(): Promise<{ vni?: number; local?: string; port?: number; mac?: string } | undefined> {
@@ -140,7 +146,7 @@ export class Overlay {
   /** Makes routes, ARP and FDB entries match `nodes` exactly: adds the new, removes the gone. */
   async sync(nodes: NodeLike[]): Promise<OverlayPeer[]> {
     if (this.opts.backend === "none") return [];
-    const peers = peersFromNodes(nodes, this.opts.nodeName).filter((p) => this.opts.backend !== "vxlan" || p.vtepMac);
+    const peers = peersFromNodes(nodes, this.opts.nodeName, this.opts.nodeIp).filter((p) => this.opts.backend !== "vxlan" || p.vtepMac);
     const wantRoutes = new Set(peers.map((p) => p.podCIDR));
     for (const p of peers) {
       if (this.opts.backend === "vxlan") {

@@ -7,6 +7,7 @@ import { renderNftCleanup, renderNftScript } from "./nft-render.ts";
 import { renderIptablesRestore, renderIptablesCleanup, IPTABLES_CHAINS } from "./iptables-render.ts";
 import { hasTool, runTool, tryTool, type CommandPrefix } from "./command.ts";
 import { coalesce, ResourceMirror } from "./resource-mirror.ts";
+import { ensureServiceRoute } from "./service-route.ts";
 
 export type ProxyBackend = "nftables" | "iptables";
 
@@ -64,6 +65,8 @@ export type ServiceProxyOptions = ApplyOptions & {
   client: ApiClient;
   /** Addresses with their own listener on the node (the cluster DNS address). */
   skipAddresses?: string[];
+  /** ClusterIPs' range: routed on the node once the rules exist (see service-route.ts). */
+  serviceCidr?: string;
   /** Quiet period that batches bursts of endpoint changes. */
   batchMs?: number;
   log: (line: string) => void;
@@ -73,6 +76,7 @@ export class ServiceProxy {
   private readonly services: ResourceMirror;
   private readonly slices: ResourceMirror;
   private lastScript = "";
+  private routed = false;
   private readonly schedule: () => void;
   /** When the rules last changed, for metrics and tests. */
   lastApplied = 0;
@@ -104,9 +108,14 @@ export class ServiceProxy {
     if (!this.services.synced || !this.slices.synced) return;
     const model = this.model();
     const script = JSON.stringify(model);
-    if (script === this.lastScript) return;
-    await applyServiceRules(model, this.opts);
-    this.lastScript = script;
-    this.lastApplied = Date.now();
+    if (script !== this.lastScript) {
+      await applyServiceRules(model, this.opts);
+      this.lastScript = script;
+      this.lastApplied = Date.now();
+    }
+    if (this.opts.serviceCidr && !this.routed) {
+      await ensureServiceRoute(this.opts.serviceCidr, this.opts.commandPrefix);
+      this.routed = true;
+    }
   }
 }

@@ -1,5 +1,6 @@
 // POST /v1-skiff/join: an agent presents a join token (the cluster secret or a bootstrap
-// token) and its node name and password, and gets its own node credential back.
+// token) and its node name and password, and gets its own node credential back, with the
+// cluster's service CIDR (the node routes it: see src/agent/network/service-route.ts).
 import { timingSafeEqual as equalBytes } from "node:crypto";
 import type { Hono } from "hono";
 import type { Env } from "../../api/http/app.ts";
@@ -16,7 +17,10 @@ const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])
 /** Issues the agent's serving certificate for its HTTPS port, signed by the cluster CA. */
 export type IssueServingCert = (nodeName: string) => Promise<{ certPem: string; keyPem: string }>;
 
-export function mountJoinRoute(app: Hono<Env>, registry: Registry, credentials: NodeCredentials, clusterSecret: string, issueServing: IssueServingCert) {
+/** What every node must know of the cluster's network. */
+export type ClusterNetwork = { serviceCidr: string };
+
+export function mountJoinRoute(app: Hono<Env>, registry: Registry, credentials: NodeCredentials, clusterSecret: string, issueServing: IssueServingCert, network?: ClusterNetwork) {
   app.post(JOIN_PATH, async (c) => {
     try {
       const header = c.req.header("authorization") ?? "";
@@ -36,7 +40,7 @@ export function mountJoinRoute(app: Hono<Env>, registry: Registry, credentials: 
       if (typeof password !== "string" || password.length < 16) throw badRequest("password must be a string of at least 16 characters");
       const { token, proxyToken } = await credentials.join(nodeName, password);
       const serving = await issueServing(nodeName);
-      return json({ nodeName, token, proxyToken, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem });
+      return json({ nodeName, token, proxyToken, servingCertPem: serving.certPem, servingKeyPem: serving.keyPem, serviceCidr: network?.serviceCidr });
     } catch (e) {
       const err = e instanceof ApiError ? e : toApiError(e);
       return json(err.toStatus(), err.code);
