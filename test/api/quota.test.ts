@@ -165,7 +165,7 @@ describe("LimitRange", () => {
     const ns = await namespace();
     const lr = await core.createNamespacedLimitRange({ namespace: ns, body: limits([{ type: "Container", _default: { cpu: "500m", memory: "256Mi" }, defaultRequest: { cpu: "100m" } }]) });
     // As upstream's defaulting: the default request of memory falls back to its default limit.
-    expect(lr.spec.limits[0]!.defaultRequest).toEqual({ cpu: "100m", memory: "256Mi" });
+    expect(lr.spec!.limits[0]!.defaultRequest).toEqual({ cpu: "100m", memory: "256Mi" });
     const p = await core.createNamespacedPod({ namespace: ns, body: pod("d", { limits: { memory: "128Mi" } }) });
     expect(p.spec!.containers[0]!.resources).toEqual({ requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "128Mi", cpu: "500m" } });
     expect(p.metadata!.annotations!["kubernetes.io/limit-ranger"]).toBe("LimitRanger plugin set: cpu request for container c; cpu limit for container c");

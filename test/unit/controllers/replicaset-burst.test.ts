@@ -24,7 +24,7 @@ const livePods = () => c.registry.list(c.kind("pods"), "default").items.filter((
 /** status.replicas as each sync of the set writes it: one value per sync that changed something. */
 function recordStatusReplicas(name: string): number[] {
   const seen: number[] = [];
-  const replicas = (o: { status?: unknown } | undefined) => (o?.status as { replicas?: number } | undefined)?.replicas ?? 0;
+  const replicas = (o: { [key: string]: unknown } | undefined) => (o?.status as { replicas?: number } | undefined)?.replicas ?? 0;
   c.registry.addAdmission((op, kind, next, old) => {
     if (op === "update" && kind.kind === "ReplicaSet" && next.metadata.name === name && replicas(next) !== replicas(old)) seen.push(replicas(next));
   });

@@ -61,7 +61,7 @@ test("young changes outlive the count in memory, through compaction and across a
 
   const again = await Store.open({ url: `file:${path}`, retainChanges: 5, retainMs: 300_000 });
   const loaded = again.changesSince(0);
-  expect(loaded === "expired" ? loaded : loaded.map((c) => `${c.revision}:${c.object.data!.v}`)).toEqual(Array.from({ length: 40 }, (_, i) => `${i + 1}:${i}`));
+  expect(loaded === "expired" ? loaded : loaded.map((c) => `${c.revision}:${(c.object.data as { v: number }).v}`)).toEqual(Array.from({ length: 40 }, (_, i) => `${i + 1}:${i}`));
   await again.close();
 
   // Counted alone, the same history is cut to the newest 5.
