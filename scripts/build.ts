@@ -10,6 +10,7 @@ import { bunRuntimeFor } from "./bun-runtime.ts";
 import { findComputedImports } from "./computed-imports.ts";
 import { libsqlAddonPath, type LibsqlPlatform } from "./libsql-addon.ts";
 import { libsqlStaticRequire } from "./libsql-static-require.ts";
+import { PARSER_HEADER_FLAG } from "../src/api/http/header-limit.ts";
 
 export type Arch = "amd64" | "arm64";
 
@@ -85,6 +86,8 @@ async function bundle(entry: string, outfile: string, bunTarget: Bun.Build.Compi
       target: bunTarget,
       executablePath: runtime,
       outfile,
+      // Long URLs and headers reach skiff's own 414/431 answers (src/api/http/header-limit.ts).
+      execArgv: [PARSER_HEADER_FLAG],
       // A server binary must behave the same in every directory it is started from.
       autoloadDotenv: false,
       autoloadBunfig: false,

@@ -4,13 +4,11 @@
 // flight 429; anything thrown becomes a Status (a 500 without details, logged); and
 // each connection's idle timeout follows what the client has proven: short before a valid
 // credential, longer after, none while a watch or log stream runs.
-import http from "node:http";
 import type { Server } from "bun";
 import { ApiError, toApiError } from "../errors.ts";
 import { ClientLimits } from "./client-limits.ts";
+import { raiseParserHeaderLimit } from "./header-limit.ts";
 
-/** Bun's own parser answers a bare 431 and closes beyond this; below it skiff answers with a Status. */
-export const PARSER_HEADER_LIMIT = 128 * 1024;
 export const MAX_URL_BYTES = 32 * 1024;
 export const MAX_HEADER_BYTES = 64 * 1024;
 /** Idle seconds before the client showed a valid credential (TLS handshake included). */
@@ -27,15 +25,6 @@ export type FrontDoorOptions = {
 };
 
 type Handler<T> = (req: Request, server: Server<T>) => Response | undefined | Promise<Response | undefined>;
-
-/**
- * Raises Bun's process-wide header limit so that over-long URLs and headers reach the
- * handler and get a Status (Bun's own answer at its default 16 KiB is a bare 431, and
- * clients still writing a long URL often see the connection reset instead).
- */
-export function raiseParserHeaderLimit(): void {
-  if (http.maxHeaderSize < PARSER_HEADER_LIMIT) (http as { maxHeaderSize: number }).maxHeaderSize = PARSER_HEADER_LIMIT;
-}
 
 export function statusResponse(e: ApiError): Response {
   return new Response(JSON.stringify(e.toStatus()), { status: e.code, headers: { "Content-Type": "application/json" } });
