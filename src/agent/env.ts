@@ -69,18 +69,31 @@ export function containerEnv(pod: Pod, container: any, lookup: ObjectLookup, pod
     else if (vf.configMapKeyRef) value = keyOf(lookup, "configmaps", ns, vf.configMapKeyRef.name, vf.configMapKeyRef.key, !!vf.configMapKeyRef.optional);
     else if (vf.secretKeyRef) value = keyOf(lookup, "secrets", ns, vf.secretKeyRef.name, vf.secretKeyRef.key, !!vf.secretKeyRef.optional);
     else if (vf.fieldRef) value = fieldValue(withIp, vf.fieldRef.fieldPath);
-    else if (vf.resourceFieldRef) value = resourceField(container, vf.resourceFieldRef.resource);
+    else if (vf.resourceFieldRef) value = resourceFieldValue(container, vf.resourceFieldRef.resource, vf.resourceFieldRef.divisor);
     if (value !== undefined) env[e.name] = value;
   }
   return env;
 }
 
-function resourceField(container: any, resource: string): string {
-  const [section, name] = resource.split(".") as ["limits" | "requests", string];
-  const v = container.resources?.[section]?.[name];
-  if (v === undefined) return name === "cpu" ? String(require("node:os").cpus().length) : String(require("node:os").totalmem());
-  if (name === "memory") return String(parseQuantity(v));
-  return String(Math.ceil(parseQuantity(v)));
+/**
+ * A container's resource as the downward API gives it: rounded up in units of the divisor
+ * (default 1: cores, bytes); an unset limit is the node's capacity, an unset request 0.
+ */
+export function resourceFieldValue(container: any, resource: string, divisor: string | number = "1"): string {
+  const [section, name] = resource.split(".") as [string, string | undefined];
+  if ((section !== "limits" && section !== "requests") || !name) throw new ContainerConfigError(`unsupported resourceFieldRef resource ${resource}`);
+  const unit = parseQuantity(divisor);
+  if (!(unit > 0)) throw new ContainerConfigError(`invalid resourceFieldRef divisor "${divisor}"`);
+  const set = container.resources?.[section]?.[name];
+  let amount: number;
+  if (set !== undefined) amount = parseQuantity(set);
+  else if (section === "requests") amount = 0;
+  else amount = name === "cpu" ? require("node:os").cpus().length : name === "memory" ? require("node:os").totalmem() : 0;
+  // Upstream divides whole millicores for cpu and whole units otherwise, each rounded up;
+  // a tiny epsilon keeps float noise ("0.1" * 1000) from rounding up a step.
+  const whole = (q: number, scale: number) => Math.max(1, Math.ceil(q * scale - 1e-9));
+  const value = name === "cpu" ? Math.ceil(amount * 1000 - 1e-9) / whole(unit, 1000) : Math.ceil(amount - 1e-9) / whole(unit, 1);
+  return String(Math.ceil(value - 1e-9));
 }
 
 const SUFFIX: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };

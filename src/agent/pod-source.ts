@@ -168,6 +168,10 @@ export function referencedObjects(pod: Pod): ["configmaps" | "secrets", string][
   for (const v of spec.volumes ?? []) {
     add("configmaps", v.configMap?.name);
     add("secrets", v.secret?.secretName);
+    for (const src of v.projected?.sources ?? []) {
+      add("configmaps", src.configMap?.name);
+      add("secrets", src.secret?.name);
+    }
   }
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
     for (const e of c.env ?? []) {

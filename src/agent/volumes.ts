@@ -1,14 +1,63 @@
-// Pod volumes on the host: emptyDir folders, hostPaths, and ConfigMap/Secret files that
-// are rewritten when the objects change (containers see updates through the bind mount).
+// Pod volumes on the host: emptyDir folders, hostPaths, and ConfigMap/Secret/downward API
+// files (alone or projected together) that are rewritten when the objects or the pod change
+// (containers see updates through the bind mount).
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import type { MountSpec } from "./runtime/types.ts";
 import { ContainerConfigError, type ObjectLookup } from "./env.ts";
 import type { Pod } from "./pod-source.ts";
+import { downwardFiles } from "./downward-api.ts";
 
 export function podDir(agentDir: string, uid: string): string {
   return join(agentDir, "pods", uid);
 }
+
+type Files = Map<string, { data: Buffer; mode: number }>;
+type KeySource = { name?: string; items?: { key: string; path: string; mode?: number }[]; optional?: boolean };
+
+/** The files of a ConfigMap or Secret (all keys, or the listed items) with their modes. */
+function keyFiles(lookup: ObjectLookup, ns: string, isSecret: boolean, source: KeySource, defaultMode: number): Files {
+  const name = source.name ?? "";
+  const obj = lookup(isSecret ? "secrets" : "configmaps", ns, name) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
+  if (!obj && !source.optional) throw new ContainerConfigError(`${isSecret ? "secret" : "configmap"} "${name}" not found`);
+  const files = new Map<string, Buffer>();
+  for (const [k, val] of Object.entries(obj?.data ?? {})) files.set(k, isSecret ? Buffer.from(val, "base64") : Buffer.from(val));
+  for (const [k, val] of Object.entries(obj?.binaryData ?? {})) files.set(k, Buffer.from(val, "base64"));
+  const wanted: Files = new Map();
+  if (!source.items) {
+    for (const [k, data] of files) wanted.set(k, { data, mode: defaultMode });
+    return wanted;
+  }
+  for (const it of source.items) {
+    const data = files.get(it.key);
+    if (!data) {
+      if (source.optional) continue;
+      throw new ContainerConfigError(`${isSecret ? "secret" : "configmap"} references non-existent config key: ${it.key}`);
+    }
+    wanted.set(it.path, { data, mode: it.mode ?? defaultMode });
+  }
+  return wanted;
+}
+
+/** A projected volume: its sources' files merged into one folder. */
+function projectedFiles(pod: Pod, volume: string, projected: any, lookup: ObjectLookup): Files {
+  const ns = pod.metadata.namespace!;
+  const mode = projected.defaultMode ?? 0o644;
+  const all: Files = new Map();
+  for (const src of projected.sources ?? []) {
+    let files: Files;
+    if (src.configMap) files = keyFiles(lookup, ns, false, src.configMap, mode);
+    else if (src.secret) files = keyFiles(lookup, ns, true, src.secret, mode);
+    else if (src.downwardAPI) files = downwardFiles(pod, volume, src.downwardAPI.items, mode);
+    // Refused rather than left out: a program waiting for its token would fail in obscure ways.
+    else if (src.serviceAccountToken) throw new ContainerConfigError(`volume "${volume}": serviceAccountToken projections are not supported (this cluster issues no service account tokens)`);
+    else throw new ContainerConfigError(`volume "${volume}": projected source ${Object.keys(src).join(", ") || "(empty)"} is not supported`);
+    for (const [path, file] of files) all.set(path, file);
+  }
+  return all;
+}
+
+const SERVED_TYPES = "emptyDir, hostPath, configMap, secret, downwardAPI and projected";
 
 /** Make or refresh every volume of the pod; returns host paths by volume name. */
 export function syncVolumes(agentDir: string, pod: Pod, lookup: ObjectLookup): Map<string, string> {
@@ -17,42 +66,28 @@ export function syncVolumes(agentDir: string, pod: Pod, lookup: ObjectLookup): M
   const ns = pod.metadata.namespace!;
   for (const v of pod.spec.volumes ?? []) {
     const dir = join(base, v.name);
+    let files: Files | undefined;
     if (v.hostPath) {
       const type = v.hostPath.type ?? "";
       if (type === "DirectoryOrCreate" && !existsSync(v.hostPath.path)) mkdirSync(v.hostPath.path, { recursive: true, mode: 0o755 });
       if ((type === "Directory" || type === "File") && !existsSync(v.hostPath.path)) throw new ContainerConfigError(`hostPath type check failed: ${v.hostPath.path} does not exist`);
       paths.set(v.name, v.hostPath.path);
+      continue;
     } else if (v.emptyDir !== undefined) {
       mkdirSync(dir, { recursive: true, mode: 0o777 });
       paths.set(v.name, dir);
-    } else if (v.configMap || v.secret) {
-      const isSecret = !!v.secret;
-      const name = isSecret ? v.secret.secretName : v.configMap.name;
-      const source = isSecret ? v.secret : v.configMap;
-      const obj = lookup(isSecret ? "secrets" : "configmaps", ns, name) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;
-      if (!obj && !source.optional) throw new ContainerConfigError(`${isSecret ? "secret" : "configmap"} "${name}" not found`);
-      const files = new Map<string, Buffer>();
-      for (const [k, val] of Object.entries(obj?.data ?? {})) files.set(k, isSecret ? Buffer.from(val, "base64") : Buffer.from(val));
-      for (const [k, val] of Object.entries(obj?.binaryData ?? {})) files.set(k, Buffer.from(val, "base64"));
-      const wanted = new Map<string, { data: Buffer; mode: number }>();
-      const defaultMode = source.defaultMode ?? 0o644;
-      if (source.items) {
-        for (const it of source.items) {
-          const data = files.get(it.key);
-          if (!data) {
-            if (source.optional) continue;
-            throw new ContainerConfigError(`configmap references non-existent config key: ${it.key}`);
-          }
-          wanted.set(safeRelative(it.path), { data, mode: it.mode ?? defaultMode });
-        }
-      } else for (const [k, data] of files) wanted.set(k, { data, mode: defaultMode });
-      writeFiles(dir, wanted);
-      paths.set(v.name, dir);
-    } else {
-      // Other volume types are not served: an empty folder keeps the pod runnable.
-      mkdirSync(dir, { recursive: true });
-      paths.set(v.name, dir);
+      continue;
+    } else if (v.configMap) files = keyFiles(lookup, ns, false, v.configMap, v.configMap.defaultMode ?? 0o644);
+    else if (v.secret) files = keyFiles(lookup, ns, true, { ...v.secret, name: v.secret.secretName }, v.secret.defaultMode ?? 0o644);
+    else if (v.downwardAPI) files = downwardFiles(pod, v.name, v.downwardAPI.items, v.downwardAPI.defaultMode ?? 0o644);
+    else if (v.projected) files = projectedFiles(pod, v.name, v.projected, lookup);
+    else {
+      // An empty folder in place of a network or claim volume would lose data silently.
+      const type = Object.keys(v).find((k) => k !== "name") ?? "(no source)";
+      throw new ContainerConfigError(`volume "${v.name}": ${type} volumes are not supported on this node (it serves ${SERVED_TYPES})`);
     }
+    writeFiles(dir, new Map([...files].map(([rel, f]) => [safeRelative(rel), f])));
+    paths.set(v.name, dir);
   }
   return paths;
 }
