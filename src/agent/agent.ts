@@ -8,7 +8,7 @@ import { createPodmanDriver } from "./runtime/podman-config.ts";
 import type { RuntimeDriver, RuntimeEvent, RuntimeEventStream } from "./runtime/types.ts";
 import { LABEL_NODE, LABEL_POD_UID } from "./runtime/labels.ts";
 import { ensureCredential, JoinRefused, type NodeCredential } from "./credentials.ts";
-import { defaultNodeIp, nodeFacts } from "./node-info.ts";
+import { nodeFacts, nodeIpFor } from "./node-info.ts";
 import { registerNode, renewLease, type NodeRegistrationOptions } from "./node-registration.ts";
 import { PodSource, type Pod } from "./pod-source.ts";
 import { PodWorker, type WorkerContext } from "./pod-worker.ts";
@@ -129,7 +129,7 @@ export class Agent {
     mkdirSync(this.agentDir, { recursive: true, mode: 0o700 });
     this.credential = await this.step(this.join());
     this.client = new ApiClient(this.credential.server, this.credential.token, this.credential.caPem);
-    const nodeIp = this.opts.nodeIp ?? defaultNodeIp();
+    const nodeIp = nodeIpFor(this.opts.nodeIp, this.opts.agentBindAddress);
     const reg: NodeRegistrationOptions = { nodeName: this.opts.nodeName, labels: this.opts.nodeLabels, isServer: this.opts.isServer, agentPort: this.opts.agentPort, leaseDurationSeconds: 40 };
 
     // The pod subnet comes from the server; a restart without the server uses the last one.

@@ -42,6 +42,20 @@ export function defaultNodeIp(): string {
   return "127.0.0.1";
 }
 
+/** Whether an address means "every address of the host". */
+const isWildcard = (addr: string) => ["", "0.0.0.0", "::", "[::]"].includes(addr);
+
+/**
+ * The address the Node reports: --node-ip when given, else a specific --bind-address (as k3s
+ * does: the agent listens there, so the server must reach it there whatever the routes say),
+ * else the address of the default route.
+ */
+export function nodeIpFor(nodeIp: string | undefined, bindAddress: string | undefined): string {
+  if (nodeIp) return nodeIp;
+  if (bindAddress && !isWildcard(bindAddress)) return bindAddress.replace(/^\[|\]$/g, "");
+  return defaultNodeIp();
+}
+
 export type NodeFacts = { capacity: Record<string, string>; nodeInfo: Record<string, string>; addresses: { type: string; address: string }[] };
 
 export function nodeFacts(opts: { dataDir: string; nodeIp: string; runtimeVersion: string; maxPods?: number }): NodeFacts {

@@ -29,7 +29,7 @@ import { installQuotaAdmission } from "./quota/admission.ts";
 import type { Agent } from "../agent/agent.ts";
 import type { ServerOptions } from "./options.ts";
 import { ensureKubernetesService, installServiceAllocation, loadBalancerController } from "./services/index.ts";
-import { defaultNodeIp } from "../agent/node-info.ts";
+import { nodeIpFor } from "../agent/node-info.ts";
 import { startManifestsWatcher } from "./manifests/manifests-watcher.ts";
 import { startControlPlaneLoops } from "../controllers/index.ts";
 import { createServerMetrics } from "./metrics/server-metrics.ts";
@@ -185,7 +185,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
     if (!isDiskFull(e)) throw e;
     opts.log(`skiff server: the data disk is full, ${what} is not written: free space on it`);
   };
-  await step(ensureKubernetesService(registry, opts.nodeIp ?? defaultNodeIp(), server.port!, opts.serviceCidr).catch(unlessDiskFull("the kubernetes Service")));
+  await step(ensureKubernetesService(registry, nodeIpFor(opts.nodeIp, opts.bindAddress), server.port!, opts.serviceCidr).catch(unlessDiskFull("the kubernetes Service")));
 
   const kubeconfigPath = opts.writeKubeconfig ?? join(opts.dataDir, "kubeconfig.yaml");
   await step(writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: tokens.adminToken }).catch(unlessDiskFull(kubeconfigPath))).catch((e) => {
