@@ -40,6 +40,8 @@ const podSpec = () => ({
     { name: "down", downwardAPI: { items: [{ path: "name", fieldRef: { fieldPath: "metadata.name" } }] } },
     { name: "proj", projected: { sources: [{ serviceAccountToken: { path: "token" } }, { downwardAPI: { items: [{ path: "ns", fieldRef: { fieldPath: "metadata.namespace" } }] } }] } },
     { name: "host", hostPath: { path: "/tmp" } },
+    { name: "disk", azureDisk: { diskName: "d", diskURI: "u" } },
+    { name: "block", rbd: { monitors: ["m"], image: "i" } },
   ],
 });
 
@@ -63,6 +65,8 @@ function expectPodSpecDefaults(spec: any) {
   expect(vol.proj.projected.sources[0].serviceAccountToken.expirationSeconds).toBe(3600);
   expect(vol.proj.projected.sources[1].downwardAPI.items[0].fieldRef.apiVersion).toBe("v1");
   expect(vol.host.hostPath.type).toBe("");
+  expect(vol.disk.azureDisk).toMatchObject({ cachingMode: "ReadWrite", fsType: "ext4", readOnly: false, kind: "Shared" });
+  expect(vol.block.rbd).toMatchObject({ pool: "rbd", user: "admin", keyring: "/etc/ceph/keyring" });
 }
 
 test("Pod: spec defaults, requests from limits, host ports, and a Pending status with its QoS class", async () => {

@@ -70,6 +70,23 @@ function defaultVolume(v: Volume) {
     }
   }
   if (isObj(v.hostPath)) v.hostPath.type ??= "";
+  // Sources the agent does not mount still read back as upstream stores them.
+  if (isObj(v.iscsi)) v.iscsi.iscsiInterface ||= "default";
+  if (isObj(v.rbd)) {
+    v.rbd.pool ||= "rbd";
+    v.rbd.user ||= "admin";
+    v.rbd.keyring ||= "/etc/ceph/keyring";
+  }
+  if (isObj(v.azureDisk)) {
+    v.azureDisk.cachingMode ??= "ReadWrite";
+    v.azureDisk.fsType ??= "ext4";
+    v.azureDisk.readOnly ??= false;
+    v.azureDisk.kind ??= "Shared";
+  }
+  if (isObj(v.scaleIO)) {
+    v.scaleIO.storageMode ||= "ThinProvisioned";
+    v.scaleIO.fsType ||= "xfs";
+  }
 }
 
 /** Defaults of a PodSpec (pod or template). */
