@@ -28,13 +28,16 @@ export type SkiffServer = {
   stop(opts?: { keepDataDir?: boolean }): Promise<void>;
 };
 
-/** `command` replaces `[binary]`, e.g. `[bun, "--cpu-prof", "src/main.ts"]` to profile from source. */
-export type StartOptions = { binary: string; command?: string[]; dataDir?: string; extraArgs?: string[]; readyTimeoutMs?: number };
+/**
+ * `command` replaces `[binary]`, e.g. `[bun, "--cpu-prof", "src/main.ts"]` to profile from source.
+ * `withAgent` runs the server's embedded agent too (the default command); the caller runs inside a network namespace of its own.
+ */
+export type StartOptions = { binary: string; command?: string[]; dataDir?: string; extraArgs?: string[]; readyTimeoutMs?: number; withAgent?: boolean };
 
-export async function startSkiffServer({ binary, command = [binary], dataDir = mkdtempSync(join(tmpdir(), "skiff-bench-api-")), extraArgs = [], readyTimeoutMs = 30_000 }: StartOptions): Promise<SkiffServer> {
+export async function startSkiffServer({ binary, command = [binary], dataDir = mkdtempSync(join(tmpdir(), "skiff-bench-api-")), extraArgs = [], readyTimeoutMs = 30_000, withAgent = false }: StartOptions): Promise<SkiffServer> {
   const port = freeLoopbackPort();
   const url = `https://127.0.0.1:${port}`;
-  const args = ["server", "--disable-agent", "--data-dir", dataDir, "--bind-address", "127.0.0.1", "--https-listen-port", String(port), ...extraArgs];
+  const args = ["server", ...(withAgent ? [] : ["--disable-agent"]), "--data-dir", dataDir, "--bind-address", "127.0.0.1", "--https-listen-port", String(port), ...extraArgs];
   const started = performance.now();
   const proc = Bun.spawn([...command, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   let out = "";
