@@ -5,6 +5,7 @@ import type { InStatement } from "@libsql/client";
 import { getTableName } from "drizzle-orm";
 import { changes, meta, objects } from "./schema.ts";
 import type { ChangeType } from "./store.ts";
+import { changeCode } from "./change-codes.ts";
 
 /** One stored change, ready for the database (value already encoded). */
 export type ChangeRow = {
@@ -13,10 +14,16 @@ export type ChangeRow = {
   namespace: string;
   name: string;
   type: ChangeType;
+  /** The object's full encoded value. */
   value: string;
-  /** The key had an object before this change (so the first change of a key in a group tells whether it has a row). */
-  replaces: boolean;
+  /** Set once a later change of the same group supersedes this one: what its change row keeps instead. */
+  history?: HistoryValue;
 };
+
+/** What a superseded change row keeps: a reverse delta against the key's next change, or the full value. */
+export type HistoryValue = { value: string; delta: boolean };
+/** A change committed in an earlier group, superseded by one of this group. */
+export type SupersededRow = HistoryValue & { revision: number };
 
 // Rows per statement: well under SQLite's limit on bound parameters (32766).
 const ROWS_PER_STATEMENT = 500;
@@ -30,8 +37,10 @@ const objectKey = `${oc.resource.name}, ${oc.namespace.name}, ${oc.name.name}`;
 const upsertHead = `INSERT INTO ${O} (${objectKey}, ${oc.revision.name}, ${oc.value.name}) VALUES `;
 const upsertTail = ` ON CONFLICT (${objectKey}) DO UPDATE SET ${oc.revision.name} = excluded.${oc.revision.name}, ${oc.value.name} = excluded.${oc.value.name}`;
 const deleteHead = `DELETE FROM ${O} WHERE (${objectKey}) IN (VALUES `;
-// Before a key's object row is overwritten, its value moves into the change row of the revision it held.
-const keepSupersededHead = `UPDATE ${C} SET ${cc.value.name} = ${O}.${oc.value.name} FROM ${O} WHERE ${C}.${cc.revision.name} = ${O}.${oc.revision.name} AND (${O}.${oc.resource.name}, ${O}.${oc.namespace.name}, ${O}.${oc.name.name}) IN (VALUES `;
+// A superseded change row gets its history value; its type becomes the one-letter code
+// (lower case for a delta), which also turns a row of the old spelled-out form into a new one.
+const keepSupersededHead = `UPDATE ${C} SET ${cc.type.name} = CASE WHEN v.column3 THEN lower(substr(${C}.${cc.type.name}, 1, 1)) ELSE substr(${C}.${cc.type.name}, 1, 1) END, ${cc.value.name} = v.column2 FROM (VALUES `;
+const keepSupersededTail = `) AS v WHERE ${C}.${cc.revision.name} = v.column1`;
 const changeHead = `INSERT INTO ${C} (${cc.revision.name}, ${cc.resource.name}, ${cc.namespace.name}, ${cc.name.name}, ${cc.type.name}, ${cc.value.name}) VALUES `;
 const metaUpsert = `INSERT INTO ${M} (${meta.key.name}, ${meta.value.name}) VALUES ('revision', ?) ON CONFLICT (${meta.key.name}) DO UPDATE SET ${meta.value.name} = excluded.${meta.value.name}`;
 
@@ -63,19 +72,14 @@ export const SAME_AS_OBJECT = "";
 
 /**
  * Statements that store a group of changes, in revision order. The objects table only
- * needs each key's last state in the group; the change log gets every change, with the
- * value of each key's last one left in the objects table (SAME_AS_OBJECT) unless it is a
- * deletion.
+ * needs each key's last state in the group; the change log gets every change: a deletion
+ * with its full value, a superseded change with its history value, and each key's last
+ * change with SAME_AS_OBJECT (its value is the object row's). Changes of earlier groups
+ * that this group supersedes get their history values.
  */
-export function groupStatements(rows: ChangeRow[]): InStatement[] {
+export function groupStatements(rows: ChangeRow[], superseded: SupersededRow[] = []): InStatement[] {
   const last = new Map<string, ChangeRow>();
-  // Keys with an object row (their first change here replaces an object): its value moves to its change row first.
-  const superseded: ChangeRow[] = [];
-  for (const r of rows) {
-    const k = `${r.resource}\u0000${r.namespace}\u0000${r.name}`;
-    if (!last.has(k) && r.replaces) superseded.push(r);
-    last.set(k, r);
-  }
+  for (const r of rows) last.set(`${r.resource}\u0000${r.namespace}\u0000${r.name}`, r);
   const upserts: ChangeRow[] = [];
   const deletes: ChangeRow[] = [];
   for (const r of last.values()) (r.type === "DELETED" ? deletes : upserts).push(r);
@@ -84,8 +88,8 @@ export function groupStatements(rows: ChangeRow[]): InStatement[] {
   const stmts: InStatement[] = [];
   for (const part of chunks(superseded)) {
     const args: (string | number)[] = [];
-    for (const r of part) args.push(r.resource, r.namespace, r.name);
-    stmts.push({ sql: `${keepSupersededHead}${placeholders(part.length, 3)})`, args });
+    for (const r of part) args.push(r.revision, r.value, r.delta ? 1 : 0);
+    stmts.push({ sql: `${keepSupersededHead}${placeholders(part.length, 3)}${keepSupersededTail}`, args });
   }
   for (const part of chunks(deletes)) {
     const args: (string | number)[] = [];
@@ -99,7 +103,10 @@ export function groupStatements(rows: ChangeRow[]): InStatement[] {
   }
   for (const part of chunks(rows)) {
     const args: (string | number)[] = [];
-    for (const r of part) args.push(r.revision, r.resource, r.namespace, r.name, r.type, lastRows.has(r) ? SAME_AS_OBJECT : r.value);
+    for (const r of part) {
+      const kept = lastRows.has(r) ? { value: SAME_AS_OBJECT, delta: false } : r.type === "DELETED" ? { value: r.value, delta: false } : (r.history ?? { value: r.value, delta: false });
+      args.push(r.revision, r.resource, r.namespace, r.name, changeCode(r.type, kept.delta), kept.value);
+    }
     stmts.push({ sql: `${changeHead}${placeholders(part.length, 6)}`, args });
   }
   if (rows.length) stmts.push({ sql: metaUpsert, args: [rows[rows.length - 1]!.revision] });

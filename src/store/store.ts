@@ -5,7 +5,7 @@
 // commit): one transaction for the group, each write acknowledged only once it commits.
 import { createClient, type Client } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
-import { lte, sql } from "drizzle-orm";
+import { getTableName, sql } from "drizzle-orm";
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { KubeObject } from "../api/kinds/kind.ts";
@@ -13,7 +13,10 @@ import { changes, ddl, meta, objects } from "./schema.ts";
 import { ChangeLog } from "./change-log.ts";
 import { RetentionWindow } from "./retention.ts";
 import { DiskReserve, isDiskFull, StoreFullError } from "./disk-reserve.ts";
-import { groupStatements, SAME_AS_OBJECT, type ChangeRow } from "./group-statements.ts";
+import { groupStatements, SAME_AS_OBJECT, type ChangeRow, type HistoryValue, type SupersededRow } from "./group-statements.ts";
+import { parseChangeCode } from "./change-codes.ts";
+import { dropBlocksStatement, loadStoredChanges, packSettledRows } from "./history-blocks.ts";
+import { rebuild, reverseDelta } from "./reverse-delta.ts";
 
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 export type Change = {
@@ -148,21 +151,46 @@ export class Store {
       const text = codec ? await codec.decode(row.resource, row.value) : row.value;
       this.bucket(row.resource).set(key(row.namespace, row.name), { object: JSON.parse(text) });
     }
-    for (const row of await this.db.select().from(changes).orderBy(changes.revision)) {
+    await this.loadHistory();
+    this.retention.mark(this.revision);
+  }
+
+  /**
+   * The change log from rows and blocks. A delta holds an older version relative to the key's
+   * next change, so history is rebuilt newest first from each key's current value (or a full
+   * value: a deletion, or a row written before deltas). A change that cannot be given back
+   * exactly (never written so) expires it and everything older: a watch from there relists.
+   */
+  private async loadHistory() {
+    const codec = this.opts.codec;
+    const decode = (resource: string, value: string) => (codec ? codec.decode(resource, value) : value);
+    const stored = await loadStoredChanges(this.client, this.compactedRevision);
+    const newer = new Map<string, KubeObject>();
+    const rebuilt: Change[] = [];
+    let lost = this.compactedRevision;
+    for (let i = stored.length - 1; i >= 0; i--) {
+      const row = stored[i]!;
+      const k = `${row.resource}\u0000${key(row.namespace, row.name)}`;
+      const code = parseChangeCode(row.code);
       let object: KubeObject | undefined;
-      if (row.value === SAME_AS_OBJECT) {
+      if (!code) object = undefined;
+      else if (row.value === SAME_AS_OBJECT) {
         // The object row holds this change's value (the change log shares the cached object).
         object = this.cache.get(row.resource)?.get(key(row.namespace, row.name))?.object;
-        if (object?.metadata.resourceVersion !== String(row.revision)) {
-          // Never written so; should it happen, a watch from before here relists instead of resuming wrongly.
-          this.recent.dropOldest(this.recent.length);
-          this.compactedRevision = Math.max(this.compactedRevision, row.revision);
-          continue;
-        }
-      } else object = JSON.parse(codec ? await codec.decode(row.resource, row.value) : row.value);
-      this.recent.push({ revision: row.revision, resource: row.resource, namespace: row.namespace, name: row.name, type: row.type, object: object! });
+        if (object?.metadata.resourceVersion !== String(row.revision)) object = undefined;
+      } else if (code.delta) {
+        const next = newer.get(k);
+        object = next && rebuild(next, await decode(row.resource, row.value), row.revision);
+      } else object = JSON.parse(await decode(row.resource, row.value)) as KubeObject;
+      if (!object) {
+        lost = row.revision;
+        break;
+      }
+      newer.set(k, object);
+      rebuilt.push({ revision: row.revision, resource: row.resource, namespace: row.namespace, name: row.name, type: code!.type, object });
     }
-    this.retention.mark(this.revision);
+    this.compactedRevision = lost;
+    for (let i = rebuilt.length - 1; i >= 0; i--) this.recent.push(rebuilt[i]!);
   }
 
   private bucket(resource: string): Map<string, Entry> {
@@ -265,6 +293,8 @@ export class Store {
     const outcomes: ({ ok: Change | null } | { error: unknown })[] = [];
     const accepted: Change[] = [];
     const rows: ChangeRow[] = [];
+    const rowAt = new Map<number, ChangeRow>();
+    const superseded: SupersededRow[] = [];
     let revision = this.revision;
     if (this.full) this.checkSpace();
     try {
@@ -272,7 +302,14 @@ export class Store {
         const k = `${w.resource}\u0000${key(w.namespace, w.name)}`;
         const current = staged.has(k) ? staged.get(k) : this.get(w.resource, w.namespace, w.name);
         let result: ReturnType<Mutate>;
+        // The stored text and revision of `current`, taken before anything can change it in place.
+        let currentJson: string | undefined;
+        let previousRevision = 0;
         try {
+          if (current) {
+            currentJson = JSON.stringify(current);
+            previousRevision = Number(current.metadata.resourceVersion);
+          }
           if (this.closed) throw new Error("store is closed");
           this.planning = staged;
           result = w.mutate(current);
@@ -293,23 +330,33 @@ export class Store {
         }
         const object = result.object;
         let value: string;
+        let history: HistoryValue | undefined;
         try {
           // A write that cannot be serialized or encoded fails alone and takes no revision.
           object.metadata.resourceVersion = String(revision + 1);
           const json = JSON.stringify(object);
-          value = this.opts.codec ? await this.opts.codec.encode(w.resource, json) : json;
+          value = await this.encode(w.resource, json);
+          if (current) history = await this.historyOf(w.resource, object, current, currentJson!, previousRevision);
         } catch (error) {
           outcomes.push({ error });
           continue;
         }
         revision++;
+        if (current && history) {
+          // The change that wrote `current` keeps its value as history, relative to this one.
+          const inGroup = rowAt.get(previousRevision);
+          if (inGroup) inGroup.history = history;
+          else superseded.push({ revision: previousRevision, ...history });
+        }
         const change: Change = { revision, resource: w.resource, namespace: w.namespace, name: w.name, type: result.type, object, previous: current };
         staged.set(k, result.type === "DELETED" ? undefined : object);
         accepted.push(change);
-        rows.push({ revision, resource: w.resource, namespace: w.namespace, name: w.name, type: result.type, value, replaces: current !== undefined });
+        const row: ChangeRow = { revision, resource: w.resource, namespace: w.namespace, name: w.name, type: result.type, value };
+        rows.push(row);
+        rowAt.set(revision, row);
         outcomes.push({ ok: change });
       }
-      if (rows.length) await this.client.batch(groupStatements(rows), "write");
+      if (rows.length) await this.client.batch(groupStatements(rows, superseded), "write");
     } catch (error) {
       // Nothing of the group is stored, and cache and revision are untouched.
       if (isDiskFull(error) && !this.full && this.reserve) {
@@ -333,6 +380,17 @@ export class Store {
       if ("error" in o) w.reject(o.error);
       else w.resolve(o.ok);
     });
+  }
+
+  private encode(resource: string, json: string): Promise<string> | string {
+    return this.opts.codec ? this.opts.codec.encode(resource, json) : json;
+  }
+
+  /** What the change that wrote `older` keeps once `newer` supersedes it: a reverse delta when one rebuilds it exactly. */
+  private async historyOf(resource: string, newer: KubeObject, older: KubeObject, olderJson: string, olderRevision: number): Promise<HistoryValue> {
+    const delta = reverseDelta(newer, older, olderJson, olderRevision);
+    if (delta !== undefined) return { value: await this.encode(resource, delta), delta: true };
+    return { value: await this.encode(resource, olderJson), delta: false };
   }
 
   /** The writes planned so far in the group being committed; set only while a write's mutate runs. */
@@ -368,28 +426,38 @@ export class Store {
     return () => this.listeners.delete(listener);
   }
 
-  /** Drop all but the newest `retainChanges` changes, checkpoint the WAL and give free pages back. */
-  compact(): Promise<{ removed: number }> {
-    return this.exclusive(async () => {
+  /**
+   * Drop the changes older than the retention window, pack settled ones into blocks, then
+   * checkpoint the WAL and give free pages back. Each step runs alone between group commits,
+   * each block its own, so writes wait for one step at a time.
+   */
+  async compact(): Promise<{ removed: number }> {
+    const removed = await this.exclusive(async () => {
       const cut = this.retention.cut(this.revision);
-      let removed = 0;
-      if (cut > this.compactedRevision) {
-        await this.db.batch([
-          this.db.delete(changes).where(lte(changes.revision, cut)),
-          this.db.insert(meta).values({ key: "compacted", value: cut }).onConflictDoUpdate({ target: meta.key, set: { value: cut } }),
-        ]);
-        removed = this.recent.countUpTo(cut);
-        this.recent.dropOldest(removed);
-        this.compactedRevision = cut;
-      }
-      if (this.path) {
+      if (cut <= this.compactedRevision) return 0;
+      await this.client.batch(
+        [
+          { sql: `DELETE FROM ${getTableName(changes)} WHERE ${changes.revision.name} <= ?`, args: [cut] },
+          dropBlocksStatement(cut),
+          { sql: `INSERT INTO ${getTableName(meta)} (${meta.key.name}, ${meta.value.name}) VALUES ('compacted', ?) ON CONFLICT (${meta.key.name}) DO UPDATE SET ${meta.value.name} = excluded.${meta.value.name}`, args: [cut] },
+        ],
+        "write",
+      );
+      const count = this.recent.countUpTo(cut);
+      this.recent.dropOldest(count);
+      this.compactedRevision = cut;
+      return count;
+    });
+    while (!this.closed && (await this.exclusive(() => (this.closed ? Promise.resolve(false) : packSettledRows(this.client, this.compactedRevision)))));
+    await this.exclusive(async () => {
+      if (this.path && !this.closed) {
         // exec steps the pragma to completion (it frees one page per step).
         await this.client.executeMultiple("PRAGMA incremental_vacuum;");
         await this.client.execute("PRAGMA wal_checkpoint(TRUNCATE)");
       }
-      this.compactions++;
-      return { removed };
     });
+    this.compactions++;
+    return { removed };
   }
 
   /** Bytes of the database file and its WAL (0 for a remote store). */
