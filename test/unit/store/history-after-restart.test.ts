@@ -5,6 +5,7 @@ import { afterAll, expect, test } from "bun:test";
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { apiFetch, startTestServer, tempDir, type TestServer } from "../../support/server.ts";
+import { collectWatch } from "../../support/watch.ts";
 
 const dataDir = tempDir("skiff-history-restart-");
 let server: TestServer | undefined;
@@ -17,35 +18,13 @@ const ns = "hist";
 const SECRET = "plain-secret-value-4711";
 const secretB64 = (n: number) => Buffer.from(`${SECRET}-${n}`).toString("base64");
 
-/** Raw watch lines (BOOKMARKs left out) until `count` arrived or 60 s pass. */
+/**
+ * Watch events as text (BOOKMARKs left out, their timing varies) until `count` arrived or 60 s
+ * pass. The server writes JSON.stringify's text, which parse and stringify give back unchanged.
+ */
 async function watchLines(s: TestServer, resource: string, resourceVersion: string, count: number): Promise<string[]> {
-  const ac = new AbortController();
-  const res = await apiFetch(s, `/api/v1/namespaces/${ns}/${resource}?watch=1&resourceVersion=${resourceVersion}`, { signal: ac.signal });
-  expect(res.status).toBe(200);
-  const lines: string[] = [];
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buf = "";
-  const deadline = setTimeout(() => ac.abort(), 60_000);
-  try {
-    while (lines.length < count) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buf += decoder.decode(value, { stream: true });
-      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        // Blank lines keep the stream alive; bookmarks depend on timing.
-        if (line.trim() && !line.startsWith('{"type":"BOOKMARK"')) lines.push(line);
-      }
-    }
-  } catch (e) {
-    if (!ac.signal.aborted) throw e;
-  } finally {
-    clearTimeout(deadline);
-    ac.abort();
-  }
-  return lines;
+  const events = await collectWatch(s, `/api/v1/namespaces/${ns}/${resource}?watch=1&resourceVersion=${resourceVersion}`, (got) => got.filter((e) => e.type !== "BOOKMARK").length >= count, undefined, 60_000);
+  return events.filter((e) => e.type !== "BOOKMARK").map((e) => JSON.stringify(e));
 }
 
 async function call(s: TestServer, path: string, method: string, body?: unknown, contentType = "application/json") {
