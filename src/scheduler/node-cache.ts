@@ -4,8 +4,10 @@ import type { KubeObject } from "../api/kinds/kind.ts";
 import { controllerRefOf } from "../controllers/shared/owner-refs.ts";
 import { cpuMillis, parseQuantity } from "./quantity.ts";
 import { hostPorts, podRequests, type HostPort } from "./pod-requests.ts";
+import { hasRequiredAntiAffinity } from "./pod-affinity.ts";
 
-export type Usage = { cpu: number; memory: number; pods: number; ports: HostPort[]; owners: Map<string, number> };
+/** `members`: the pods counted on the node, for pod (anti-)affinity. */
+export type Usage = { cpu: number; memory: number; pods: number; ports: HostPort[]; owners: Map<string, number>; members: Map<string, KubeObject> };
 
 export type NodeInfo = {
   name: string;
@@ -17,13 +19,15 @@ export type NodeInfo = {
 
 type Accounted = { node: string; cpu: number; memory: number; ports: HostPort[]; owner?: string };
 
-const emptyUsage = (): Usage => ({ cpu: 0, memory: 0, pods: 0, ports: [], owners: new Map() });
+const emptyUsage = (): Usage => ({ cpu: 0, memory: 0, pods: 0, ports: [], owners: new Map(), members: new Map() });
 
 export class NodeCache {
   private readonly nodes = new Map<string, NodeInfo>();
   private readonly usage = new Map<string, Usage>();
   private readonly accounted = new Map<string, Accounted>();
   private list: NodeInfo[] | undefined;
+  /** Counted pods with required anti-affinity terms: every decision checks them (symmetry). */
+  readonly antiAffinityPods = new Map<string, { pod: KubeObject; node: string }>();
 
   setNode(node: KubeObject): void {
     const name = node.metadata.name!;
@@ -69,6 +73,8 @@ export class NodeCache {
     u.pods += 1;
     if (entry.ports.length) u.ports.push(...entry.ports);
     if (entry.owner) u.owners.set(entry.owner, (u.owners.get(entry.owner) ?? 0) + 1);
+    u.members.set(key, pod);
+    if (hasRequiredAntiAffinity(pod)) this.antiAffinityPods.set(key, { pod, node: nodeName });
   }
 
   removePod(key: string): void {
@@ -79,6 +85,8 @@ export class NodeCache {
     u.cpu -= entry.cpu;
     u.memory -= entry.memory;
     u.pods -= 1;
+    u.members.delete(key);
+    this.antiAffinityPods.delete(key);
     if (entry.ports.length) u.ports = u.ports.filter((p) => !entry.ports.includes(p));
     if (entry.owner) {
       const n = (u.owners.get(entry.owner) ?? 1) - 1;

@@ -74,3 +74,18 @@ export function matchesNodeSelectorAndAffinity(pod: KubeObject, node: KubeObject
   if (required) return (required.nodeSelectorTerms ?? []).some((t) => termMatches(t, node));
   return true;
 }
+
+/** Sum of the weights of preferredDuringSchedulingIgnoredDuringExecution terms the node matches. */
+export function preferredNodeAffinityScore(pod: KubeObject, node: KubeObject): number {
+  const preferred = (pod.spec as { affinity?: { nodeAffinity?: { preferredDuringSchedulingIgnoredDuringExecution?: { weight: number; preference: Term }[] } } } | undefined)?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+  let sum = 0;
+  for (const p of preferred) if (p.preference && termMatches(p.preference, node)) sum += p.weight ?? 0;
+  return sum;
+}
+
+/** PreferNoSchedule taints the pod does not tolerate (upstream's TaintToleration score counts them). */
+export function untoleratedPreferNoSchedule(node: KubeObject, tolerations: Toleration[]): number {
+  let n = 0;
+  for (const taint of taintsOf(node)) if (taint.effect === "PreferNoSchedule" && !tolerations.some((t) => tolerates(t, taint))) n++;
+  return n;
+}

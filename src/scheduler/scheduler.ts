@@ -9,6 +9,7 @@ import type { RecordEvent } from "../controllers/events.ts";
 import { nodeNameOf, podPhase } from "../controllers/shared/pod-state.ts";
 import { NodeCache } from "./node-cache.ts";
 import { fitErrorMessage, place } from "./placement.ts";
+import { podAffinityCheck } from "./pod-affinity.ts";
 
 export type BindPod = (namespace: string, name: string, node: string) => Promise<void>;
 
@@ -172,7 +173,8 @@ export class Scheduler {
     const started = performance.now();
     const attempt = (result: "scheduled" | "unschedulable" | "error") => this.opts.onAttempt?.(result, (performance.now() - started) / 1000);
     const nodes = this.cache.all();
-    const { placement, examined } = place(pod, nodes, this.next);
+    const affinity = podAffinityCheck(pod, nodes, this.cache.antiAffinityPods.values(), (name) => this.cache.get(name));
+    const { placement, examined } = place(pod, nodes, this.next, affinity);
     this.next = nodes.length ? (this.next + examined) % nodes.length : 0;
     if ("node" in placement) {
       const node = placement.node;
