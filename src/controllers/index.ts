@@ -1,19 +1,16 @@
-// The control-plane loops of the server: scheduler, workload controllers, node lifecycle,
-// garbage collection and endpoints, sharing one informer factory over the registry.
+// The control-plane loops of the server: the scheduler and every controller of
+// registry.ts, sharing one informer factory over the registry.
 import type { Registry } from "../api/registry/registry.ts";
 import { Controller } from "./runtime/controller.ts";
 import { InformerFactory } from "./runtime/informer.ts";
 import { eventRecorder, type RecordEvent } from "./events.ts";
 import { controlledKinds } from "./shared/kinds.ts";
-import { replicaSetController } from "./replicaset/replicaset-controller.ts";
-import { deploymentController } from "./deployment/deployment-controller.ts";
-import { nodeLifecycleController } from "./node-lifecycle.ts";
-import { garbageCollector } from "./garbage-collector.ts";
-import { endpointsController } from "./endpoints.ts";
-import { resourceQuotaController } from "./resource-quota.ts";
+import { controllerRegistrations } from "./registry.ts";
 import { Scheduler, type BindPod, type SchedulerOptions } from "../scheduler/scheduler.ts";
 
 export type ControlPlaneOptions = {
+  /** false: only the controllers the API itself relies on (namespace deletion, LoadBalancer addresses), no scheduler. */
+  all?: boolean;
   nodeMonitorGracePeriodMs?: number;
   podEvictionTimeoutMs?: number;
   recordEvent?: RecordEvent;
@@ -25,7 +22,8 @@ export type ControlPlaneOptions = {
 
 export type ControlPlaneLoops = {
   controllers: Controller[];
-  scheduler: Scheduler;
+  /** Absent when only the API's own controllers run. */
+  scheduler?: Scheduler;
   informers: InformerFactory;
   stop(): Promise<void>;
 };
@@ -41,31 +39,29 @@ export function startControlPlaneLoops(registry: Registry, opts: ControlPlaneOpt
     return r.record;
   };
 
+  const all = opts.all ?? true;
+  const ctx = { registry, informers, kinds, events, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs };
   const controllers: Controller[] = [];
-  if (kinds.replicaSet) controllers.push(replicaSetController(registry, informers, { pod: kinds.pod, replicaSet: kinds.replicaSet }, events("replicaset-controller")));
-  if (kinds.replicaSet && kinds.deployment) controllers.push(deploymentController(registry, informers, { pod: kinds.pod, replicaSet: kinds.replicaSet, deployment: kinds.deployment }, events("deployment-controller")));
-
-  controllers.push(nodeLifecycleController(registry, informers, { node: kinds.node, pod: kinds.pod, lease: kinds.lease }, events("node-controller"), { gracePeriodMs: opts.nodeMonitorGracePeriodMs, evictionTimeoutMs: opts.podEvictionTimeoutMs }));
-  controllers.push(garbageCollector(registry, informers));
-  if (kinds.service && (kinds.endpoints || kinds.endpointSlice)) controllers.push(endpointsController(registry, informers, { pod: kinds.pod, service: kinds.service, endpoints: kinds.endpoints, endpointSlice: kinds.endpointSlice }));
-  const quotaKind = registry.kind("", "v1", "resourcequotas");
-  if (quotaKind) controllers.push(resourceQuotaController(registry, informers, quotaKind));
+  for (const r of controllerRegistrations) {
+    const c = all || r.always ? r.create(ctx) : undefined;
+    if (c) controllers.push(c);
+  }
 
   const bind: BindPod = opts.bind ?? (async (ns, name, node) => {
     // Loaded on first use: the HTTP side of pods/binding is not needed to start the loops.
     const { bindPod } = await import("../server/pod-subresources.ts");
     await bindPod(registry, ns, name, node);
   });
-  const scheduler = new Scheduler(registry, informers, { pod: kinds.pod, node: kinds.node }, { bind, recordEvent: events("default-scheduler"), onAttempt: opts.onScheduleAttempt });
+  const scheduler = all ? new Scheduler(registry, informers, { pod: kinds.pod, node: kinds.node }, { bind, recordEvent: events("default-scheduler"), onAttempt: opts.onScheduleAttempt }) : undefined;
 
   for (const c of controllers) c.start();
-  scheduler.start();
+  scheduler?.start();
   return {
     controllers,
     scheduler,
     informers,
     async stop() {
-      await scheduler.stop();
+      await scheduler?.stop();
       await Promise.all(controllers.map((c) => c.stop()));
       informers.stop();
       await Promise.all([...recorders.values()].map((r) => r.flush()));

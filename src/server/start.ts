@@ -11,8 +11,6 @@ import { ANONYMOUS_IDLE_SECONDS, bearerToken, frontDoor } from "../api/http/fron
 import type { UserInfo } from "../api/http/types.ts";
 import { Store } from "../store/store.ts";
 import { isDiskFull } from "../store/disk-reserve.ts";
-import { namespaceController } from "../controllers/namespace.ts";
-import type { Controller } from "../controllers/runtime/controller.ts";
 import { ensureServerPki, issueServingCert } from "./pki/ca.ts";
 import { ensureTokens } from "./pki/token.ts";
 import { writeKubeconfig } from "./pki/kubeconfig.ts";
@@ -28,7 +26,7 @@ import { podCidrAllocator } from "./pod-cidr.ts";
 import { installQuotaAdmission } from "./quota/admission.ts";
 import type { Agent } from "../agent/agent.ts";
 import type { ServerOptions } from "./options.ts";
-import { ensureKubernetesService, installServiceAllocation, loadBalancerController } from "./services/index.ts";
+import { ensureKubernetesService, installServiceAllocation } from "./services/index.ts";
 import { nodeIpFor } from "../agent/node-info.ts";
 import { startManifestsWatcher } from "./manifests/manifests-watcher.ts";
 import { startControlPlaneLoops } from "../controllers/index.ts";
@@ -106,17 +104,15 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   };
   const authorize = authorizer(registry);
 
-  const controllers: Controller[] = [namespaceController(registry), loadBalancerController(registry)];
   let loops: ReturnType<typeof startControlPlaneLoops> | undefined;
   const metrics = createServerMetrics({
     source: registrySource(registry),
     store,
     subscribe: (l) => registry.subscribe(l),
-    controllers: () => [...controllers, ...(loops?.controllers ?? [])],
+    controllers: () => loops?.controllers ?? [],
     scheduler: () => loops?.scheduler,
     anonymous: opts.metricsAnonymous,
   });
-  for (const c of controllers) c.opts.onReconciled = metrics.onReconciled;
   const resourceStats = new ResourceStatsCollector();
   const proxy = new NodeProxy(registry, (node) => credentials.proxyTokenOf(node), pki.caPem);
   const subresources = podSubresources(registry, authorize);
@@ -193,11 +189,10 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
     throw new StartupError(`cannot write the kubeconfig ${kubeconfigPath}: ${(e as Error).message}`);
   });
 
-  for (const c of controllers) c.start();
-  closers.add("skiff server: controllers", () => Promise.all(controllers.map((c) => c.stop())));
-  loops = opts.runControllers ? startControlPlaneLoops(registry, { nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, onScheduleAttempt: metrics.scheduler.attempt }) : undefined;
+  // Without runControllers only the controllers the API itself relies on run (no scheduler).
+  loops = startControlPlaneLoops(registry, { all: opts.runControllers, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, onScheduleAttempt: metrics.scheduler.attempt });
   closers.add("skiff server: scheduler and controllers", () => loops?.stop());
-  for (const c of loops?.controllers ?? []) c.opts.onReconciled = metrics.onReconciled;
+  for (const c of loops.controllers) c.opts.onReconciled = metrics.onReconciled;
   metrics.start();
   closers.add("skiff server: metrics", () => metrics.stop());
   // kubectl top: the server pulls each node agent's resource metrics, as metrics-server does.

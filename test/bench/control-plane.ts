@@ -76,7 +76,7 @@ t = performance.now();
 await registry.replace(kind("deployments"), "default", "bench", (d) => ({ ...d!, spec: { ...(d!.spec as object), replicas: deployReplicas } }));
 await waitFor(() => ((registry.get(kind("deployments"), "default", "bench").status as { availableReplicas?: number }) ?? {}).availableReplicas === deployReplicas, "deployment available", 600_000, () => {
   const ps = store.list("pods", "default");
-  return `status ${JSON.stringify(registry.get(kind("deployments"), "default", "bench").status).slice(0, 200)}; pods ${ps.length}, bound ${ps.filter((p) => (p.spec as { nodeName?: string }).nodeName).length}, running ${ps.filter((p) => (p.status as { phase?: string } | undefined)?.phase === "Running").length}; scheduler pending ${loops.scheduler.pending}`;
+  return `status ${JSON.stringify(registry.get(kind("deployments"), "default", "bench").status).slice(0, 200)}; pods ${ps.length}, bound ${ps.filter((p) => (p.spec as { nodeName?: string }).nodeName).length}, running ${ps.filter((p) => (p.status as { phase?: string } | undefined)?.phase === "Running").length}; scheduler pending ${loops.scheduler!.pending}`;
 });
 const deployS = (performance.now() - t) / 1000;
 console.log(`deployment 0 → ${deployReplicas}: all Running and available after ${deployS.toFixed(1)} s`);

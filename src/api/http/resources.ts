@@ -6,7 +6,7 @@ import { ApiError, badRequest, methodNotAllowed, notFound } from "../errors.ts";
 import type { DeleteOptions, FieldValidation, Registry, WriteOptions } from "../registry/registry.ts";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, serverSideApply, ApplyConflictError } from "../patch/index.ts";
 import { toTable } from "../tables/index.ts";
-import { labelSelectorToString } from "../selectors/index.ts";
+import { scaleOf, writePath } from "./scale-paths.ts";
 import { bodyFormat, readBody, type BodyFormat } from "./body.ts";
 import { KUBE_PROTOBUF_CONTENT_TYPE } from "../protobuf/content-type.ts";
 import { includeObjectParam, representation } from "./negotiate.ts";
@@ -308,24 +308,12 @@ async function handleStatus(req: Request, url: URL, kind: KindDef, namespace: st
   }
 }
 
-function scaleOf(kind: KindDef, obj: KubeObject) {
-  const spec = obj.spec as { replicas?: number; selector?: unknown } | undefined;
-  const status = obj.status as { replicas?: number } | undefined;
-  const m = obj.metadata;
-  return {
-    kind: "Scale",
-    apiVersion: "autoscaling/v1",
-    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
-    spec: { replicas: spec?.replicas ?? 0 },
-    status: { replicas: status?.replicas ?? 0, selector: spec?.selector ? labelSelectorToString(spec.selector as never) : "" },
-  };
-}
-
 async function handleScale(req: Request, url: URL, kind: KindDef, namespace: string, name: string, ctx: ResourceContext, user: UserInfo): Promise<Response> {
   const params = url.searchParams;
+  const scaleSpec = kind.subresources!.scale!;
   if (req.method === "GET") {
     ctx.authorize(user, { verb: "get", kind, namespace, name, subresource: "scale" });
-    return json(scaleOf(kind, ctx.registry.get(kind, namespace, name)));
+    return json(scaleOf(scaleSpec, ctx.registry.get(kind, namespace, name)));
   }
   if (req.method !== "PUT" && req.method !== "PATCH") throw methodNotAllowed(req.method, `${kind.plural}/scale`);
   ctx.authorize(user, { verb: req.method === "PUT" ? "update" : "patch", kind, namespace, name, subresource: "scale" });
@@ -338,7 +326,7 @@ async function handleScale(req: Request, url: URL, kind: KindDef, namespace: str
     name,
     (current) => {
       if (!current) throw notFound({ ...kind, name });
-      const scale = scaleOf(kind, current);
+      const scale = scaleOf(scaleSpec, current);
       const next = (req.method === "PUT" ? body : applyPatch(format, scale as unknown as KubeObject, body, { group: "autoscaling", version: "v1", kind: "Scale" })) as ReturnType<typeof scaleOf>;
       const replicas = next?.spec?.replicas;
       // Scale.spec.replicas is an int32.
@@ -354,10 +342,10 @@ async function handleScale(req: Request, url: URL, kind: KindDef, namespace: str
       }
       const rv = next.metadata?.resourceVersion;
       if (rv && rv !== current.metadata.resourceVersion) current.metadata.resourceVersion = rv; // a stale precondition conflicts below
-      (current.spec as { replicas: number }).replicas = replicas;
+      writePath(current, scaleSpec.specReplicasPath, replicas);
       return current;
     },
     opts,
   );
-  return json(scaleOf(kind, r.object), 200, opts.warnings);
+  return json(scaleOf(scaleSpec, r.object), 200, opts.warnings);
 }

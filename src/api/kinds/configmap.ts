@@ -2,7 +2,7 @@
 import type { KindDef } from "./kind.ts";
 import { configMapColumns } from "../tables/cluster-columns.ts";
 import { validateConfigMap } from "../validation/config.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { object } from "../patch/upstream-types.ts";
 
 export const configMapKind: KindDef = {
   group: "",
@@ -12,6 +12,11 @@ export const configMapKind: KindDef = {
   singular: "configmap",
   namespaced: true,
   shortNames: ["cm"],
-  validate: withSchema("ConfigMap", validateConfigMap),
+  validate: validateConfigMap,
   columns: configMapColumns,
+  schema: {
+    validation: "core/v1.ConfigMap",
+    protobuf: "k8s.io.api.core.v1.ConfigMap",
+    patch: object(),
+  },
 };

@@ -3,7 +3,7 @@ import type { KindDef } from "./kind.ts";
 import { defaultPodSpec } from "./pod-defaults.ts";
 import { deploymentColumns } from "../tables/workload-columns.ts";
 import { validateDeployment } from "../validation/apps.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { deploymentSpec, object, workloadStatus } from "../patch/upstream-types.ts";
 
 const isObject = (v: unknown): v is Record<string, any> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -41,6 +41,11 @@ export const deploymentKind: KindDef = {
   subresources: { status: true, scale: { specReplicasPath: "spec.replicas", statusReplicasPath: "status.replicas", labelSelectorPath: "spec.selector" } },
   hasGeneration: true,
   defaults: defaultDeployment,
-  validate: withSchema("Deployment", validateDeployment),
+  validate: validateDeployment,
   columns: deploymentColumns,
+  schema: {
+    validation: "apps/v1.Deployment",
+    protobuf: "k8s.io.api.apps.v1.Deployment",
+    patch: object({ spec: deploymentSpec, status: workloadStatus }),
+  },
 };

@@ -2,7 +2,8 @@
 import type { KindDef } from "./kind.ts";
 import { endpointsColumns } from "../tables/service-columns.ts";
 import { validateEndpoints } from "../validation/service.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { object } from "../patch/upstream-types.ts";
+import { atomicList } from "../patch/schema.ts";
 
 export const endpointsKind: KindDef = {
   group: "",
@@ -15,6 +16,11 @@ export const endpointsKind: KindDef = {
   defaults: (ep: any) => {
     for (const ss of Array.isArray(ep.subsets) ? ep.subsets : []) for (const p of Array.isArray(ss?.ports) ? ss.ports : []) if (p && typeof p === "object") p.protocol ??= "TCP";
   },
-  validate: withSchema("Endpoints", validateEndpoints),
+  validate: validateEndpoints,
   columns: endpointsColumns,
+  schema: {
+    validation: "core/v1.Endpoints",
+    protobuf: "k8s.io.api.core.v1.Endpoints",
+    patch: object({ subsets: atomicList() }),
+  },
 };

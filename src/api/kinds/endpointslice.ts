@@ -2,7 +2,8 @@
 import type { KindDef } from "./kind.ts";
 import { endpointSliceColumns } from "../tables/service-columns.ts";
 import { validateEndpointSlice } from "../validation/service.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { object } from "../patch/upstream-types.ts";
+import { atomicList } from "../patch/schema.ts";
 
 export const endpointSliceKind: KindDef = {
   group: "discovery.k8s.io",
@@ -18,6 +19,11 @@ export const endpointSliceKind: KindDef = {
       p.protocol ??= "TCP";
     }
   },
-  validate: withSchema("EndpointSlice", validateEndpointSlice),
+  validate: validateEndpointSlice,
   columns: endpointSliceColumns,
+  schema: {
+    validation: "discovery/v1.EndpointSlice",
+    protobuf: "k8s.io.api.discovery.v1.EndpointSlice",
+    patch: object({ endpoints: atomicList(), ports: atomicList() }),
+  },
 };

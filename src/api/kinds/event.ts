@@ -2,7 +2,7 @@
 import type { KindDef } from "./kind.ts";
 import { eventColumns } from "../tables/cluster-columns.ts";
 import { validateEvent } from "../validation/cluster.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { object, objectReference } from "../patch/upstream-types.ts";
 
 const involved = (field: string) => (o: any) => o.involvedObject?.[field] ?? "";
 
@@ -14,7 +14,7 @@ export const eventKind: KindDef = {
   singular: "event",
   namespaced: true,
   shortNames: ["ev"],
-  validate: withSchema("Event", validateEvent),
+  validate: validateEvent,
   columns: eventColumns,
   fieldSelectors: {
     "involvedObject.kind": involved("kind"),
@@ -28,5 +28,10 @@ export const eventKind: KindDef = {
     reportingComponent: (o: any) => o.reportingComponent ?? "",
     source: (o: any) => o.source?.component ?? "",
     type: (o: any) => o.type ?? "",
+  },
+  schema: {
+    validation: "core/v1.Event",
+    protobuf: "k8s.io.api.core.v1.Event",
+    patch: object({ involvedObject: objectReference, related: objectReference }),
   },
 };

@@ -1,6 +1,16 @@
-// One declaration per resource kind: routes, discovery, OpenAPI, storage, validation and
-// table output are all derived from it.
+/**
+ * One declaration per resource kind: routes, discovery, OpenAPI, storage, defaults,
+ * validation (semantic and field types), strategic-merge and apply keys, protobuf decoding,
+ * the scale subresource, status handling and table output are all derived from its KindDef.
+ *
+ * Adding a kind = one declaration file (+ its controller): the file exports a KindDef, is
+ * listed in kinds/index.ts, and `bun scripts/generate-kind-schemas.ts` regenerates the
+ * field and protobuf tables from the declarations (test/unit/kinds/declarations.test.ts
+ * fails while a served kind lacks any of them). A controller is one entry of
+ * src/controllers/registry.ts.
+ */
 import type { ObjectMeta } from "kubernetes-types/meta/v1";
+import type { Schema } from "../patch/schema.ts";
 
 /** kubernetes-types marks fields readonly; the server is the one that writes them. */
 export type Writable<T> = { -readonly [K in keyof T]: T[K] };
@@ -43,12 +53,32 @@ export type KindDef<T extends KubeObject = KubeObject> = {
   fieldSelectors?: Record<string, (obj: T) => string | undefined>;
   /** Whether a template/spec change bumps metadata.generation (everything but metadata and status). */
   hasGeneration?: boolean;
+  /**
+   * Status strategy on create: with a status subresource a new object's status is dropped
+   * (its controller writes it); kinds whose author reports their own status (Node) keep it.
+   */
+  keepStatusOnCreate?: boolean;
+  /** The upstream type, named once per consumer. */
+  schema: KindSchema;
 };
 
+export type KindSchema = {
+  /**
+   * kubernetes-types module and interface ("apps/v1.Deployment"): field names and value types
+   * for strict field validation, type checks and decode errors (kube-schema.generated.ts).
+   */
+  validation: string;
+  /** Protobuf message ("k8s.io.api.apps.v1.Deployment") for protobuf request bodies (kube-proto-schema.generated.ts). */
+  protobuf: string;
+  /** Strategic-merge and apply semantics of the type's lists and structs (patchMergeKey, listType…). */
+  patch: Schema;
+};
+
+/** Where the scale subresource reads and writes, as dotted paths (upstream's CRD scale paths, minus the leading dot). */
 export type ScaleSpec = {
   specReplicasPath: string; // "spec.replicas"
   statusReplicasPath: string; // "status.replicas"
-  labelSelectorPath: string; // "spec.selector" (a LabelSelector) — rendered as a string in Scale.status.selector
+  labelSelectorPath: string; // "spec.selector" (a LabelSelector, rendered as a string) or a path holding the selector string already
 };
 
 export function apiVersionOf(k: Pick<KindDef, "group" | "version">): string {

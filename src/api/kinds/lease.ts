@@ -2,7 +2,7 @@
 import type { KindDef } from "./kind.ts";
 import { leaseColumns } from "../tables/cluster-columns.ts";
 import { validateLease } from "../validation/cluster.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { object } from "../patch/upstream-types.ts";
 
 export const leaseKind: KindDef = {
   group: "coordination.k8s.io",
@@ -11,6 +11,11 @@ export const leaseKind: KindDef = {
   plural: "leases",
   singular: "lease",
   namespaced: true,
-  validate: withSchema("Lease", validateLease),
+  validate: validateLease,
   columns: leaseColumns,
+  schema: {
+    validation: "coordination/v1.Lease",
+    protobuf: "k8s.io.api.coordination.v1.Lease",
+    patch: object(),
+  },
 };

@@ -3,7 +3,8 @@
 import type { KindDef } from "./kind.ts";
 import { limitRangeColumns } from "../tables/quota-columns.ts";
 import { validateLimitRange } from "../validation/quota.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { object } from "../patch/upstream-types.ts";
+import { atomicList, struct } from "../patch/schema.ts";
 
 type Item = { type?: string; default?: Record<string, string>; defaultRequest?: Record<string, string>; min?: Record<string, string>; max?: Record<string, string> };
 
@@ -28,6 +29,12 @@ export const limitRangeKind: KindDef = {
   namespaced: true,
   shortNames: ["limits"],
   defaults: defaultLimitRange,
-  validate: withSchema("LimitRange", validateLimitRange),
+  validate: validateLimitRange,
   columns: limitRangeColumns,
+  schema: {
+    validation: "core/v1.LimitRange",
+    protobuf: "k8s.io.api.core.v1.LimitRange",
+    // LimitRangeSpec.limits is a plain (atomic) list upstream.
+    patch: object({ spec: struct({ limits: atomicList() }) }),
+  },
 };

@@ -2,7 +2,8 @@
 import type { KindDef } from "./kind.ts";
 import { namespaceColumns } from "../tables/cluster-columns.ts";
 import { validateNamespace } from "../validation/cluster.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { conditions, object } from "../patch/upstream-types.ts";
+import { atomicList, struct } from "../patch/schema.ts";
 
 export const namespaceKind: KindDef = {
   group: "",
@@ -21,7 +22,12 @@ export const namespaceKind: KindDef = {
     // The namespace's own name, as the NamespaceDefaultLabelName feature sets it.
     if (ns.metadata.name) ns.metadata.labels = { ...ns.metadata.labels, "kubernetes.io/metadata.name": ns.metadata.name };
   },
-  validate: withSchema("Namespace", validateNamespace),
+  validate: validateNamespace,
   columns: namespaceColumns,
   fieldSelectors: { "status.phase": (o: any) => o.status?.phase },
+  schema: {
+    validation: "core/v1.Namespace",
+    protobuf: "k8s.io.api.core.v1.Namespace",
+    patch: object({ spec: struct({ finalizers: atomicList() }), status: struct({ conditions }) }),
+  },
 };

@@ -2,7 +2,7 @@
 import type { KindDef } from "./kind.ts";
 import { nodeColumns } from "../tables/cluster-columns.ts";
 import { validateNode } from "../validation/cluster.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { nodeSpec, nodeStatus, object } from "../patch/upstream-types.ts";
 
 export const nodeKind: KindDef = {
   group: "",
@@ -13,11 +13,18 @@ export const nodeKind: KindDef = {
   namespaced: false,
   shortNames: ["no"],
   subresources: { status: true },
+  // Nodes report their own status, from the first write on.
+  keepStatusOnCreate: true,
   defaults: (node: any) => {
     // Allocatable defaults to capacity when a node does not report it.
     if (node.status?.capacity && !node.status.allocatable) node.status.allocatable = { ...node.status.capacity };
   },
-  validate: withSchema("Node", validateNode),
+  validate: validateNode,
   columns: nodeColumns,
   fieldSelectors: { "spec.unschedulable": (o: any) => String(!!o.spec?.unschedulable) },
+  schema: {
+    validation: "core/v1.Node",
+    protobuf: "k8s.io.api.core.v1.Node",
+    patch: object({ spec: nodeSpec, status: nodeStatus }),
+  },
 };

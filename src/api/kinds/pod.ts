@@ -3,7 +3,7 @@ import type { KindDef } from "./kind.ts";
 import { defaultPod } from "./pod-defaults.ts";
 import { podColumns } from "../tables/pod-columns.ts";
 import { validatePod } from "../validation/pod.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { object, podSpec, podStatus } from "../patch/upstream-types.ts";
 
 export const podKind: KindDef = {
   group: "",
@@ -18,7 +18,7 @@ export const podKind: KindDef = {
   // Upstream pods carry a generation only since 1.33.
   hasGeneration: false,
   defaults: (pod: any) => defaultPod(pod),
-  validate: withSchema("Pod", validatePod),
+  validate: validatePod,
   columns: podColumns,
   fieldSelectors: {
     "spec.nodeName": (o: any) => o.spec?.nodeName ?? "",
@@ -29,5 +29,10 @@ export const podKind: KindDef = {
     "status.phase": (o: any) => o.status?.phase ?? "",
     "status.podIP": (o: any) => o.status?.podIPs?.[0]?.ip ?? o.status?.podIP ?? "",
     "status.nominatedNodeName": (o: any) => o.status?.nominatedNodeName ?? "",
+  },
+  schema: {
+    validation: "core/v1.Pod",
+    protobuf: "k8s.io.api.core.v1.Pod",
+    patch: object({ spec: podSpec, status: podStatus }),
   },
 };

@@ -3,7 +3,7 @@ import type { KindDef } from "./kind.ts";
 import { defaultPodSpec } from "./pod-defaults.ts";
 import { replicaSetColumns } from "../tables/workload-columns.ts";
 import { validateReplicaSet } from "../validation/apps.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { object, replicaSetSpec, workloadStatus } from "../patch/upstream-types.ts";
 
 export const replicaSetKind: KindDef = {
   group: "apps",
@@ -21,7 +21,12 @@ export const replicaSetKind: KindDef = {
     rs.spec.replicas ??= 1;
     if (typeof rs.spec.template === "object" && rs.spec.template !== null) defaultPodSpec(rs.spec.template.spec);
   },
-  validate: withSchema("ReplicaSet", validateReplicaSet),
+  validate: validateReplicaSet,
   columns: replicaSetColumns,
   fieldSelectors: { "status.replicas": (o: any) => String(o.status?.replicas ?? 0) },
+  schema: {
+    validation: "apps/v1.ReplicaSet",
+    protobuf: "k8s.io.api.apps.v1.ReplicaSet",
+    patch: object({ spec: replicaSetSpec, status: workloadStatus }),
+  },
 };

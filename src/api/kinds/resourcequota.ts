@@ -4,7 +4,8 @@
 import type { KindDef } from "./kind.ts";
 import { resourceQuotaColumns } from "../tables/quota-columns.ts";
 import { validateResourceQuota } from "../validation/quota.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { object } from "../patch/upstream-types.ts";
+import { atomicList, struct } from "../patch/schema.ts";
 
 export const resourceQuotaKind: KindDef = {
   group: "",
@@ -15,6 +16,12 @@ export const resourceQuotaKind: KindDef = {
   namespaced: true,
   shortNames: ["quota"],
   subresources: { status: true },
-  validate: withSchema("ResourceQuota", validateResourceQuota),
+  validate: validateResourceQuota,
   columns: resourceQuotaColumns,
+  schema: {
+    validation: "core/v1.ResourceQuota",
+    protobuf: "k8s.io.api.core.v1.ResourceQuota",
+    // ScopeSelector's matchExpressions are a plain (atomic) list upstream.
+    patch: object({ spec: struct({ scopes: atomicList(), scopeSelector: struct({ matchExpressions: atomicList() }) }) }),
+  },
 };

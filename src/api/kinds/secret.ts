@@ -2,7 +2,7 @@
 import type { KindDef } from "./kind.ts";
 import { secretColumns } from "../tables/cluster-columns.ts";
 import { validateSecret } from "../validation/config.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { object } from "../patch/upstream-types.ts";
 
 export const secretKind: KindDef = {
   group: "",
@@ -20,7 +20,12 @@ export const secretKind: KindDef = {
       delete s.stringData;
     }
   },
-  validate: withSchema("Secret", validateSecret),
+  validate: validateSecret,
   columns: secretColumns,
   fieldSelectors: { type: (o: any) => o.type ?? "" },
+  schema: {
+    validation: "core/v1.Secret",
+    protobuf: "k8s.io.api.core.v1.Secret",
+    patch: object(),
+  },
 };

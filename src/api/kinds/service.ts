@@ -2,7 +2,7 @@
 import type { KindDef } from "./kind.ts";
 import { serviceColumns } from "../tables/service-columns.ts";
 import { validateService } from "../validation/service.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { object, serviceSpec, serviceStatus } from "../patch/upstream-types.ts";
 
 /** SetDefaults_Service, plus the IP-family fields the service REST storage fills. */
 export function defaultService(svc: any) {
@@ -45,10 +45,15 @@ export const serviceKind: KindDef = {
   categories: ["all"],
   subresources: { status: true },
   defaults: defaultService,
-  validate: withSchema("Service", validateService),
+  validate: validateService,
   columns: serviceColumns,
   fieldSelectors: {
     "spec.clusterIP": (o: any) => o.spec?.clusterIP ?? "",
     "spec.type": (o: any) => o.spec?.type ?? "",
+  },
+  schema: {
+    validation: "core/v1.Service",
+    protobuf: "k8s.io.api.core.v1.Service",
+    patch: object({ spec: serviceSpec, status: serviceStatus }),
   },
 };

@@ -2,7 +2,8 @@
 import type { KindDef } from "./kind.ts";
 import { serviceAccountColumns } from "../tables/cluster-columns.ts";
 import { validateServiceAccount } from "../validation/cluster.ts";
-import { withSchema } from "../validation/schema/type-check.ts";
+import { localObjectReference, object, objectReference } from "../patch/upstream-types.ts";
+import { atomicList, keyedList } from "../patch/schema.ts";
 
 export const serviceAccountKind: KindDef = {
   group: "",
@@ -12,6 +13,11 @@ export const serviceAccountKind: KindDef = {
   singular: "serviceaccount",
   namespaced: true,
   shortNames: ["sa"],
-  validate: withSchema("ServiceAccount", validateServiceAccount),
+  validate: validateServiceAccount,
   columns: serviceAccountColumns,
+  schema: {
+    validation: "core/v1.ServiceAccount",
+    protobuf: "k8s.io.api.core.v1.ServiceAccount",
+    patch: object({ secrets: keyedList("name", objectReference), imagePullSecrets: atomicList(localObjectReference) }),
+  },
 };

@@ -1,5 +1,5 @@
-// Writes kube-proto-schema.generated.ts: field numbers and JSON names of every protobuf
-// message reachable from the kinds skiff accepts as protobuf. Development-time only.
+// The source of kube-proto-schema.generated.ts: field numbers and JSON names of every
+// protobuf message reachable from the served kinds' `schema.protobuf`. Development-time only.
 //
 // Source of truth: the FileDescriptorProtos that k8s.io/api and k8s.io/apimachinery register
 // from their generated.proto files. Every Go client embeds them gzipped, so they are read
@@ -7,35 +7,21 @@
 // kubernetes-types' declarations add the two facts protobuf does not carry: which fields
 // JSON always prints (required, i.e. no omitempty) and which are inlined (`json:",inline"`).
 //
-// Run: bun src/api/protobuf/generate-schema.ts [/path/to/kubectl] [output file]
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+// Run through scripts/generate-kind-schemas.ts [/path/to/kubectl].
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadDescriptors, shortName, shortPackage } from "./descriptors.ts";
 
-const kubectl = process.argv[2] ?? ["/usr/lib/google-cloud-sdk/bin/kubectl.1.32", "/usr/bin/kubectl"].find((p) => existsSync(p));
-if (!kubectl) throw new Error("no kubectl binary found: pass its path as the first argument");
+export const PROTO_SCHEMA_FILE = join(import.meta.dir, "kube-proto-schema.generated.ts");
+
+/** The kubectl whose embedded descriptors are read: the version whose bodies skiff decodes. */
+export function findKubectl(): string | undefined {
+  return ["/usr/lib/google-cloud-sdk/bin/kubectl.1.32", "/usr/bin/kubectl"].find((p) => existsSync(p));
+}
 const typesRoot = join(import.meta.dir, "../../../node_modules/kubernetes-types");
 
-/** The kinds skiff accepts as protobuf: [apiVersion, kind, proto package]. */
-const roots: [string, string, string][] = [
-  ["v1", "Namespace", "k8s.io.api.core.v1"],
-  ["v1", "ConfigMap", "k8s.io.api.core.v1"],
-  ["v1", "Secret", "k8s.io.api.core.v1"],
-  ["v1", "Service", "k8s.io.api.core.v1"],
-  ["v1", "ServiceAccount", "k8s.io.api.core.v1"],
-  ["v1", "Pod", "k8s.io.api.core.v1"],
-  ["v1", "Endpoints", "k8s.io.api.core.v1"],
-  ["v1", "Event", "k8s.io.api.core.v1"],
-  ["v1", "Node", "k8s.io.api.core.v1"],
-  ["v1", "ResourceQuota", "k8s.io.api.core.v1"],
-  ["v1", "LimitRange", "k8s.io.api.core.v1"],
-  ["apps/v1", "Deployment", "k8s.io.api.apps.v1"],
-  ["apps/v1", "ReplicaSet", "k8s.io.api.apps.v1"],
-  ["coordination.k8s.io/v1", "Lease", "k8s.io.api.coordination.v1"],
-  ["discovery.k8s.io/v1", "EndpointSlice", "k8s.io.api.discovery.v1"],
-  ["meta.k8s.io/v1", "DeleteOptions", "k8s.io.apimachinery.pkg.apis.meta.v1"],
-];
-
+/** Accepted as protobuf besides the kinds: the body of a DELETE. */
+const EXTRA_ROOTS: [string, string][] = [["meta.k8s.io/v1/DeleteOptions", "k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions"]];
 /** Messages whose JSON form is not an object of their fields; the decoder knows each by name. */
 const special = new Set(["meta/v1.Time", "meta/v1.MicroTime", "meta/v1.Duration", "meta/v1.FieldsV1", "resource.Quantity", "intstr.IntOrString", "runtime.RawExtension"]);
 
@@ -67,57 +53,60 @@ const scalarNames: Record<number, string> = {
 };
 
 // --- walk and emit ---------------------------------------------------------------------
-const descriptors = loadDescriptors(new Uint8Array(readFileSync(kubectl)));
-if (descriptors.size < 100) throw new Error(`found only ${descriptors.size} messages in ${kubectl}`);
+/** The generated file's text and notes for these roots: "apiVersion/kind" → full message name. */
+export function generateProtoSchema(kubectl: string, kindRoots: [string, string][]): { source: string; notes: string[]; messages: number } {
+  const roots = [...kindRoots, ...EXTRA_ROOTS];
+  const descriptors = loadDescriptors(new Uint8Array(readFileSync(kubectl)));
+  if (descriptors.size < 100) throw new Error(`found only ${descriptors.size} messages in ${kubectl}`);
 
-const table = new Map<string, string>();
-/** Inlined messages have no interface of their own: their fields are the parent's. */
-const inlinedInto = new Map<string, string>();
-const notes: string[] = [];
-const queue = roots.map(([, kind, pkg]) => `${pkg}.${kind}`);
-while (queue.length > 0) {
-  const full = queue.shift()!;
-  const short = shortName(full);
-  if (table.has(short) || special.has(short)) continue;
-  const m = descriptors.get(full);
-  if (!m) throw new Error(`message ${full} is not in ${kubectl}`);
-  const json = tsFields(full) ?? (inlinedInto.has(full) ? tsFields(inlinedInto.get(full)!) : undefined);
-  if (!json) notes.push(`no kubernetes-types interface for ${short}: every zero scalar is omitted`);
-  const entries: string[] = [];
-  for (const f of m.fields) {
-    let type: string;
-    const flags: string[] = [];
-    const entry = f.type === 11 ? descriptors.get(f.typeName) : undefined;
-    if (entry?.mapEntry) {
-      const [key, value] = [entry.fields.find((x) => x.number === 1)!, entry.fields.find((x) => x.number === 2)!];
-      if (key.type !== 9) throw new Error(`${short}.${f.name}: map key type ${key.type} is not string`);
-      type = value.type === 11 ? shortName(value.typeName) : scalarNames[value.type]!;
-      if (value.type === 11) queue.push(value.typeName);
-      flags.push("m");
-    } else if (f.type === 11) {
-      type = shortName(f.typeName);
-      queue.push(f.typeName);
-      if (f.label === 3) flags.push("r");
-      // An embedded Go struct whose fields JSON lifts into the parent (`json:",inline"`).
-      if (json && !json.has(f.name) && f.goName === f.typeName.slice(f.typeName.lastIndexOf(".") + 1)) {
-        flags.push("i");
-        inlinedInto.set(f.typeName, full);
-        notes.push(`inline: ${short}.${f.name} (${type})`);
+  const table = new Map<string, string>();
+  /** Inlined messages have no interface of their own: their fields are the parent's. */
+  const inlinedInto = new Map<string, string>();
+  const notes: string[] = [];
+  const queue = roots.map(([, message]) => message);
+  while (queue.length > 0) {
+    const full = queue.shift()!;
+    const short = shortName(full);
+    if (table.has(short) || special.has(short)) continue;
+    const m = descriptors.get(full);
+    if (!m) throw new Error(`message ${full} is not in ${kubectl}`);
+    const json = tsFields(full) ?? (inlinedInto.has(full) ? tsFields(inlinedInto.get(full)!) : undefined);
+    if (!json) notes.push(`no kubernetes-types interface for ${short}: every zero scalar is omitted`);
+    const entries: string[] = [];
+    for (const f of m.fields) {
+      let type: string;
+      const flags: string[] = [];
+      const entry = f.type === 11 ? descriptors.get(f.typeName) : undefined;
+      if (entry?.mapEntry) {
+        const [key, value] = [entry.fields.find((x) => x.number === 1)!, entry.fields.find((x) => x.number === 2)!];
+        if (key.type !== 9) throw new Error(`${short}.${f.name}: map key type ${key.type} is not string`);
+        type = value.type === 11 ? shortName(value.typeName) : scalarNames[value.type]!;
+        if (value.type === 11) queue.push(value.typeName);
+        flags.push("m");
+      } else if (f.type === 11) {
+        type = shortName(f.typeName);
+        queue.push(f.typeName);
+        if (f.label === 3) flags.push("r");
+        // An embedded Go struct whose fields JSON lifts into the parent (`json:",inline"`).
+        if (json && !json.has(f.name) && f.goName === f.typeName.slice(f.typeName.lastIndexOf(".") + 1)) {
+          flags.push("i");
+          inlinedInto.set(f.typeName, full);
+          notes.push(`inline: ${short}.${f.name} (${type})`);
+        }
+      } else {
+        type = scalarNames[f.type] ?? "";
+        if (!type) throw new Error(`${short}.${f.name}: unsupported protobuf type ${f.type}`);
+        if (f.label === 3) flags.push("r");
+        else if (f.nullable || json?.get(f.name)) flags.push("z"); // a pointer, or a field JSON prints even when zero
       }
-    } else {
-      type = scalarNames[f.type] ?? "";
-      if (!type) throw new Error(`${short}.${f.name}: unsupported protobuf type ${f.type}`);
-      if (f.label === 3) flags.push("r");
-      else if (f.nullable || json?.get(f.name)) flags.push("z"); // a pointer, or a field JSON prints even when zero
+      if (json && !json.has(f.name) && !flags.includes("i")) notes.push(`not in kubernetes-types: ${short}.${f.name}`);
+      entries.push(`${f.number}: [${JSON.stringify(f.name)}, ${JSON.stringify(type)}${flags.length ? `, ${JSON.stringify(flags.join(""))}` : ""}]`);
     }
-    if (json && !json.has(f.name) && !flags.includes("i")) notes.push(`not in kubernetes-types: ${short}.${f.name}`);
-    entries.push(`${f.number}: [${JSON.stringify(f.name)}, ${JSON.stringify(type)}${flags.length ? `, ${JSON.stringify(flags.join(""))}` : ""}]`);
-  }
-  table.set(short, `  ${JSON.stringify(short)}: { ${entries.join(", ")} },`);
+    table.set(short, `  ${JSON.stringify(short)}: { ${entries.join(", ")} },`);
 }
 
-const kinds = roots.map(([apiVersion, kind, pkg]) => `  ${JSON.stringify(`${apiVersion}/${kind}`)}: ${JSON.stringify(shortName(`${pkg}.${kind}`))},`);
-const source = `// Generated by generate-schema.ts from the protobuf descriptors in kubectl and from
+const kinds = roots.map(([key, message]) => `  ${JSON.stringify(key)}: ${JSON.stringify(shortName(message))},`);
+const source = `// Generated by scripts/generate-kind-schemas.ts from the protobuf descriptors in kubectl and from
 // kubernetes-types; do not edit by hand. Field: [json name, type, flags] where type is a
 // protobuf scalar or a message below, and flags are r (repeated), m (map<string, type>),
 // z (printed even when zero: a pointer in Go or a required JSON field), i (inlined into
@@ -133,6 +122,5 @@ export const protoMessages: Record<string, Record<number, ProtoField>> = {
 ${[...table.keys()].sort().map((k) => table.get(k)).join("\n")}
 };
 `;
-writeFileSync(process.argv[3] ?? join(import.meta.dir, "kube-proto-schema.generated.ts"), source);
-console.log(`${table.size} messages from ${kubectl}`);
-for (const n of [...new Set(notes)].sort()) console.log(n);
+return { source, notes: [...new Set(notes)].sort(), messages: table.size };
+}

@@ -11,6 +11,7 @@ import { recordManagedFields } from "./managed-fields.ts";
 import { checkUnknownFields } from "./field-validation.ts";
 import { checkDecodable } from "./decode-check.ts";
 import { isUnchanged } from "./unchanged.ts";
+import { validateAgainstKind } from "../validation/validate-kind.ts";
 
 export type FieldValidation = "Strict" | "Warn" | "Ignore";
 
@@ -139,7 +140,7 @@ export class Registry {
     if (kind.hasGeneration) m.generation = 1;
     else delete m.generation;
     // A new object's status comes from its controller, not its author (nodes report their own).
-    if (kind.subresources?.status && kind.kind !== "Node") delete obj.status;
+    if (kind.subresources?.status && !kind.keepStatusOnCreate) delete obj.status;
     kind.defaults?.(obj);
     this.validate(kind, obj, undefined);
     if (opts.fieldManager) recordManagedFields(undefined, obj, opts.fieldManager, kind, "Update");
@@ -319,7 +320,7 @@ export class Registry {
   }
 
   private validate(kind: KindDef, obj: KubeObject, old: KubeObject | undefined) {
-    const errors = kind.validate?.(obj, old) ?? [];
+    const errors = validateAgainstKind(kind, obj, old);
     if (errors.length) throw invalid(kind.kind, kind.group, obj.metadata.name ?? "", errors);
   }
 

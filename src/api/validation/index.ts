@@ -1,6 +1,6 @@
 // Validation of the served kinds: upstream's semantic checks, and the schema walk behind
 // fieldValidation=Strict/Warn and type errors.
-export { unknownFields, typeErrors, withSchema } from "./schema/type-check.ts";
+export { unknownFields, typeErrors } from "./schema/type-check.ts";
 export { validateObjectMeta, validateObjectMetaUpdate, validateMeta, validateLabels, validateAnnotations } from "./object-meta.ts";
 export { validatePod, validatePodSpec, validatePodSpecUpdate } from "./pod.ts";
 export { validateDeployment, validateReplicaSet, validateLabelSelector } from "./apps.ts";

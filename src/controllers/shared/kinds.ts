@@ -13,6 +13,7 @@ export type ControlledKinds = {
   endpoints?: KindDef;
   endpointSlice?: KindDef;
   event?: KindDef;
+  resourceQuota?: KindDef;
 };
 
 export function controlledKinds(registry: Registry): ControlledKinds {
@@ -30,5 +31,6 @@ export function controlledKinds(registry: Registry): ControlledKinds {
     endpoints: registry.kind("", "v1", "endpoints"),
     endpointSlice: registry.kind("discovery.k8s.io", "v1", "endpointslices"),
     event: registry.kind("", "v1", "events"),
+    resourceQuota: registry.kind("", "v1", "resourcequotas"),
   };
 }

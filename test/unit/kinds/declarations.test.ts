@@ -2,6 +2,38 @@ import { test, expect, describe } from "bun:test";
 import * as kinds from "../../../src/api/kinds/index.ts";
 import { allKinds, kindByName } from "../../../src/api/kinds/index.ts";
 import { apiVersionOf } from "../../../src/api/kinds/kind.ts";
+import { objectTypes } from "../../../src/api/validation/schema/kube-schema.generated.ts";
+import { protoKinds } from "../../../src/api/protobuf/kube-proto-schema.generated.ts";
+import { generateValidationSchema, VALIDATION_SCHEMA_FILE } from "../../../src/api/validation/schema/generate-schema.ts";
+import { findKubectl, generateProtoSchema, PROTO_SCHEMA_FILE } from "../../../src/api/protobuf/generate-schema.ts";
+import { schemaFor } from "../../../src/api/patch/kind-schemas.ts";
+import { readFileSync } from "node:fs";
+
+describe("everything the server knows about a kind comes from its declaration", () => {
+  const regenerate = "run: bun scripts/generate-kind-schemas.ts";
+  for (const k of allKinds) {
+    test(`${apiVersionOf(k)} ${k.kind}: validation, patch and protobuf schemas, table columns`, () => {
+      expect(k.schema, `${k.kind} declares no schema`).toBeDefined();
+      expect(Object.hasOwn(objectTypes, k.schema.validation), `${k.schema.validation} is not in kube-schema.generated.ts (${regenerate})`).toBe(true);
+      // Both name the same upstream type: "apps/v1.Deployment" and "k8s.io.api.apps.v1.Deployment".
+      expect(protoKinds[`${apiVersionOf(k)}/${k.kind}`], `${k.kind} is not in kube-proto-schema.generated.ts (${regenerate})`).toBe(k.schema.validation);
+      expect(`k8s.io.api.${k.schema.validation.replace("/", ".")}`).toBe(k.schema.protobuf);
+      expect(k.schema.patch.fields?.metadata, `${k.kind}'s patch schema does not start from upstream-types' object()`).toBeDefined();
+      expect(schemaFor(k)).toBe(k.schema.patch);
+      expect(k.columns?.length, `${k.kind} declares no table columns`).toBeGreaterThan(0);
+      if (k.subresources?.scale) for (const path of Object.values(k.subresources.scale)) expect(path).toMatch(/^(spec|status)\.[\w.]+$/);
+    });
+  }
+  test("the generated field table is what the declarations produce", () => {
+    expect(generateValidationSchema(allKinds.map((k) => k.schema.validation)) === readFileSync(VALIDATION_SCHEMA_FILE, "utf8"), regenerate).toBe(true);
+  });
+  test("the generated protobuf table is what the declarations produce", () => {
+    const kubectl = findKubectl();
+    if (!kubectl) throw new Error("kubectl is missing (the protobuf descriptors are read from it): apt-get install -y kubectl");
+    const { source } = generateProtoSchema(kubectl, allKinds.map((k) => [`${apiVersionOf(k)}/${k.kind}`, k.schema.protobuf]));
+    expect(source === readFileSync(PROTO_SCHEMA_FILE, "utf8"), regenerate).toBe(true);
+  });
+});
 
 describe("discovery metadata as upstream serves it", () => {
   // [apiVersion, kind, plural, singular, namespaced, shortNames, categories]

@@ -1,6 +1,7 @@
 import { test, expect, describe } from "bun:test";
 import * as kinds from "../../../src/api/kinds/index.ts";
 import type { KindDef, KubeObject } from "../../../src/api/kinds/kind.ts";
+import { validateAgainstKind } from "../../../src/api/validation/validate-kind.ts";
 
 /** Defaults then validation, as the registry runs them on a write. */
 function errorsOf(kind: KindDef, obj: object, old?: object) {
@@ -11,7 +12,7 @@ function errorsOf(kind: KindDef, obj: object, old?: object) {
     prev = structuredClone(old) as KubeObject;
     kind.defaults?.(prev);
   }
-  return (kind.validate?.(o, prev) ?? []).map((e) => `${e.field}: ${e.message}`);
+  return validateAgainstKind(kind, o, prev).map((e) => `${e.field}: ${e.message}`);
 }
 
 const deployment = (spec: object = {}, name = "web") => ({

@@ -1,5 +1,6 @@
 import { test, expect, describe } from "bun:test";
 import { unknownFields, typeErrors } from "../../../src/api/validation/index.ts";
+import { validateAgainstKind } from "../../../src/api/validation/validate-kind.ts";
 import * as kinds from "../../../src/api/kinds/index.ts";
 
 const deployment = {
@@ -60,8 +61,8 @@ describe("type errors", () => {
     ok.spec.strategy.rollingUpdate.maxSurge = true;
     expect(typeErrors(kinds.deploymentKind, ok).map((e) => e.field)).toEqual(["spec.strategy.rollingUpdate.maxSurge"]);
   });
-  test("the kind's validate reports type errors before anything else", () => {
-    const errs = kinds.configMapKind.validate!({ metadata: { name: "c", namespace: "default" }, data: { a: 1 } } as never);
+  test("a write is checked for type errors before the kind's semantic checks", () => {
+    const errs = validateAgainstKind(kinds.configMapKind, { metadata: { name: "c", namespace: "default" }, data: { a: 1 } } as never);
     expect(errs.map((e) => e.field)).toEqual(["data[a]"]);
   });
 });

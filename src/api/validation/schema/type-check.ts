@@ -1,7 +1,7 @@
 // Walks an object against the generated schema table: fields the kind does not know
 // (for fieldValidation=Strict/Warn) and values of the wrong JSON type (422 Invalid).
-import type { FieldError, KindDef, KubeObject } from "../../kinds/kind.ts";
-import { kindRoots, objectTypes } from "./kube-schema.generated.ts";
+import type { FieldError, KindDef } from "../../kinds/kind.ts";
+import { objectTypes } from "./kube-schema.generated.ts";
 import { goValue } from "../go-format.ts";
 
 type Visit = {
@@ -62,13 +62,16 @@ function walk(code: string, value: unknown, path: string, v: Visit, owner?: stri
   }
 }
 
-const rootOf = (kind: Pick<KindDef, "kind"> | string) => kindRoots[typeof kind === "string" ? kind : kind.kind];
+type Typed = Pick<KindDef, "schema">;
+
+/** The kind's root type code; a kind whose type is not in the generated table knows every field (the declarations test refuses that). */
+const rootOf = (kind: Typed) => (Object.hasOwn(objectTypes, kind.schema.validation) ? `#${kind.schema.validation}` : undefined);
 
 /**
  * Fields of `obj` the kind's schema does not know, as `.spec.replica` paths
  * (list items as `[0]`, map entries as `[key]`). Unknown kinds know every field.
  */
-export function unknownFields(kind: Pick<KindDef, "kind"> | string, obj: unknown): string[] {
+export function unknownFields(kind: Typed, obj: unknown): string[] {
   const root = rootOf(kind);
   if (!root) return [];
   const found: string[] = [];
@@ -77,7 +80,7 @@ export function unknownFields(kind: Pick<KindDef, "kind"> | string, obj: unknown
 }
 
 /** Values whose JSON type is not what the schema says (a string where an integer belongs…), and integers outside their int32/int64 range. */
-export function typeErrors(kind: Pick<KindDef, "kind"> | string, obj: unknown): FieldError[] {
+export function typeErrors(kind: Typed, obj: unknown): FieldError[] {
   const root = rootOf(kind);
   if (!root) return [];
   const errors: FieldError[] = [];
@@ -91,20 +94,8 @@ export function typeErrors(kind: Pick<KindDef, "kind"> | string, obj: unknown): 
   return errors;
 }
 
-/**
- * A kind's validate function that first checks value types, and runs the semantic checks
- * only on a well-typed object (they assume the declared shapes).
- */
-export function withSchema<T extends KubeObject>(kind: string, semantic: (obj: T, old?: T) => FieldError[]): (obj: T, old?: T) => FieldError[] {
-  return (obj, old) => {
-    const types = typeErrors(kind, obj);
-    if (types.length) return types;
-    return semantic(obj, old);
-  };
-}
-
 /** Values of the wrong JSON type, each with the schema type holding its field: what Go's JSON decoder refuses. */
-export function wrongTypes(kind: Pick<KindDef, "kind"> | string, obj: unknown): { path: string; value: unknown; owner?: string }[] {
+export function wrongTypes(kind: Typed, obj: unknown): { path: string; value: unknown; owner?: string }[] {
   const root = rootOf(kind);
   if (!root) return [];
   const found: { path: string; value: unknown; owner?: string }[] = [];

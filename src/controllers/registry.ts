@@ -1,0 +1,62 @@
+// Every controller of the server, in one list: startControlPlaneLoops builds and starts
+// them from it. Adding a controller = one entry here (it returns undefined when the
+// kinds it needs are not served).
+import type { Registry } from "../api/registry/registry.ts";
+import type { Controller } from "./runtime/controller.ts";
+import type { InformerFactory } from "./runtime/informer.ts";
+import type { RecordEvent } from "./events.ts";
+import type { ControlledKinds } from "./shared/kinds.ts";
+import { replicaSetController } from "./replicaset/replicaset-controller.ts";
+import { deploymentController } from "./deployment/deployment-controller.ts";
+import { nodeLifecycleController } from "./node-lifecycle.ts";
+import { garbageCollector } from "./garbage-collector.ts";
+import { endpointsController } from "./endpoints.ts";
+import { resourceQuotaController } from "./resource-quota.ts";
+import { namespaceController } from "./namespace.ts";
+import { loadBalancerController } from "../server/services/load-balancer-status.ts";
+
+export type ControllerContext = {
+  registry: Registry;
+  informers: InformerFactory;
+  kinds: ControlledKinds;
+  /** An event recorder writing as this component ("replicaset-controller"). */
+  events: (component: string) => RecordEvent;
+  nodeMonitorGracePeriodMs?: number;
+  podEvictionTimeoutMs?: number;
+};
+
+export type ControllerRegistration = {
+  name: string;
+  /**
+   * Runs even when the server runs its API without the control-plane loops: namespace
+   * deletion and LoadBalancer addresses are part of the API's own behaviour.
+   */
+  always?: boolean;
+  create: (ctx: ControllerContext) => Controller | undefined;
+};
+
+export const controllerRegistrations: ControllerRegistration[] = [
+  { name: "namespace", always: true, create: (c) => namespaceController(c.registry) },
+  { name: "service-lb", always: true, create: (c) => loadBalancerController(c.registry) },
+  {
+    name: "replicaset",
+    create: ({ registry, informers, kinds, events }) => kinds.replicaSet && replicaSetController(registry, informers, { pod: kinds.pod, replicaSet: kinds.replicaSet }, events("replicaset-controller")),
+  },
+  {
+    name: "deployment",
+    create: ({ registry, informers, kinds, events }) =>
+      kinds.replicaSet && kinds.deployment && deploymentController(registry, informers, { pod: kinds.pod, replicaSet: kinds.replicaSet, deployment: kinds.deployment }, events("deployment-controller")),
+  },
+  {
+    name: "node-lifecycle",
+    create: ({ registry, informers, kinds, events, nodeMonitorGracePeriodMs, podEvictionTimeoutMs }) =>
+      nodeLifecycleController(registry, informers, { node: kinds.node, pod: kinds.pod, lease: kinds.lease }, events("node-controller"), { gracePeriodMs: nodeMonitorGracePeriodMs, evictionTimeoutMs: podEvictionTimeoutMs }),
+  },
+  { name: "garbage-collector", create: ({ registry, informers }) => garbageCollector(registry, informers) },
+  {
+    name: "endpoints",
+    create: ({ registry, informers, kinds }) =>
+      kinds.service && (kinds.endpoints || kinds.endpointSlice) ? endpointsController(registry, informers, { pod: kinds.pod, service: kinds.service, endpoints: kinds.endpoints, endpointSlice: kinds.endpointSlice }) : undefined,
+  },
+  { name: "resource-quota", create: ({ registry, informers, kinds }) => kinds.resourceQuota && resourceQuotaController(registry, informers, kinds.resourceQuota) },
+];
