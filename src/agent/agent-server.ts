@@ -29,7 +29,7 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
         agent.metrics.lastContact.set(agent.source.lastContact / 1000);
         await agent.refreshStats().catch(() => {});
         const registry = resource ? agent.metrics.resource : agent.metrics.registry;
-        return new Response(await registry.metrics(), { headers: { "Content-Type": registry.contentType } });
+        return new Response(resource ? await agent.metrics.resourceText() : await registry.metrics(), { headers: { "Content-Type": registry.contentType } });
       }
       if (!authorized(req)) return new Response("Unauthorized\n", { status: 401 });
       const q = url.searchParams;

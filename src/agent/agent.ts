@@ -102,8 +102,10 @@ export class Agent {
     if (Date.now() - this.statsAt < 10_000) return;
     this.statsAt = Date.now();
     const containers = this.cache.snapshot().containers.filter((c) => c.state === "running");
+    const asked = Date.now();
     const stats = containers.length ? await this.driver.stats(containers.map((c) => c.id)) : [];
-    this.metrics.observeContainerStats(stats, containers, (uid) => this.source.pods.get(uid));
+    // The counters were read somewhere during the command: its midpoint is within half its duration.
+    this.metrics.observeContainerStats(stats, containers, (uid) => this.source.pods.get(uid), Math.round((asked + Date.now()) / 2));
   }
 
   /**

@@ -36,6 +36,9 @@ export class AgentMetrics {
   private readonly containerCpu = new Counter({ name: "container_cpu_usage_seconds_total", help: "Cumulative cpu time consumed by the container in core-seconds.", labelNames: ["namespace", "pod", "container"], registers: [this.registry, this.resource] });
   private readonly containerMemory = new Gauge({ name: "container_memory_working_set_bytes", help: "Current working set of the container in bytes.", labelNames: ["namespace", "pod", "container"], registers: [this.registry, this.resource] });
 
+  /** When the containers' counters were last read (ms): their samples carry it, so the server's rates span the true interval. */
+  private containersReadAt = 0;
+
   /** Delayed pod-worker wake-ups waiting to fire: at most one per pod (the agent sets the source). */
   pendingWakes: () => number = () => 0;
 
@@ -61,6 +64,16 @@ export class AgentMetrics {
     new Gauge({ name: "skiff_agent_filesystem_capacity_bytes", help: "Size of the data directory's filesystem.", registers: [this.registry], collect() { const s = statfsSync(dataDir); this.set(s.blocks * s.bsize); } });
   }
 
+  /**
+   * /metrics/resource as the kubelet serves it: every sample stamped with the time its value
+   * was read (node figures now, container figures when the runtime was last asked).
+   */
+  async resourceText(): Promise<string> {
+    const text = await this.resource.metrics();
+    const now = Date.now();
+    return text.replace(/^([a-z_]+)(\{[^\n]*\})? (\S+)$/gm, (line, name: string) => `${line} ${name.startsWith("container_") ? this.containersReadAt || now : now}`);
+  }
+
   probe(kind: ProbeKind, ok: boolean, seconds: number) {
     this.probes.inc({ probe_type: kind, result: ok ? "successful" : "failed" });
     this.probeDuration.observe({ probe_type: kind }, seconds);
@@ -73,7 +86,8 @@ export class AgentMetrics {
     for (const [state, n] of Object.entries(counts)) this.containers.set({ container_state: state }, n);
   }
 
-  observeContainerStats(stats: ContainerStats[], containers: ContainerInfo[], podOf: (uid: string) => { metadata: { namespace?: string; name?: string } } | undefined) {
+  observeContainerStats(stats: ContainerStats[], containers: ContainerInfo[], podOf: (uid: string) => { metadata: { namespace?: string; name?: string } } | undefined, readAt = Date.now()) {
+    this.containersReadAt = readAt;
     const byId = new Map(containers.map((c) => [c.id, c]));
     this.containerCpu.reset();
     this.containerMemory.reset();

@@ -8,15 +8,17 @@
 
 /** Cumulative readings of one node, as the agent exposes them. */
 export type ResourceSample = {
-  /** Milliseconds since the epoch, when the agent read the values. */
+  /** Milliseconds since the epoch, when the agent read the node's values. */
   at: number;
+  /** When the agent read the containers' counters (it reads them less often than it is pulled). */
+  containersAt?: number;
   node: { cpuSeconds: number; memoryBytes: number };
   containers: { namespace: string; pod: string; container: string; cpuSeconds: number; memoryBytes: number }[];
 };
 
 export type Usage = { cpuCores: number; memoryBytes: number };
 export type NodeUsage = Usage & { name: string; timestamp: string; windowSeconds: number };
-export type PodUsage = { namespace: string; name: string; timestamp: string; windowSeconds: number; containers: (Usage & { name: string })[] };
+export type PodUsage = { namespace: string; name: string; timestamp: string; /** The same instant in milliseconds. */ at?: number; windowSeconds: number; containers: (Usage & { name: string })[] };
 export type ResourceStats = { nodes: NodeUsage[]; pods: PodUsage[] };
 export type StatsProvider = () => Promise<ResourceStats>;
 
@@ -30,16 +32,19 @@ export function parseResourceMetrics(text: string, receivedAt: number): Resource
   const sample: ResourceSample = { at: receivedAt, node: { cpuSeconds: NaN, memoryBytes: NaN }, containers: [] };
   const containers = new Map<string, ResourceSample["containers"][number]>();
   let stamp: number | undefined;
+  let containerStamp: number | undefined;
   for (const line of text.split("\n")) {
     if (!line || line.startsWith("#")) continue;
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+(\d+))?$/.exec(line.trim());
     if (!m) continue;
     const [, name, labelText, valueText, ts] = m;
     const value = Number(valueText);
-    if (ts) stamp = Math.max(stamp ?? 0, Number(ts));
+    const isContainer = name === "container_cpu_usage_seconds_total" || name === "container_memory_working_set_bytes";
+    if (ts && isContainer) containerStamp = Math.max(containerStamp ?? 0, Number(ts));
+    else if (ts) stamp = Math.max(stamp ?? 0, Number(ts));
     if (name === "node_cpu_usage_seconds_total") sample.node.cpuSeconds = value;
     else if (name === "node_memory_working_set_bytes") sample.node.memoryBytes = value;
-    else if (name === "container_cpu_usage_seconds_total" || name === "container_memory_working_set_bytes") {
+    else if (isContainer) {
       const labels = parseLabels(labelText ?? "");
       if (!labels.pod || !labels.container) continue;
       const key = `${labels.namespace}/${labels.pod}/${labels.container}`;
@@ -49,7 +54,8 @@ export function parseResourceMetrics(text: string, receivedAt: number): Resource
       else c.memoryBytes = value;
     }
   }
-  if (stamp) sample.at = stamp;
+  if (stamp ?? containerStamp) sample.at = (stamp ?? containerStamp)!;
+  sample.containersAt = containerStamp ?? sample.at;
   sample.containers = [...containers.values()];
   return sample;
 }
@@ -60,14 +66,28 @@ function parseLabels(text: string): Record<string, string> {
   return out;
 }
 
-/** Keeps the last two samples per node and turns them into usage (CPU as a rate). */
+type NodeSamples = { previous?: ResourceSample; last: ResourceSample; containersPrevious?: ResourceSample; containersLast: ResourceSample };
+const containersAt = (s: ResourceSample) => s.containersAt ?? s.at;
+
+/**
+ * Keeps the last two samples per node and turns them into usage: CPU is the rate between
+ * two readings of the counters, over the time the agent says separates them (its own
+ * timestamps), so the window is exact whatever the pull's delays.
+ */
 export class ResourceStatsCollector {
-  private readonly samples = new Map<string, { previous?: ResourceSample; last: ResourceSample }>();
+  private readonly samples = new Map<string, NodeSamples>();
 
   ingest(node: string, sample: ResourceSample) {
     const prior = this.samples.get(node);
     if (prior && sample.at <= prior.last.at) return;
-    this.samples.set(node, { previous: prior?.last, last: sample });
+    // A pull that brings the containers' same reading again keeps the pair spanning a real interval.
+    const fresh = !prior || containersAt(sample) > containersAt(prior.containersLast);
+    this.samples.set(node, {
+      previous: prior?.last,
+      last: sample,
+      containersPrevious: fresh ? prior?.containersLast : prior.containersPrevious,
+      containersLast: fresh ? sample : prior.containersLast,
+    });
   }
 
   /** Nodes no longer in the cluster (or unreachable for long) are dropped by the caller. */
@@ -82,33 +102,44 @@ export class ResourceStatsCollector {
   /** Usage of every node and pod with two samples; a pod whose containers restarted (counter went back) waits for the next pull. */
   stats(): ResourceStats {
     const out: ResourceStats = { nodes: [], pods: [] };
-    for (const [name, { previous, last }] of this.samples) {
-      if (!previous) continue;
-      const seconds = (last.at - previous.at) / 1000;
-      if (seconds <= 0) continue;
-      const timestamp = new Date(last.at).toISOString().replace(/\.\d+Z$/, "Z");
-      const cpu = (now: number, before: number) => (now >= before ? (now - before) / seconds : NaN);
-      const nodeCpu = cpu(last.node.cpuSeconds, previous.node.cpuSeconds);
-      if (Number.isFinite(nodeCpu) && Number.isFinite(last.node.memoryBytes)) out.nodes.push({ name, timestamp, windowSeconds: seconds, cpuCores: nodeCpu, memoryBytes: last.node.memoryBytes });
-      const before = new Map(previous.containers.map((c) => [`${c.namespace}/${c.pod}/${c.container}`, c]));
-      const pods = new Map<string, PodUsage>();
-      const broken = new Set<string>();
-      for (const c of last.containers) {
-        const podKey = `${c.namespace}/${c.pod}`;
-        const prev = before.get(`${podKey}/${c.container}`);
-        const usage = prev ? cpu(c.cpuSeconds, prev.cpuSeconds) : NaN;
-        if (!Number.isFinite(usage) || !Number.isFinite(c.memoryBytes)) {
-          broken.add(podKey);
-          continue;
-        }
-        let pod = pods.get(podKey);
-        if (!pod) pods.set(podKey, (pod = { namespace: c.namespace, name: c.pod, timestamp, windowSeconds: seconds, containers: [] }));
-        pod.containers.push({ name: c.container, cpuCores: usage, memoryBytes: c.memoryBytes });
+    const stampOf = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
+    const rate = (now: number, before: number, seconds: number) => (now >= before ? (now - before) / seconds : NaN);
+    for (const [name, { previous, last, containersPrevious, containersLast }] of this.samples) {
+      if (previous && last.at > previous.at) {
+        const seconds = (last.at - previous.at) / 1000;
+        const nodeCpu = rate(last.node.cpuSeconds, previous.node.cpuSeconds, seconds);
+        if (Number.isFinite(nodeCpu) && Number.isFinite(last.node.memoryBytes)) out.nodes.push({ name, timestamp: stampOf(last.at), windowSeconds: seconds, cpuCores: nodeCpu, memoryBytes: last.node.memoryBytes });
       }
-      for (const [k, pod] of pods) if (!broken.has(k)) out.pods.push(pod);
+      if (containersPrevious) out.pods.push(...podUsage(containersPrevious, containersLast, stampOf, rate));
     }
     return out;
   }
+}
+
+/** Usage of every pod between two readings; a pod whose containers restarted (counter went back) waits for the next one. */
+function podUsage(previous: ResourceSample, last: ResourceSample, stampOf: (ms: number) => string, rate: (now: number, before: number, seconds: number) => number): PodUsage[] {
+  const out: PodUsage[] = [];
+  const seconds = (containersAt(last) - containersAt(previous)) / 1000;
+  if (!(seconds > 0)) return out;
+  const timestamp = stampOf(containersAt(last));
+  const cpu = (now: number, before: number) => rate(now, before, seconds);
+  const before = new Map(previous.containers.map((c) => [`${c.namespace}/${c.pod}/${c.container}`, c]));
+  const pods = new Map<string, PodUsage>();
+  const broken = new Set<string>();
+  for (const c of last.containers) {
+    const podKey = `${c.namespace}/${c.pod}`;
+    const prev = before.get(`${podKey}/${c.container}`);
+    const usage = prev ? cpu(c.cpuSeconds, prev.cpuSeconds) : NaN;
+    if (!Number.isFinite(usage) || !Number.isFinite(c.memoryBytes)) {
+      broken.add(podKey);
+      continue;
+    }
+    let pod = pods.get(podKey);
+    if (!pod) pods.set(podKey, (pod = { namespace: c.namespace, name: c.pod, timestamp, at: containersAt(last), windowSeconds: seconds, containers: [] }));
+    pod.containers.push({ name: c.container, cpuCores: usage, memoryBytes: c.memoryBytes });
+  }
+  for (const [k, pod] of pods) if (!broken.has(k)) out.push(pod);
+  return out;
 }
 
 export type AgentEndpoint = { node: string; base: string; token: string; caPem: string };
