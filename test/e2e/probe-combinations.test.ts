@@ -3,39 +3,14 @@
 // podman, in a network namespace of the test's own), the agent's pending wake-ups, the
 // process's event-loop lag and /readyz latency stay bounded and flat for a minute.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { join } from "node:path";
 import { eventually, startCluster, type TestCluster } from "../support/cluster.ts";
-import { TEST_IMAGE_1 } from "../support/images.ts";
-import { lagQuantileBetween, type HealthSample } from "../support/health-sampler.ts";
+import { PROBE_KINDS as KINDS, probeCombinationPods } from "../support/probe-pods.ts";
+import { lagQuantileBetween, startHealthSampler, type HealthSample } from "../support/health-sampler.ts";
 
 setDefaultTimeout(300_000);
 
 const NS = "probes";
-const PERIOD = 2;
-const http = { httpGet: { path: "/index.html", port: 80 }, periodSeconds: PERIOD };
-const KINDS = ["startup", "liveness", "readiness"] as const;
-
-/** The seven non-empty subsets of {startup, liveness, readiness}, all httpGet. */
-const combos = [1, 2, 3, 4, 5, 6, 7].map((bits) => KINDS.filter((_, i) => bits & (1 << i)));
-
-function pod(name: string, probes: Record<string, unknown>) {
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name, namespace: NS, labels: { test: "probes" } },
-    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "web", image: TEST_IMAGE_1, command: ["httpd", "-f", "-p", "80", "-h", "/www"], ...probes }] },
-  };
-}
-
-const pods = [
-  ...combos.map((kinds) => pod(kinds.join("-"), Object.fromEntries(kinds.map((k) => [`${k}Probe`, k === "startup" ? { ...http, failureThreshold: 30 } : http])))),
-  // The other two handlers: exec for startup and liveness, tcpSocket for readiness.
-  pod("exec-tcp", {
-    startupProbe: { exec: { command: ["cat", "/www/index.html"] }, periodSeconds: PERIOD, failureThreshold: 30 },
-    livenessProbe: { exec: { command: ["cat", "/www/index.html"] }, periodSeconds: PERIOD },
-    readinessProbe: { tcpSocket: { port: 80 }, periodSeconds: PERIOD },
-  }),
-];
+const pods = probeCombinationPods(NS, 2);
 
 const SAMPLES = 30;
 const EVERY_MS = 2000;
@@ -58,11 +33,8 @@ beforeAll(async () => {
     1000,
   );
   // A minute of samples from inside the namespace, while the probes keep running.
-  const bun = join(import.meta.dir, "../../node_modules/.bin/bun");
-  const sampler = Bun.spawn([...cluster.netns.prefix, bun, join(import.meta.dir, "../support/health-sampler.ts"), "--server", `https://127.0.0.1:${cluster.port}`, "--agent", "https://127.0.0.1:10250", "--every", String(EVERY_MS), "--samples", String(SAMPLES), "--timeout", "5000"], { stdout: "pipe", stderr: "pipe" });
-  const out = await new Response(sampler.stdout).text();
-  await sampler.exited;
-  for (const line of out.split("\n")) if (line.trim()) samples.push(JSON.parse(line));
+  const sampler = startHealthSampler(cluster.netns.prefix, { server: `https://127.0.0.1:${cluster.port}`, agent: "https://127.0.0.1:10250", everyMs: EVERY_MS, samples: SAMPLES });
+  samples.push(...(await sampler.finished()));
 });
 
 afterAll(async () => {
@@ -95,11 +67,15 @@ describe(`${pods.length} pods with every probe combination, for a minute`, () =>
     const firstP99 = lagQuantileBetween(first[0]!, first.at(-1)!, 0.99);
     const lastP99 = lagQuantileBetween(last[0]!, last.at(-1)!, 0.99);
     const max = Math.max(...lags.map((l) => l.max));
-    console.log(`event-loop lag over the minute: p99 ≤ ${p99 * 1000} ms (first third ≤ ${firstP99 * 1000} ms, last third ≤ ${lastP99 * 1000} ms), max ${(max * 1000).toFixed(1)} ms`);
+    // The sampler's own lag: what the shared machine alone does to a nearly idle process.
+    const control = samples.flatMap((s) => (s.controlLag ? [s.controlLag] : []));
+    const controlP99 = lagQuantileBetween(control[0]!, control.at(-1)!, 0.99);
+    console.log(`event-loop lag over the minute: p99 ≤ ${p99 * 1000} ms (first third ≤ ${firstP99 * 1000} ms, last third ≤ ${lastP99 * 1000} ms), max ${(max * 1000).toFixed(1)} ms; a nearly idle process beside it: p99 ≤ ${controlP99 * 1000} ms`);
     // Generous bounds: the machine's two cores are shared; a growing load shows far beyond them.
-    expect(p99).toBeLessThanOrEqual(0.25);
+    expect(p99).toBeLessThanOrEqual(0.5);
+    expect(p99).toBeLessThanOrEqual(controlP99 + 0.15);
     expect(max).toBeLessThan(2);
-    expect(lastP99).toBeLessThanOrEqual(Math.max(2 * firstP99, 0.15));
+    expect(lastP99).toBeLessThanOrEqual(Math.max(2 * firstP99, 0.25));
   });
 
   test("/readyz answers quickly throughout", () => {

@@ -76,9 +76,20 @@ const sha256 = (b: Buffer | string) => createHash("sha256").update(b).digest("he
  * own name and a default command, so `skiff images import FILE.tar` (or
  * `podman load`) needs nothing else.
  */
-export async function testImageArchive(version: TestImageVersion): Promise<string> {
+export function testImageArchive(version: TestImageVersion): Promise<string> {
+  return imageArchive(version, testImageRef(version), ["sh"], `busybox-${version}.docker.tar`);
+}
+
+export const HTTPD_IMAGE = "localhost/skiff-test/httpd:1";
+
+/** The version-1 test image named HTTPD_IMAGE, serving /www on port 80 by default: for charts that set no command. */
+export function httpdImageArchive(): Promise<string> {
+  return imageArchive(1, HTTPD_IMAGE, ["httpd", "-f", "-p", "80", "-h", "/www"], "httpd-1.docker.tar");
+}
+
+async function imageArchive(version: TestImageVersion, ref: string, cmd: string[], file: string): Promise<string> {
   const dir = cacheDir();
-  const out = join(dir, `busybox-${version}.docker.tar`);
+  const out = join(dir, file);
   if (existsSync(out)) return out;
   const layerTar = await testRootfsTar(version);
   const layer = readFileSync(layerTar);
@@ -87,19 +98,19 @@ export async function testImageArchive(version: TestImageVersion): Promise<strin
     architecture: process.arch === "arm64" ? "arm64" : "amd64",
     os: "linux",
     created: "1970-01-01T00:00:00Z",
-    config: { Cmd: ["sh"], Env: ["PATH=/bin"], WorkingDir: "/" },
+    config: { Cmd: cmd, Env: ["PATH=/bin"], WorkingDir: "/" },
     rootfs: { type: "layers", diff_ids: [`sha256:${diffId}`] },
     history: [{ created: "1970-01-01T00:00:00Z", created_by: "skiff test image" }],
   });
   const configId = sha256(config);
-  const stage = join(dir, `archive-${version}.${process.pid}`);
+  const stage = join(dir, `${file}.${process.pid}.stage`);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(join(stage, diffId), { recursive: true });
   copyFileSync(layerTar, join(stage, diffId, "layer.tar"));
   writeFileSync(join(stage, `${configId}.json`), config);
   writeFileSync(
     join(stage, "manifest.json"),
-    JSON.stringify([{ Config: `${configId}.json`, RepoTags: [testImageRef(version)], Layers: [`${diffId}/layer.tar`] }]),
+    JSON.stringify([{ Config: `${configId}.json`, RepoTags: [ref], Layers: [`${diffId}/layer.tar`] }]),
   );
   await tarDir(stage, out);
   rmSync(stage, { recursive: true, force: true });
