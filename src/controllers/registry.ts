@@ -12,6 +12,8 @@ import { nodeLifecycleController } from "./node-lifecycle.ts";
 import { garbageCollector } from "./garbage-collector.ts";
 import { endpointsController } from "./endpoints.ts";
 import { resourceQuotaController } from "./resource-quota.ts";
+import { daemonSetController } from "./daemonset/daemonset-controller.ts";
+import { taintEvictionController } from "./taint-eviction.ts";
 import { namespaceController } from "./namespace.ts";
 import { loadBalancerController } from "../server/services/load-balancer-status.ts";
 
@@ -53,6 +55,15 @@ export const controllerRegistrations: ControllerRegistration[] = [
       nodeLifecycleController(registry, informers, { node: kinds.node, pod: kinds.pod, lease: kinds.lease }, events("node-controller"), { gracePeriodMs: nodeMonitorGracePeriodMs, evictionTimeoutMs: podEvictionTimeoutMs }),
   },
   { name: "garbage-collector", create: ({ registry, informers }) => garbageCollector(registry, informers) },
+  {
+    name: "daemonset",
+    create: ({ registry, informers, kinds, events }) => {
+      const daemonSet = registry.kind("apps", "v1", "daemonsets");
+      const controllerRevision = registry.kind("apps", "v1", "controllerrevisions");
+      return daemonSet && controllerRevision && daemonSetController(registry, informers, { pod: kinds.pod, node: kinds.node, daemonSet, controllerRevision }, events("daemonset-controller"));
+    },
+  },
+  { name: "taint-eviction", create: ({ registry, informers, kinds, events }) => taintEvictionController(registry, informers, { node: kinds.node, pod: kinds.pod }, events("taint-eviction-controller")) },
   {
     name: "endpoints",
     create: ({ registry, informers, kinds }) =>

@@ -15,8 +15,14 @@ import { leaseKind } from "./lease.ts";
 import { endpointSliceKind } from "./endpointslice.ts";
 import { resourceQuotaKind } from "./resourcequota.ts";
 import { limitRangeKind } from "./limitrange.ts";
+import { jobKind } from "./job.ts";
+import { cronJobKind } from "./cronjob.ts";
+import { daemonSetKind } from "./daemonset.ts";
+import { controllerRevisionKind } from "./controllerrevision.ts";
 
 export {
+  jobKind,
+  cronJobKind,
   namespaceKind,
   nodeKind,
   podKind,
@@ -32,6 +38,8 @@ export {
   endpointSliceKind,
   resourceQuotaKind,
   limitRangeKind,
+  daemonSetKind,
+  controllerRevisionKind,
 };
 
 export const allKinds: KindDef[] = [
@@ -48,6 +56,10 @@ export const allKinds: KindDef[] = [
   serviceKind,
   deploymentKind,
   replicaSetKind,
+  daemonSetKind,
+  controllerRevisionKind,
+  jobKind,
+  cronJobKind,
   leaseKind,
   endpointSliceKind,
 ];

@@ -12,7 +12,7 @@ import { labelSelectorMatcher } from "../selectors/label-selector.ts";
 
 const NEGATIVE = "must be greater than or equal to 0";
 
-function nonNegative(value: number | undefined, path: string): FieldError[] {
+export function nonNegative(value: number | undefined, path: string): FieldError[] {
   return value !== undefined && value !== null && value < 0 ? [invalidValue(path, value, NEGATIVE)] : [];
 }
 
@@ -33,7 +33,7 @@ export function validateLabelSelector(sel: LabelSelector, path: string): FieldEr
 }
 
 /** ValidatePodTemplateSpecForReplicaSet: labels match the selector, restartPolicy Always. */
-function validateTemplate(template: PodTemplateSpec | undefined, selector: LabelSelector, path: string): FieldError[] {
+export function validateTemplate(template: PodTemplateSpec | undefined, selector: LabelSelector, path: string, owner = "ReplicaSet"): FieldError[] {
   if (!template) return [required(path)];
   const errs: FieldError[] = [];
   const labels = template.metadata?.labels ?? {};
@@ -49,7 +49,7 @@ function validateTemplate(template: PodTemplateSpec | undefined, selector: Label
   errs.push(...validatePodSpec(template.spec, `${path}.spec`));
   const rp = template.spec?.restartPolicy;
   if (template.spec && rp && rp !== "Always") errs.push(notSupported(`${path}.spec.restartPolicy`, rp, ["Always"]));
-  if (template.spec?.activeDeadlineSeconds != null) errs.push(invalidValue(`${path}.spec.activeDeadlineSeconds`, template.spec.activeDeadlineSeconds, "activeDeadlineSeconds in ReplicaSet is not Supported"));
+  if (template.spec?.activeDeadlineSeconds != null) errs.push(invalidValue(`${path}.spec.activeDeadlineSeconds`, template.spec.activeDeadlineSeconds, `activeDeadlineSeconds in ${owner} is not Supported`));
   return errs;
 }
 
@@ -65,7 +65,7 @@ function validateSelectorAndTemplate(spec: { selector?: LabelSelector; template?
 }
 
 /** An IntOrString as `%#v` prints it (the pointer's String method is not used). */
-const goIntOrString = (v: number | string | undefined): GoStruct => ({
+export const goIntOrString = (v: number | string | undefined): GoStruct => ({
   goType: "intstr.IntOrString",
   fields: [
     ["Type", 0, typeof v === "string" ? "1" : "0"],
@@ -74,7 +74,7 @@ const goIntOrString = (v: number | string | undefined): GoStruct => ({
   ],
 });
 
-function intOrPercent(v: number | string | undefined, path: string): FieldError[] {
+export function intOrPercent(v: number | string | undefined, path: string): FieldError[] {
   if (typeof v === "string") {
     if (!/^[0-9]+%$/.test(v)) return [invalidValue(path, goIntOrString(v), "must be an integer or percentage (e.g '5%')")];
     return [];
@@ -82,7 +82,7 @@ function intOrPercent(v: number | string | undefined, path: string): FieldError[
   return nonNegative(v, path);
 }
 
-const percentOrInt = (v: number | string | undefined) => (typeof v === "string" ? (/^[0-9]+%$/.test(v) ? Number(v.slice(0, -1)) : -1) : (v ?? 0));
+export const percentOrInt = (v: number | string | undefined) => (typeof v === "string" ? (/^[0-9]+%$/.test(v) ? Number(v.slice(0, -1)) : -1) : (v ?? 0));
 
 function validateStrategy(d: Deployment): FieldError[] {
   const s = d.spec?.strategy;
@@ -105,7 +105,7 @@ function validateStrategy(d: Deployment): FieldError[] {
   return errs;
 }
 
-function selectorImmutable(obj: KubeObject, old: KubeObject | undefined): FieldError[] {
+export function selectorImmutable(obj: KubeObject, old: KubeObject | undefined): FieldError[] {
   if (!old) return [];
   const sel = (obj.spec as { selector?: LabelSelector } | undefined)?.selector;
   const oldSel = (old.spec as { selector?: LabelSelector } | undefined)?.selector;

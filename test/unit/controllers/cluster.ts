@@ -85,3 +85,22 @@ export async function readyNode(registry: Registry, name: string, opts: { cpu?: 
     },
   });
 }
+
+/** Plays the node agents: every new pod turns Ready shortly after it is created, unless labelled stuck. Returns the stop function. */
+export function fakeKubelet(registry: Registry, delayMs = 30): () => void {
+  const pods = registry.kind("", "v1", "pods")!;
+  const timers = new Set<Timer>();
+  const off = registry.subscribe((ch) => {
+    if (ch.resource !== "pods" || ch.type !== "ADDED" || ch.object.metadata.labels?.stuck) return;
+    const t = setTimeout(() => {
+      timers.delete(t);
+      const p = registry.tryGet(pods, ch.object.metadata.namespace!, ch.object.metadata.name!);
+      if (p && !p.metadata.deletionTimestamp) void setPodReady(registry, p, true).catch(() => {});
+    }, delayMs);
+    timers.add(t);
+  });
+  return () => {
+    off();
+    for (const t of timers) clearTimeout(t);
+  };
+}

@@ -4,31 +4,13 @@ import { InformerFactory } from "../../../src/controllers/runtime/informer.ts";
 import { replicaSetController } from "../../../src/controllers/replicaset/replicaset-controller.ts";
 import { deploymentController } from "../../../src/controllers/deployment/deployment-controller.ts";
 import type { Controller } from "../../../src/controllers/runtime/controller.ts";
-import { eventually, podTemplate, setPodReady, testCluster, type TestCluster } from "./cluster.ts";
+import { eventually, fakeKubelet, podTemplate, testCluster, type TestCluster } from "./cluster.ts";
 
 let c: TestCluster;
 let controllers: Controller[];
 let informers: InformerFactory;
 let stopKubelet: () => void;
 const events: string[] = [];
-
-// Plays the node agent: every new pod turns Ready shortly after it is created, unless labelled stuck.
-function fakeKubelet(delayMs = 30) {
-  const timers = new Set<Timer>();
-  const off = c.registry.subscribe((ch) => {
-    if (ch.resource !== "pods" || ch.type !== "ADDED" || ch.object.metadata.labels?.stuck) return;
-    const t = setTimeout(() => {
-      timers.delete(t);
-      const p = c.registry.tryGet(c.kind("pods"), "default", ch.object.metadata.name!);
-      if (p && !p.metadata.deletionTimestamp) void setPodReady(c.registry, p, true).catch(() => {});
-    }, delayMs);
-    timers.add(t);
-  });
-  return () => {
-    off();
-    for (const t of timers) clearTimeout(t);
-  };
-}
 
 beforeEach(async () => {
   c = await testCluster();
@@ -38,7 +20,7 @@ beforeEach(async () => {
   const kinds = { pod: c.kind("pods"), replicaSet: c.kind("replicasets"), deployment: c.kind("deployments") };
   controllers = [replicaSetController(c.registry, informers, kinds, rec), deploymentController(c.registry, informers, kinds, rec)];
   for (const x of controllers) x.start();
-  stopKubelet = fakeKubelet();
+  stopKubelet = fakeKubelet(c.registry);
 });
 afterEach(async () => {
   stopKubelet();

@@ -53,8 +53,10 @@ describe("discovery metadata as upstream serves it", () => {
     ["discovery.k8s.io/v1", "EndpointSlice", "endpointslices", "endpointslice", true, [], []],
     ["v1", "ResourceQuota", "resourcequotas", "resourcequota", true, ["quota"], []],
     ["v1", "LimitRange", "limitranges", "limitrange", true, ["limits"], []],
+    ["apps/v1", "DaemonSet", "daemonsets", "daemonset", true, ["ds"], ["all"]],
+    ["apps/v1", "ControllerRevision", "controllerrevisions", "controllerrevision", true, [], []],
   ];
-  test("all fifteen kinds, each once", () => {
+  test("every served kind, each once", () => {
     expect(allKinds.map((k) => `${apiVersionOf(k)}/${k.kind}`).sort()).toEqual(table.map(([v, k]) => `${v}/${k}`).sort());
   });
   for (const [apiVersion, kind, plural, singular, namespaced, shortNames, categories] of table) {
