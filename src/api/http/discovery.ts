@@ -96,7 +96,10 @@ export function apiResourceList(kinds: KindDef[], group: string, version: string
       ...(k.categories?.length ? { categories: k.categories } : {}),
     });
     for (const s of subresourcesOf(k)) {
-      resources.push({ name: `${k.plural}/${s.name}`, singularName: "", namespaced: k.namespaced, ...(s.group !== k.group ? { group: s.group } : {}), ...(s.version !== k.version ? { version: s.version } : {}), kind: s.kind, verbs: s.verbs });
+      // Upstream names both group and version when the subresource's group/version differs
+      // (pods/eviction: policy/v1); kubectl drain evicts only when both are present.
+      const other = s.group !== k.group || s.version !== k.version;
+      resources.push({ name: `${k.plural}/${s.name}`, singularName: "", namespaced: k.namespaced, ...(other ? { group: s.group, version: s.version } : {}), kind: s.kind, verbs: s.verbs });
     }
   }
   return { kind: "APIResourceList", apiVersion: "v1", groupVersion: apiVersionOf({ group, version }), resources };
