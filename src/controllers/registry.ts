@@ -16,6 +16,8 @@ import { daemonSetController } from "./daemonset/daemonset-controller.ts";
 import { taintEvictionController } from "./taint-eviction.ts";
 import { namespaceController } from "./namespace.ts";
 import { loadBalancerController } from "../server/services/load-balancer-status.ts";
+import { jobController } from "./job/job-controller.ts";
+import { cronJobController } from "./cronjob/cronjob-controller.ts";
 
 export type ControllerContext = {
   registry: Registry;
@@ -70,4 +72,19 @@ export const controllerRegistrations: ControllerRegistration[] = [
       kinds.service && (kinds.endpoints || kinds.endpointSlice) ? endpointsController(registry, informers, { pod: kinds.pod, service: kinds.service, endpoints: kinds.endpoints, endpointSlice: kinds.endpointSlice }) : undefined,
   },
   { name: "resource-quota", create: ({ registry, informers, kinds }) => kinds.resourceQuota && resourceQuotaController(registry, informers, kinds.resourceQuota) },
+  {
+    name: "job",
+    create: ({ registry, informers, kinds, events }) => {
+      const job = registry.kind("batch", "v1", "jobs");
+      return job && jobController(registry, informers, { pod: kinds.pod, job }, events("job-controller"));
+    },
+  },
+  {
+    name: "cronjob",
+    create: ({ registry, informers, events }) => {
+      const job = registry.kind("batch", "v1", "jobs");
+      const cronJob = registry.kind("batch", "v1", "cronjobs");
+      return job && cronJob && cronJobController(registry, informers, { job, cronJob }, events("cronjob-controller"));
+    },
+  },
 ];

@@ -1,6 +1,7 @@
 // Hollow nodes, for control-plane benchmarks only (as kubemark's): simulated nodes that
 // register through the registry, hold and renew their Leases, and report the pods bound to
-// them Running and Ready without any container, with addresses from a fake range.
+// them Running and Ready without any container, with addresses from a fake range; pods
+// that run to completion (restartPolicy Never/OnFailure) finish at once.
 import type { KubeObject } from "../api/kinds/kind.ts";
 import type { Registry } from "../api/registry/registry.ts";
 import { nowTimestamp } from "../api/registry/metadata.ts";
@@ -15,6 +16,26 @@ export type HollowNodeOptions = {
 export type HollowNodes = { names: string[]; stop(): Promise<void> };
 
 const LABEL = "skiff.io/hollow-node";
+/** On a pod that runs to completion (restartPolicy Never/OnFailure): the exit code its containers end with (default 0). */
+export const HOLLOW_EXIT_CODE = "skiff.io/hollow-exit-code";
+
+const runsToCompletion = (p: KubeObject) => ((p.spec as { restartPolicy?: string }).restartPolicy ?? "Always") !== "Always";
+const isFinished = (p: KubeObject) => ["Succeeded", "Failed"].includes((p.status as { phase?: string } | undefined)?.phase ?? "");
+
+/** A run-to-completion pod finishes as soon as it starts: Succeeded, or Failed with the annotated exit code. */
+function finishedStatus(pod: KubeObject, containers: { name: string; image: string }[], now: string, ip: string) {
+  const exitCode = Number(pod.metadata.annotations?.[HOLLOW_EXIT_CODE] ?? 0) || 0;
+  const reason = exitCode === 0 ? "Completed" : "Error";
+  return {
+    phase: exitCode === 0 ? "Succeeded" : "Failed",
+    hostIP: "192.0.2.1",
+    podIP: ip,
+    podIPs: [{ ip }],
+    startTime: now,
+    conditions: ["Initialized", "ContainersReady", "Ready"].map((type) => ({ type, status: type === "Initialized" ? "True" : "False", reason: type === "Initialized" ? undefined : "PodCompleted", lastProbeTime: null, lastTransitionTime: now })),
+    containerStatuses: containers.map((c) => ({ name: c.name, image: c.image, imageID: "", ready: false, started: false, restartCount: 0, state: { terminated: { exitCode, reason, startedAt: now, finishedAt: now } } })),
+  };
+}
 
 export async function startHollowNodes(registry: Registry, opts: HollowNodeOptions): Promise<HollowNodes> {
   const nodeKind = registry.kind("", "v1", "nodes")!;
@@ -92,6 +113,10 @@ export async function startHollowNodes(registry: Registry, opts: HollowNodeOptio
     await registry.replace(podKind, ns, name, (cur) => {
       const pod = cur!;
       const containers = ((pod.spec as { containers?: { name: string; image: string }[] }).containers ?? []);
+      if (runsToCompletion(pod)) {
+        pod.status = finishedStatus(pod, containers, now, ip);
+        return pod;
+      }
       const kept = (((pod.status as { conditions?: { type: string }[] } | undefined)?.conditions) ?? []).filter((c) => !["Ready", "ContainersReady", "Initialized"].includes(c.type));
       pod.status = {
         ...(pod.status as object),
@@ -115,7 +140,7 @@ export async function startHollowNodes(registry: Registry, opts: HollowNodeOptio
     // ready while this node's lease was late) is reported again.
     const status = p.status as { phase?: string; conditions?: { type: string; status: string }[] } | undefined;
     const healthy = status?.phase === "Running" && (status.conditions ?? []).some((x) => x.type === "Ready" && x.status === "True");
-    if (healthy && !p.metadata.deletionTimestamp) return;
+    if ((healthy || isFinished(p)) && !p.metadata.deletionTimestamp) return;
     work.set(`${p.metadata.namespace}/${p.metadata.name}`, p);
     draining ??= drain();
   });

@@ -45,17 +45,17 @@ afterAll(async () => {
 });
 
 test("GET scale reads spec.size, status.count and the selector string", async () => {
-  const scale = await (await fetch(`${base()}/scale`, { headers })).json();
+  const scale: any = await (await fetch(`${base()}/scale`, { headers })).json();
   expect([scale.kind, scale.spec, scale.status]).toEqual(["Scale", { replicas: 2 }, { replicas: 1, selector: "app=w" }]);
 });
 
 test("PUT and PATCH of scale write spec.size, and nothing at spec.replicas", async () => {
-  const current = await (await fetch(`${base()}/scale`, { headers })).json();
+  const current: any = await (await fetch(`${base()}/scale`, { headers })).json();
   const put = await fetch(`${base()}/scale`, { method: "PUT", headers, body: JSON.stringify({ ...current, spec: { replicas: 5 } }) });
   expect(put.status).toBe(200);
-  expect((await put.json()).spec.replicas).toBe(5);
+  expect(((await put.json()) as any).spec.replicas).toBe(5);
   const patched = await fetch(`${base()}/scale`, { method: "PATCH", headers: { ...headers, "content-type": "application/merge-patch+json" }, body: JSON.stringify({ spec: { replicas: 7 } }) });
-  expect((await patched.json()).spec.replicas).toBe(7);
-  const obj = await (await fetch(base(), { headers })).json();
+  expect(((await patched.json()) as any).spec.replicas).toBe(7);
+  const obj: any = await (await fetch(base(), { headers })).json();
   expect(obj.spec).toEqual({ size: 7 });
 });

@@ -99,3 +99,10 @@ export const nodeStatus = struct({
 
 /** A top-level object: ObjectMeta plus the kind's own fields. */
 export const object = (fields: Record<string, Schema> = {}): Schema => struct({ metadata: objectMeta, ...fields });
+
+// batch/v1: JobStatus.conditions merge by type in strategic merge but are atomic for apply;
+// the pod failure policy's rules, CronJob's active list are atomic lists.
+export const jobSpec = struct({ selector: labelSelector, template: podTemplateSpec, podFailurePolicy: struct({ rules: atomicList() }) });
+export const jobStatus = struct({ conditions: { patchStrategy: "merge", patchMergeKey: "type", listType: "atomic" } });
+export const cronJobSpec = struct({ jobTemplate: struct({ metadata: objectMeta, spec: jobSpec }) });
+export const cronJobStatus = struct({ active: atomicList(objectReference) });
