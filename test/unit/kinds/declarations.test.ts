@@ -54,6 +54,8 @@ describe("discovery metadata as upstream serves it", () => {
     ["v1", "ResourceQuota", "resourcequotas", "resourcequota", true, ["quota"], []],
     ["v1", "LimitRange", "limitranges", "limitrange", true, ["limits"], []],
     ["apps/v1", "DaemonSet", "daemonsets", "daemonset", true, ["ds"], ["all"]],
+    ["batch/v1", "Job", "jobs", "job", true, [], ["all"]],
+    ["batch/v1", "CronJob", "cronjobs", "cronjob", true, ["cj"], ["all"]],
     ["apps/v1", "ControllerRevision", "controllerrevisions", "controllerrevision", true, [], []],
   ];
   test("every served kind, each once", () => {
