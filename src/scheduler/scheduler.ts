@@ -10,6 +10,7 @@ import { nodeNameOf, podPhase } from "../controllers/shared/pod-state.ts";
 import { NodeCache } from "./node-cache.ts";
 import { fitErrorMessage, place } from "./placement.ts";
 import { podAffinityCheck } from "./pod-affinity.ts";
+import { pinnedNodeNames } from "./node-matching.ts";
 
 export type BindPod = (namespace: string, name: string, node: string) => Promise<void>;
 
@@ -174,8 +175,10 @@ export class Scheduler {
     const attempt = (result: "scheduled" | "unschedulable" | "error") => this.opts.onAttempt?.(result, (performance.now() - started) / 1000);
     const nodes = this.cache.all();
     const affinity = podAffinityCheck(pod, nodes, this.cache.antiAffinityPods.values(), (name) => this.cache.get(name));
-    const { placement, examined } = place(pod, nodes, this.next, affinity);
-    this.next = nodes.length ? (this.next + examined) % nodes.length : 0;
+    let { placement, examined } = this.placePinned(pod, affinity) ?? place(pod, nodes, this.next, affinity);
+    // A pinned pod that does not fit is explained against every node, as upstream words it.
+    if (!("node" in placement) && examined < nodes.length) ({ placement, examined } = place(pod, nodes, this.next, affinity));
+    else this.next = nodes.length ? (this.next + examined) % nodes.length : 0;
     if ("node" in placement) {
       const node = placement.node;
       this.assumed.add(key);
@@ -209,6 +212,15 @@ export class Scheduler {
     this.unschedulable.add(key);
     this.opts.recordEvent(pod, "Warning", "FailedScheduling", message);
     void this.markUnschedulable(pod, message).catch(() => {});
+  }
+
+  /** Placement among the nodes the pod's affinity names, when it names them (DaemonSet pods). */
+  private placePinned(pod: KubeObject, affinity: ReturnType<typeof podAffinityCheck>) {
+    const names = pinnedNodeNames(pod);
+    if (!names) return undefined;
+    const candidates = names.map((n) => this.cache.get(n)).filter((n) => n !== undefined);
+    const { placement } = place(pod, candidates, 0, affinity);
+    return { placement, examined: candidates.length };
   }
 
   private retryLater(key: string) {

@@ -117,4 +117,15 @@ describe("scheduler affinity and taints", () => {
     await pod("off-plain", {}, { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kind", operator: "DoesNotExist" }] }] } } } });
     await eventually(() => nodeOf("off-plain") === "soft", "placed on the soft-tainted node");
   });
+
+  test("a pod pinned by metadata.name is placed on its node; a misfit is explained against every node", async () => {
+    for (let i = 0; i < 4; i++) await readyNode(c.registry, `n${i}`);
+    await readyNode(c.registry, "locked", { taints: [{ key: "locked", effect: "NoSchedule" }] });
+    const pinned = (node: string) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: "metadata.name", operator: "In", values: [node] }] }] } } } });
+    await pod("to-n3", {}, pinned("n3"));
+    await eventually(() => nodeOf("to-n3") === "n3", "placed on n3");
+    await pod("to-locked", {}, pinned("locked"));
+    await eventually(() => scheduledCond("to-locked")?.status === "False", "unschedulable");
+    expect(scheduledCond("to-locked").message).toBe("0/5 nodes are available: 1 node(s) had untolerated taint {locked: }, 4 node(s) didn't match Pod's node affinity/selector.");
+  });
 });
