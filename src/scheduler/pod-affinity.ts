@@ -16,6 +16,10 @@ export function hasRequiredAntiAffinity(pod: KubeObject): boolean {
   return !!affinityOf(pod).podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length;
 }
 
+export function hasRequiredPodAffinity(pod: KubeObject): boolean {
+  return !!affinityOf(pod).podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length;
+}
+
 function hasPodAffinityTerms(pod: KubeObject): boolean {
   const a = affinityOf(pod);
   return [a.podAffinity, a.podAntiAffinity].some((r) => r?.requiredDuringSchedulingIgnoredDuringExecution?.length || r?.preferredDuringSchedulingIgnoredDuringExecution?.length);

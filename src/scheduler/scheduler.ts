@@ -9,7 +9,7 @@ import type { RecordEvent } from "../controllers/events.ts";
 import { nodeNameOf, podPhase } from "../controllers/shared/pod-state.ts";
 import { NodeCache } from "./node-cache.ts";
 import { fitErrorMessage, place } from "./placement.ts";
-import { podAffinityCheck } from "./pod-affinity.ts";
+import { hasRequiredPodAffinity, podAffinityCheck } from "./pod-affinity.ts";
 import { pinnedNodeNames } from "./node-matching.ts";
 
 export type BindPod = (namespace: string, name: string, node: string) => Promise<void>;
@@ -80,9 +80,11 @@ export class Scheduler {
   private onPod(pod: KubeObject | undefined, prev: KubeObject | undefined) {
     const key = podKey(pod ?? prev!);
     if (pod && occupiesNode(pod)) {
+      const placed = !this.cache.isAccounted(key);
       this.cache.addPod(key, pod, nodeNameOf(pod)!);
       this.active.delete(key);
       this.unschedulable.delete(key);
+      if (placed) this.retryPodsWaitingForPods();
       return;
     }
     const wasAccounted = this.cache.isAccounted(key);
@@ -104,8 +106,18 @@ export class Scheduler {
   }
 
   private readonly assumed = new Set<string>();
+  /** Unschedulable pods with required pod affinity: retried when any pod is placed. */
+  private readonly waitingForPods = new Set<string>();
   private isAssumed(key: string) {
     return this.assumed.has(key);
+  }
+
+  /** A pod that appears on a node may be the one another pod's affinity waits for. */
+  private retryPodsWaitingForPods() {
+    if (!this.waitingForPods.size) return;
+    for (const k of this.waitingForPods) if (this.unschedulable.delete(k)) this.active.add(k);
+    this.waitingForPods.clear();
+    this.wake?.();
   }
 
   private enqueue(key: string) {
@@ -183,6 +195,7 @@ export class Scheduler {
       const node = placement.node;
       this.assumed.add(key);
       this.cache.addPod(key, pod, node);
+      this.retryPodsWaitingForPods();
       this.inFlight++;
       this.opts
         .bind(pod.metadata.namespace!, pod.metadata.name!, node)
@@ -210,6 +223,7 @@ export class Scheduler {
     attempt("unschedulable");
     const message = fitErrorMessage(placement.reasons, placement.nodes);
     this.unschedulable.add(key);
+    if (hasRequiredPodAffinity(pod)) this.waitingForPods.add(key);
     this.opts.recordEvent(pod, "Warning", "FailedScheduling", message);
     void this.markUnschedulable(pod, message).catch(() => {});
   }

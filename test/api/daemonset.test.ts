@@ -54,6 +54,9 @@ describe("DaemonSet through kubectl", () => {
     const table = (await k(["get", "ds", "agent"])).split("\n");
     expect(table[0]!.split(/\s{2,}/)).toEqual(["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"]);
     expect(table[1]!.split(/\s+/).slice(0, 7)).toEqual(["agent", "3", "3", "3", "3", "3", "<none>"]);
+    const described = await k(["describe", "ds", "agent"]);
+    expect(described).toMatch(/Desired Number of Nodes Scheduled: 3\nCurrent Number of Nodes Scheduled: 3\nNumber of Nodes Scheduled with Up-to-date Pods: 3\nNumber of Nodes Scheduled with Available Pods: 3\nNumber of Nodes Misscheduled: 0\nPods Status:\s+3 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed/);
+    expect(described).toMatch(/Normal\s+SuccessfulCreate\s+\S+\s+daemonset-controller\s+Created pod: agent-/);
     const nodes = (await k(["get", "pods", "-l", "app=agent", "-o", "jsonpath={.items[*].spec.nodeName}"])).split(" ").sort();
     expect(nodes).toEqual(["edge-0", "edge-1", "edge-2"]);
 

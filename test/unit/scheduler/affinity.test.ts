@@ -17,7 +17,8 @@ beforeEach(async () => {
   scheduler = new Scheduler(c.registry, informers, { pod: c.kind("pods"), node: c.kind("nodes") }, {
     bind: (ns, name, node) => bindPod(c.registry, ns, name, node),
     recordEvent: () => {},
-    retryUnschedulableMs: 300,
+    // Long enough that only events (a node or pod appearing) can make a waiting pod retry within a test.
+    retryUnschedulableMs: 60_000,
   });
   scheduler.start();
 });
