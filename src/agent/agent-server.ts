@@ -1,20 +1,21 @@
 // The agent's HTTPS port (like the kubelet's 10250): health, metrics, and the log and
 // exec streams the API server proxies to it. Only the API server (holding this node's
 // proxy token) may read logs or exec.
-import type { Server, ServerWebSocket } from "bun";
+import type { ServerWebSocket } from "bun";
 import type { Agent } from "./agent.ts";
 import type { ExecSession } from "./runtime/types.ts";
 import { CHANNEL, encodeFrame, exitStatus } from "../api/exec-protocol.ts";
 import { ANONYMOUS_IDLE_SECONDS, frontDoor } from "../api/http/front-door.ts";
+import { listenHttps, type HttpsListener } from "../api/http/https-listener.ts";
 
 type ExecData = { container: string; command: string[]; stdin: boolean; tty: boolean; session?: ExecSession };
 
-export function startAgentServer(agent: Agent, opts: { port: number; hostname: string; certPem: string; keyPem: string; proxyToken: string; metricsAnonymous: boolean }): Server<ExecData> {
+export function startAgentServer(agent: Agent, opts: { port: number; hostname: string; certPem: string; keyPem: string; proxyToken: string; metricsAnonymous: boolean }): HttpsListener {
   const authorized = (req: Request) => req.headers.get("authorization") === `Bearer ${opts.proxyToken}`;
-  return Bun.serve<ExecData>({
-    port: opts.port,
-    hostname: opts.hostname,
-    tls: { cert: opts.certPem, key: opts.keyPem },
+  const listen = { port: opts.port, hostname: opts.hostname, tls: { cert: opts.certPem, key: opts.keyPem } };
+  return listenHttps(listen, ({ hostname, port, origin, refuseStranger }) => Bun.serve<ExecData>({
+    hostname,
+    port,
     // Never Bun's error page (sources and paths of this machine), whatever NODE_ENV says.
     development: false,
     // Before the proxy token; the front door lengthens it per connection after it.
@@ -35,8 +36,13 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
       const q = url.searchParams;
       if (parts[0] === "containerLogs" && parts.length === 4) {
         const [, ns, pod, container] = parts as [string, string, string, string];
-        const inst = await agent.findContainer(ns, pod, container, q.get("previous") === "true");
-        if (!inst) return new Response(`previous terminated container "${container}" in pod "${pod}" not found\n`, { status: 404 });
+        const previous = q.get("previous") === "true";
+        const inst = await agent.findContainer(ns, pod, container, previous);
+        if (!inst) {
+          // The kubelet's wording: a container with no instance yet is still waiting to start.
+          const message = previous ? `previous terminated container "${container}" in pod "${pod}" not found` : `container "${container}" in pod "${pod}" is waiting to start`;
+          return new Response(`${message}\n`, { status: previous ? 404 : 400 });
+        }
         const since = q.get("sinceSeconds") ? new Date(Date.now() - Number(q.get("sinceSeconds")) * 1000) : q.get("sinceTime") ? new Date(q.get("sinceTime")!) : undefined;
         const stream = agent.driver.logs(inst.id, {
           follow: q.get("follow") === "true",
@@ -55,7 +61,7 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
         return new Response("expected a websocket upgrade\n", { status: 400 });
       }
       return new Response("not found\n", { status: 404 });
-    }, { authenticated: authorized }),
+    }, { authenticated: authorized, origin, refuseStranger }),
     websocket: {
       open(ws: ServerWebSocket<ExecData>) {
         const d = ws.data;
@@ -98,5 +104,5 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
         ws.data.session?.kill();
       },
     },
-  });
+  }));
 }

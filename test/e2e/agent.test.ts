@@ -204,6 +204,11 @@ describe("running pods", () => {
       return /ErrImagePull|ImagePullBackOff/.test(o) ? o : undefined;
     });
     expect(t).toMatch(/noimage\s+0\/1\s+(ErrImagePull|ImagePullBackOff)/);
+    // Its logs say what the kubelet says of a container that never ran.
+    const logs = await c.kr(["logs", "noimage"]);
+    expect(logs.code).not.toBe(0);
+    expect(logs.stderr).toContain('container "main" in pod "noimage" is waiting to start');
+    expect((await c.kr(["logs", "noimage", "--previous"])).stderr).toContain('previous terminated container "main" in pod "noimage" not found');
   });
 
   test("kubectl top shows nodes and pods from the agents' resource metrics", async () => {
