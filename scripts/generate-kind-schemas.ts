@@ -7,6 +7,7 @@ import { allKinds } from "../src/api/kinds/index.ts";
 import { apiVersionOf } from "../src/api/kinds/kind.ts";
 import { generateValidationSchema, VALIDATION_SCHEMA_FILE } from "../src/api/validation/schema/generate-schema.ts";
 import { findKubectl, generateProtoSchema, PROTO_SCHEMA_FILE } from "../src/api/protobuf/generate-schema.ts";
+import { withOtherVersions } from "../src/api/http/other-versions.ts";
 
 const validationTypes = allKinds.map((k) => k.schema.validation);
 writeFileSync(VALIDATION_SCHEMA_FILE, generateValidationSchema(validationTypes));
@@ -14,7 +15,7 @@ console.log(`${VALIDATION_SCHEMA_FILE}: ${validationTypes.length} kinds`);
 
 const kubectl = process.argv[2] ?? findKubectl();
 if (!kubectl) throw new Error("no kubectl binary found: pass its path as the first argument");
-const proto = generateProtoSchema(kubectl, allKinds.map((k) => [`${apiVersionOf(k)}/${k.kind}`, k.schema.protobuf]));
+const proto = generateProtoSchema(kubectl, withOtherVersions(allKinds).map((k) => [`${apiVersionOf(k)}/${k.kind}`, k.schema.protobuf]));
 writeFileSync(PROTO_SCHEMA_FILE, proto.source);
 console.log(`${PROTO_SCHEMA_FILE}: ${proto.messages} messages from ${kubectl}`);
 for (const n of proto.notes) console.log(n);

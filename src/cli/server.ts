@@ -29,7 +29,15 @@ const help = `Usage: skiff server [flags]
   --metrics-anonymous         serve /metrics without a token
   --node-monitor-grace-period D  a node whose lease is this old turns NotReady (default 15s)
   --pod-eviction-timeout D    pods of a NotReady node are replaced after this (default 30s)
+  --horizontal-pod-autoscaler-sync-period D  how often each HorizontalPodAutoscaler is evaluated (default 15s)
+  --metric-resolution D       how often the server pulls each node's CPU and memory figures (default 15s)
 `;
+
+/** A period that drives a timer: 0 would spin. */
+function atLeastOneSecond(ms: number, name: string): number {
+  if (ms < 1000) throw new UsageError(`--${name} must be at least 1s`);
+  return ms;
+}
 
 /** A duration flag ("15s", "1m", or plain seconds) in milliseconds. */
 function seconds(v: string | undefined, name: string, fallbackMs: number): number {
@@ -61,6 +69,8 @@ export async function run(args: string[]): Promise<number> {
       "tls-san": { type: "string", multiple: true },
       "node-monitor-grace-period": { type: "string" },
       "pod-eviction-timeout": { type: "string" },
+      "horizontal-pod-autoscaler-sync-period": { type: "string" },
+      "metric-resolution": { type: "string" },
       "cluster-cidr": { type: "string" },
       "service-cidr": { type: "string" },
       "flannel-backend": { type: "string" },
@@ -95,6 +105,8 @@ export async function run(args: string[]): Promise<number> {
       tlsSans: flags["tls-san"],
       nodeMonitorGracePeriodMs: seconds(flags["node-monitor-grace-period"], "node-monitor-grace-period", defaults.nodeMonitorGracePeriodMs),
       podEvictionTimeoutMs: seconds(flags["pod-eviction-timeout"], "pod-eviction-timeout", defaults.podEvictionTimeoutMs),
+      hpaSyncPeriodMs: atLeastOneSecond(seconds(flags["horizontal-pod-autoscaler-sync-period"], "horizontal-pod-autoscaler-sync-period", defaults.hpaSyncPeriodMs), "horizontal-pod-autoscaler-sync-period"),
+      metricResolutionMs: atLeastOneSecond(seconds(flags["metric-resolution"], "metric-resolution", defaults.metricResolutionMs), "metric-resolution"),
       clusterCidr: flags["cluster-cidr"] ?? defaults.clusterCidr,
       serviceCidr: flags["service-cidr"] ?? defaults.serviceCidr,
       flannelBackend: flannelBackend(flags["flannel-backend"] ?? defaults.flannelBackend),

@@ -5,7 +5,7 @@ import { Controller } from "./runtime/controller.ts";
 import { InformerFactory } from "./runtime/informer.ts";
 import { eventRecorder, type RecordEvent } from "./events.ts";
 import { controlledKinds } from "./shared/kinds.ts";
-import { controllerRegistrations } from "./registry.ts";
+import { controllerRegistrations, type ControllerContext } from "./registry.ts";
 import { Scheduler, type BindPod, type SchedulerOptions } from "../scheduler/scheduler.ts";
 
 export type ControlPlaneOptions = {
@@ -18,6 +18,8 @@ export type ControlPlaneOptions = {
   bind?: BindPod;
   /** Each scheduling attempt's outcome and latency (scheduler metrics). */
   onScheduleAttempt?: SchedulerOptions["onAttempt"];
+  /** The HorizontalPodAutoscaler controller's metrics source and sync period. */
+  hpa?: ControllerContext["hpa"];
 };
 
 export type ControlPlaneLoops = {
@@ -40,7 +42,7 @@ export function startControlPlaneLoops(registry: Registry, opts: ControlPlaneOpt
   };
 
   const all = opts.all ?? true;
-  const ctx = { registry, informers, kinds, events, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs };
+  const ctx = { registry, informers, kinds, events, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, hpa: opts.hpa };
   const controllers: Controller[] = [];
   for (const r of controllerRegistrations) {
     const c = all || r.always ? r.create(ctx) : undefined;

@@ -16,6 +16,7 @@ import { daemonSetController } from "./daemonset/daemonset-controller.ts";
 import { taintEvictionController } from "./taint-eviction.ts";
 import { namespaceController } from "./namespace.ts";
 import { loadBalancerController } from "../server/services/load-balancer-status.ts";
+import { hpaController, type HpaControllerOptions } from "./hpa/hpa-controller.ts";
 import { jobController } from "./job/job-controller.ts";
 import { cronJobController } from "./cronjob/cronjob-controller.ts";
 
@@ -27,6 +28,8 @@ export type ControllerContext = {
   events: (component: string) => RecordEvent;
   nodeMonitorGracePeriodMs?: number;
   podEvictionTimeoutMs?: number;
+  /** What the HorizontalPodAutoscaler controller reads (pods' usage) and how often it runs. */
+  hpa?: Omit<HpaControllerOptions, "podUsage"> & Partial<Pick<HpaControllerOptions, "podUsage">>;
 };
 
 export type ControllerRegistration = {
@@ -85,6 +88,13 @@ export const controllerRegistrations: ControllerRegistration[] = [
       const job = registry.kind("batch", "v1", "jobs");
       const cronJob = registry.kind("batch", "v1", "cronjobs");
       return job && cronJob && cronJobController(registry, informers, { job, cronJob }, events("cronjob-controller"));
+    },
+  },
+  {
+    name: "horizontal-pod-autoscaler",
+    create: ({ registry, informers, kinds, events, hpa }) => {
+      const kind = registry.kind("autoscaling", "v2", "horizontalpodautoscalers");
+      return kind && hpaController(registry, informers, { hpa: kind, pod: kinds.pod }, events("horizontal-pod-autoscaler"), { ...hpa, podUsage: hpa?.podUsage ?? (() => []) });
     },
   },
 ];

@@ -12,6 +12,10 @@ export type ServerOptions = {
   nodeMonitorGracePeriodMs: number;
   /** How long pods stay on an unreachable node before they are evicted. */
   podEvictionTimeoutMs: number;
+  /** How often each HorizontalPodAutoscaler is evaluated (kube-controller-manager's --horizontal-pod-autoscaler-sync-period). */
+  hpaSyncPeriodMs: number;
+  /** How often the server pulls each agent's resource figures (metrics-server's --metric-resolution). */
+  metricResolutionMs: number;
   /** Run the scheduler and controllers (off only for tests that play their part themselves). */
   runControllers: boolean;
   /** Default: the embedded SQLite file under DATA/server/db. */
@@ -54,6 +58,8 @@ export function defaultServerOptions(): ServerOptions {
     runControllers: true,
     nodeMonitorGracePeriodMs: 15_000,
     podEvictionTimeoutMs: 30_000,
+    hpaSyncPeriodMs: 15_000,
+    metricResolutionMs: 15_000,
     compactIntervalMs: 5 * 60_000,
     // Watch history: the last 10,000 changes or 5 minutes of them (upstream's watch cache window), whichever is more.
     retainChanges: 10_000,

@@ -190,7 +190,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   });
 
   // Without runControllers only the controllers the API itself relies on run (no scheduler).
-  loops = startControlPlaneLoops(registry, { all: opts.runControllers, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, onScheduleAttempt: metrics.scheduler.attempt });
+  loops = startControlPlaneLoops(registry, { all: opts.runControllers, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, onScheduleAttempt: metrics.scheduler.attempt, hpa: { podUsage: () => resourceStats.stats().pods, syncPeriodMs: opts.hpaSyncPeriodMs } });
   closers.add("skiff server: scheduler and controllers", () => loops?.stop());
   for (const c of loops.controllers) c.opts.onReconciled = metrics.onReconciled;
   metrics.start();
@@ -203,7 +203,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
     const port = st?.daemonEndpoints?.kubeletEndpoint?.Port;
     const token = credentials.proxyTokenOf(n.metadata.name!);
     return ip && port && token ? [{ node: n.metadata.name!, base: `https://${ip.includes(":") ? `[${ip}]` : ip}:${port}`, token, caPem: pki.caPem }] : [];
-  })).catch(() => {}), 15_000);
+  })).catch(() => {}), opts.metricResolutionMs ?? 15_000);
   closers.add("skiff server: resource metrics pull", () => clearInterval(statsPull));
   // k3s's auto-deploy folder: manifests and HelmCharts under DIR/server/manifests.
   const manifests = startManifestsWatcher({ dataDir: opts.dataDir, client: new ApiClient(url, tokens.adminToken, pki.caPem), log: opts.log });

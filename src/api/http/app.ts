@@ -10,6 +10,7 @@ import { healthResponse, type HealthCheck } from "./health.ts";
 import { OPENAPI_V2_PROTOBUF, openapiGroupVersion, openapiRoot, openapiV2Json, openapiV2Protobuf } from "./openapi.ts";
 import { parseResourcePath, pathSegments } from "./paths.ts";
 import { handleResource, json } from "./resources.ts";
+import { withOtherVersions } from "./other-versions.ts";
 import type { RequestAttributes, SubresourceHandler, UserInfo, WatchMetrics } from "./types.ts";
 
 export type ApiAppOptions = {
@@ -41,7 +42,8 @@ const SERVED_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
 
 export function createApiApp(opts: ApiAppOptions): Hono<Env> {
   const app = new Hono<Env>();
-  const kinds: KindDef[] = opts.registry.kinds;
+  // Discovery and OpenAPI list every served version (autoscaling/v1 beside v2).
+  const kinds: KindDef[] = withOtherVersions(opts.registry.kinds);
   const anonymous = new Set([...OPEN_PATHS, ...(opts.anonymousPaths ?? [])]);
   const subresources = opts.subresources ?? new Map();
   const authorize = opts.authorize ?? (() => {});

@@ -14,6 +14,7 @@ import type { ResourcePath } from "./paths.ts";
 import { intParam, objectFilter, resourceVersionParam } from "./query.ts";
 import type { RequestAttributes, SubresourceHandler, UserInfo, WatchMetrics } from "./types.ts";
 import { watchResponse } from "./watch-stream.ts";
+import { handleOtherVersion, otherVersionOf } from "./other-versions.ts";
 import { nowTimestamp } from "../registry/metadata.ts";
 
 export type ResourceContext = {
@@ -32,7 +33,11 @@ export function json(body: unknown, status = 200, warnings: string[] = []): Resp
 
 export async function handleResource(req: Request, url: URL, path: ResourcePath, ctx: ResourceContext, user: UserInfo): Promise<Response> {
   const kind = ctx.registry.kind(path.group, path.version, path.plural);
-  if (!kind) throw new ApiError(404, "NotFound", "the server could not find the requested resource", {});
+  if (!kind) {
+    const other = otherVersionOf(ctx.registry.kinds, path);
+    if (other) return handleOtherVersion(req, url, path, ctx, user, other, handleResource);
+    throw new ApiError(404, "NotFound", "the server could not find the requested resource", {});
+  }
   if (kind.namespaced === false && path.namespace !== undefined) throw new ApiError(404, "NotFound", "the server could not find the requested resource", {});
   const namespace = kind.namespaced ? (path.namespace ?? "") : "";
   const params = url.searchParams;

@@ -15,6 +15,7 @@ import { leaseKind } from "./lease.ts";
 import { endpointSliceKind } from "./endpointslice.ts";
 import { resourceQuotaKind } from "./resourcequota.ts";
 import { limitRangeKind } from "./limitrange.ts";
+import { horizontalPodAutoscalerKind } from "./horizontalpodautoscaler.ts";
 import { jobKind } from "./job.ts";
 import { cronJobKind } from "./cronjob.ts";
 import { daemonSetKind } from "./daemonset.ts";
@@ -38,6 +39,7 @@ export {
   endpointSliceKind,
   resourceQuotaKind,
   limitRangeKind,
+  horizontalPodAutoscalerKind,
   daemonSetKind,
   controllerRevisionKind,
 };
@@ -62,6 +64,7 @@ export const allKinds: KindDef[] = [
   cronJobKind,
   leaseKind,
   endpointSliceKind,
+  horizontalPodAutoscalerKind,
 ];
 
 /** The declaration for an apiVersion and kind, e.g. ("apps/v1", "Deployment"). */

@@ -60,6 +60,20 @@ export type KindDef<T extends KubeObject = KubeObject> = {
   keepStatusOnCreate?: boolean;
   /** The upstream type, named once per consumer. */
   schema: KindSchema;
+  /**
+   * Further versions served for the same stored objects (autoscaling/v1 beside v2): requests
+   * and answers are converted at the HTTP boundary; discovery lists them after `version`,
+   * which stays the stored and preferred one.
+   */
+  otherVersions?: OtherVersion[];
+};
+
+export type OtherVersion = {
+  version: string;
+  /** Its protobuf message, for protobuf request bodies. */
+  protobuf: string;
+  fromStored: (obj: KubeObject) => KubeObject;
+  toStored: (obj: KubeObject) => KubeObject;
 };
 
 export type KindSchema = {

@@ -150,7 +150,7 @@ export function calculateReplicas(input: CalculationInput): Calculation {
   const requests = isUtilization ? podRequests(pods, resource, input.container) : new Map<string, number>();
   const ratioOf = (m: Map<string, number>) => (isUtilization ? utilizationRatio(m, requests, target.utilization) : usageRatio(m, target.averageMilli));
   const first = ratioOf(values);
-  const result = (replicas: number): Calculation => ({ replicas, averageMilli: first.average, timestamp, ...(isUtilization ? { utilization: (first as { utilization: number }).utilization } : {}) });
+  const result = (replicas: number): Calculation => ({ replicas, averageMilli: first.average, timestamp, ...(isUtilization ? { utilization: (first as { utilization?: number }).utilization } : {}) });
 
   const scaleUpWithUnready = g.unready.size > 0 && first.ratio > 1;
   if (!scaleUpWithUnready && g.missing.size === 0) {

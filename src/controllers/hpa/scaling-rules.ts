@@ -5,10 +5,9 @@
 // older rules apply: a 5-minute down-scale window and at most max(2×current, 4) up.
 // The per-HPA history (recommendations, scale events) is kept by the caller.
 
-export type ScalingPolicy = { type: "Pods" | "Percent"; value: number; periodSeconds: number };
-export type ScalingRules = { stabilizationWindowSeconds?: number; selectPolicy?: "Max" | "Min" | "Disabled"; policies?: ScalingPolicy[] };
-export type Behavior = { scaleUp?: ScalingRules; scaleDown?: ScalingRules };
+import { defaultScaleDown, defaultScaleUp, type Behavior, type ScalingRules } from "../../api/kinds/hpa-defaults.ts";
 
+export type { Behavior, ScalingRules };
 export type Recommendation = { replicas: number; at: number };
 export type ScaleEvent = { change: number; at: number };
 export type History = { recommendations: Recommendation[]; scaleUps: ScaleEvent[]; scaleDowns: ScaleEvent[] };
@@ -20,23 +19,6 @@ export type Normalized = { replicas: number; ableToScale: Condition; scalingLimi
 export const DOWNSCALE_STABILIZATION_MS = 5 * 60_000;
 
 export const newHistory = (): History => ({ recommendations: [], scaleUps: [], scaleDowns: [] });
-
-/** SetDefaults_HorizontalPodAutoscalerBehavior's rules (scale-down's window stays unset: the controller reads it as 300 s). */
-export function defaultScaleUp(r: ScalingRules | undefined): ScalingRules {
-  return {
-    stabilizationWindowSeconds: r?.stabilizationWindowSeconds ?? 0,
-    selectPolicy: r?.selectPolicy ?? "Max",
-    policies: r?.policies?.length ? r.policies : [{ type: "Pods", value: 4, periodSeconds: 15 }, { type: "Percent", value: 100, periodSeconds: 15 }],
-  };
-}
-
-export function defaultScaleDown(r: ScalingRules | undefined): ScalingRules {
-  return {
-    ...(r?.stabilizationWindowSeconds !== undefined ? { stabilizationWindowSeconds: r.stabilizationWindowSeconds } : {}),
-    selectPolicy: r?.selectPolicy ?? "Max",
-    policies: r?.policies?.length ? r.policies : [{ type: "Percent", value: 100, periodSeconds: 15 }],
-  };
-}
 
 const within = (condition: Condition["status"], reason: string, message: string): Condition => ({ status: condition, reason, message });
 const READY = within("True", "ReadyForNewScale", "recommended size matches current size");

@@ -11,6 +11,7 @@ import { isLongRunning, requestLabels } from "./request-labels.ts";
 import { resourceLabel, type ObjectSource } from "./object-source.ts";
 import { ClusterIndex } from "./cluster-index.ts";
 import { registerClusterFamilies } from "./cluster-families.ts";
+import { registerHpaFamilies } from "./hpa-families.ts";
 import { TextRegistry } from "./text-family.ts";
 import { AvailabilityTracker } from "./availability.ts";
 import { probeFailureCounter } from "./probe-failures.ts";
@@ -166,6 +167,7 @@ export function createServerMetrics(deps: ServerMetricsDeps) {
     return index.current();
   };
   registerClusterFamilies(currentIndex, deps.source, registers);
+  registerHpaFamilies(deps.source, registers);
   let rebuildTimer: Timer | undefined;
 
   // --- Probe failures and availability ---------------------------------------------------

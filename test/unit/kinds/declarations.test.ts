@@ -5,6 +5,7 @@ import { apiVersionOf } from "../../../src/api/kinds/kind.ts";
 import { objectTypes } from "../../../src/api/validation/schema/kube-schema.generated.ts";
 import { protoKinds } from "../../../src/api/protobuf/kube-proto-schema.generated.ts";
 import { generateValidationSchema, VALIDATION_SCHEMA_FILE } from "../../../src/api/validation/schema/generate-schema.ts";
+import { withOtherVersions } from "../../../src/api/http/other-versions.ts";
 import { findKubectl, generateProtoSchema, PROTO_SCHEMA_FILE } from "../../../src/api/protobuf/generate-schema.ts";
 import { schemaFor } from "../../../src/api/patch/kind-schemas.ts";
 import { readFileSync } from "node:fs";
@@ -30,7 +31,7 @@ describe("everything the server knows about a kind comes from its declaration", 
   test("the generated protobuf table is what the declarations produce", () => {
     const kubectl = findKubectl();
     if (!kubectl) throw new Error("kubectl is missing (the protobuf descriptors are read from it): apt-get install -y kubectl");
-    const { source } = generateProtoSchema(kubectl, allKinds.map((k) => [`${apiVersionOf(k)}/${k.kind}`, k.schema.protobuf]));
+    const { source } = generateProtoSchema(kubectl, withOtherVersions(allKinds).map((k) => [`${apiVersionOf(k)}/${k.kind}`, k.schema.protobuf]));
     expect(source === readFileSync(PROTO_SCHEMA_FILE, "utf8"), regenerate).toBe(true);
   });
 });
@@ -57,6 +58,7 @@ describe("discovery metadata as upstream serves it", () => {
     ["batch/v1", "Job", "jobs", "job", true, [], ["all"]],
     ["batch/v1", "CronJob", "cronjobs", "cronjob", true, ["cj"], ["all"]],
     ["apps/v1", "ControllerRevision", "controllerrevisions", "controllerrevision", true, [], []],
+    ["autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", true, ["hpa"], ["all"]],
   ];
   test("every served kind, each once", () => {
     expect(allKinds.map((k) => `${apiVersionOf(k)}/${k.kind}`).sort()).toEqual(table.map(([v, k]) => `${v}/${k}`).sort());
