@@ -136,6 +136,16 @@ function decodeValue(bytes: Uint8Array, type: string, depth: number): unknown {
         throw new WireError(`managedFields fieldsV1 is not JSON: ${(e as Error).message}`);
       }
     }
+    case "runtime.RawExtension": {
+      // RawExtension { raw = 1 } holds an embedded object as JSON (ControllerRevision.data).
+      const raw = bytesField(bytes, 1);
+      if (raw.length === 0) return null;
+      try {
+        return JSON.parse(decodeUtf8(raw));
+      } catch (e) {
+        throw new WireError(`an embedded object (RawExtension) is not JSON: ${(e as Error).message}`);
+      }
+    }
     default:
       return decodeMessage(bytes, type, depth + 1);
   }

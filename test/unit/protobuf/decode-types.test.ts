@@ -42,6 +42,17 @@ describe("quantities and int-or-string", () => {
   });
 });
 
+describe("embedded objects", () => {
+  test("a RawExtension is the JSON object it carries (ControllerRevision data)", () => {
+    // ControllerRevision: metadata=1, data=2 RawExtension {raw=1}, revision=3
+    const data = { spec: { template: { metadata: { labels: { app: "d" } } } } };
+    const rev = decode("apps/v1", "ControllerRevision", concat(msg(1, str(1, "d-1")), msg(2, str(1, JSON.stringify(data))), int(3, 2)));
+    expect(rev.data).toEqual(data);
+    expect(rev.revision).toBe(2);
+    expect(() => decode("apps/v1", "ControllerRevision", msg(2, str(1, "{not json")))).toThrow("RawExtension");
+  });
+});
+
 describe("Go JSON presence rules", () => {
   test("a zero pointer is kept, a zero omitempty value is dropped, a required zero is kept", () => {
     // DeploymentSpec: replicas=1 (*int32), minReadySeconds=5 (omitempty), paused=7 (omitempty)
