@@ -16,21 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.cleanup());
 
-const template = { metadata: { labels: { app: "t" } }, spec: { containers: [{ name: "c", image: "i" }] } };
-/** A valid body (without apiVersion and kind) per served kind; a kind without one here is created empty. */
-const fixtures: Record<string, Record<string, unknown>> = {
-  ConfigMap: { data: { a: "1" } },
-  Endpoints: { subsets: [{ addresses: [{ ip: "10.42.0.9" }], ports: [{ port: 80 }] }] },
-  Event: { involvedObject: { kind: "Pod", name: "p", namespace: "default" }, reason: "Tested", message: "m", type: "Normal" },
-  Pod: { spec: { containers: [{ name: "c", image: "i" }] } },
-  Secret: { data: { a: "YQ==" } },
-  Service: { spec: { ports: [{ port: 80 }] } },
-  Deployment: { spec: { replicas: 0, selector: { matchLabels: { app: "t" } }, template } },
-  ReplicaSet: { spec: { replicas: 0, selector: { matchLabels: { app: "t" } }, template } },
-  Lease: { spec: { holderIdentity: "t" } },
-  EndpointSlice: { addressType: "IPv4", endpoints: [], ports: [] },
-};
-
 const collection = (k: KindDef) => `${k.group ? `/apis/${k.group}` : "/api"}/${k.version}${k.namespaced ? "/namespaces/default" : ""}/${k.plural}`;
 const expectTyped = (k: KindDef, o: Record<string, unknown>, where: string) => expect({ where, apiVersion: o.apiVersion, kind: o.kind }).toEqual({ where, apiVersion: apiVersionOf(k), kind: k.kind });
 
@@ -41,7 +26,7 @@ for (const kind of allKinds) {
     const startRv = String(server.store.revision);
     // An in-process writer that leaves apiVersion and kind out, as controllers' produce functions do.
     const ns = kind.namespaced ? "default" : "";
-    const written = await server.registry.replace(kind, ns, name, () => ({ metadata: { name }, ...structuredClone(fixtures[kind.kind] ?? {}) }) as KubeObject, {}, undefined, true);
+    const written = await server.registry.replace(kind, ns, name, () => ({ metadata: { name }, ...structuredClone(kind.example) }) as KubeObject, {}, undefined, true);
     expectTyped(kind, written.object, "registry answer");
 
     const got = (await (await apiFetch(server, path)).json()) as any;

@@ -14,6 +14,7 @@ export const configMapKind: KindDef = {
   shortNames: ["cm"],
   validate: validateConfigMap,
   columns: configMapColumns,
+  example: { data: { greeting: "hello" } },
   schema: {
     validation: "core/v1.ConfigMap",
     protobuf: "k8s.io.api.core.v1.ConfigMap",

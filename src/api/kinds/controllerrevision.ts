@@ -14,6 +14,7 @@ export const controllerRevisionKind: KindDef = {
   namespaced: true,
   validate: validateControllerRevision,
   columns: controllerRevisionColumns,
+  example: { data: { spec: { template: { metadata: { labels: { app: "example" } } } } }, revision: 1 },
   schema: {
     validation: "apps/v1.ControllerRevision",
     protobuf: "k8s.io.api.apps.v1.ControllerRevision",

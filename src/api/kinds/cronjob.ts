@@ -33,6 +33,7 @@ export const cronJobKind: KindDef = {
   defaults: defaultCronJob,
   validate: validateCronJob,
   columns: cronJobColumns,
+  example: { spec: { schedule: "*/5 * * * *", jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "localhost/example:1" }] } } } } } },
   schema: {
     validation: "batch/v1.CronJob",
     protobuf: "k8s.io.api.batch.v1.CronJob",

@@ -42,6 +42,7 @@ export const daemonSetKind: KindDef = {
   defaults: defaultDaemonSet,
   validate: validateDaemonSet,
   columns: daemonSetColumns,
+  example: { spec: { selector: { matchLabels: { app: "example" } }, template: { metadata: { labels: { app: "example" } }, spec: { containers: [{ name: "c", image: "localhost/example:1" }] } } } },
   schema: {
     validation: "apps/v1.DaemonSet",
     protobuf: "k8s.io.api.apps.v1.DaemonSet",

@@ -43,6 +43,7 @@ export const deploymentKind: KindDef = {
   defaults: defaultDeployment,
   validate: validateDeployment,
   columns: deploymentColumns,
+  example: { spec: { replicas: 0, selector: { matchLabels: { app: "example" } }, template: { metadata: { labels: { app: "example" } }, spec: { containers: [{ name: "c", image: "localhost/example:1" }] } } } },
   schema: {
     validation: "apps/v1.Deployment",
     protobuf: "k8s.io.api.apps.v1.Deployment",

@@ -18,6 +18,7 @@ export const endpointsKind: KindDef = {
   },
   validate: validateEndpoints,
   columns: endpointsColumns,
+  example: { subsets: [{ addresses: [{ ip: "10.42.0.9" }], ports: [{ port: 80 }] }] },
   schema: {
     validation: "core/v1.Endpoints",
     protobuf: "k8s.io.api.core.v1.Endpoints",

@@ -21,6 +21,7 @@ export const endpointSliceKind: KindDef = {
   },
   validate: validateEndpointSlice,
   columns: endpointSliceColumns,
+  example: { addressType: "IPv4", endpoints: [], ports: [] },
   schema: {
     validation: "discovery/v1.EndpointSlice",
     protobuf: "k8s.io.api.discovery.v1.EndpointSlice",

@@ -29,6 +29,7 @@ export const eventKind: KindDef = {
     source: (o: any) => o.source?.component ?? "",
     type: (o: any) => o.type ?? "",
   },
+  example: { involvedObject: { kind: "Pod", name: "p", namespace: "default" }, reason: "Example", message: "an example", type: "Normal" },
   schema: {
     validation: "core/v1.Event",
     protobuf: "k8s.io.api.core.v1.Event",

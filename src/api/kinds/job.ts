@@ -60,6 +60,7 @@ export const jobKind: KindDef = {
   validate: validateJob,
   columns: jobColumns,
   fieldSelectors: { "status.successful": (o: any) => String(o.status?.succeeded ?? 0) },
+  example: { spec: { suspend: true, template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "localhost/example:1" }] } } } },
   schema: {
     validation: "batch/v1.Job",
     protobuf: "k8s.io.api.batch.v1.Job",

@@ -61,6 +61,11 @@ export type KindDef<T extends KubeObject = KubeObject> = {
   /** The upstream type, named once per consumer. */
   schema: KindSchema;
   /**
+   * A small valid object of this kind, without apiVersion, kind and metadata.name: what tests
+   * that go over every served kind create, so a new kind is covered by them at once.
+   */
+  example: Record<string, unknown>;
+  /**
    * Further versions served for the same stored objects (autoscaling/v1 beside v2): requests
    * and answers are converted at the HTTP boundary; discovery lists them after `version`,
    * which stays the stored and preferred one.

@@ -13,6 +13,7 @@ export const leaseKind: KindDef = {
   namespaced: true,
   validate: validateLease,
   columns: leaseColumns,
+  example: { spec: { holderIdentity: "example" } },
   schema: {
     validation: "coordination/v1.Lease",
     protobuf: "k8s.io.api.coordination.v1.Lease",

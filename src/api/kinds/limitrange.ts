@@ -31,6 +31,7 @@ export const limitRangeKind: KindDef = {
   defaults: defaultLimitRange,
   validate: validateLimitRange,
   columns: limitRangeColumns,
+  example: { spec: { limits: [{ type: "Container", max: { cpu: "1" } }] } },
   schema: {
     validation: "core/v1.LimitRange",
     protobuf: "k8s.io.api.core.v1.LimitRange",

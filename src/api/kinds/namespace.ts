@@ -25,6 +25,7 @@ export const namespaceKind: KindDef = {
   validate: validateNamespace,
   columns: namespaceColumns,
   fieldSelectors: { "status.phase": (o: any) => o.status?.phase },
+  example: {},
   schema: {
     validation: "core/v1.Namespace",
     protobuf: "k8s.io.api.core.v1.Namespace",

@@ -22,6 +22,7 @@ export const nodeKind: KindDef = {
   validate: validateNode,
   columns: nodeColumns,
   fieldSelectors: { "spec.unschedulable": (o: any) => String(!!o.spec?.unschedulable) },
+  example: {},
   schema: {
     validation: "core/v1.Node",
     protobuf: "k8s.io.api.core.v1.Node",

@@ -30,6 +30,7 @@ export const podKind: KindDef = {
     "status.podIP": (o: any) => o.status?.podIPs?.[0]?.ip ?? o.status?.podIP ?? "",
     "status.nominatedNodeName": (o: any) => o.status?.nominatedNodeName ?? "",
   },
+  example: { spec: { containers: [{ name: "c", image: "localhost/example:1" }] } },
   schema: {
     validation: "core/v1.Pod",
     protobuf: "k8s.io.api.core.v1.Pod",

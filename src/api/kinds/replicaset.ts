@@ -24,6 +24,7 @@ export const replicaSetKind: KindDef = {
   validate: validateReplicaSet,
   columns: replicaSetColumns,
   fieldSelectors: { "status.replicas": (o: any) => String(o.status?.replicas ?? 0) },
+  example: { spec: { replicas: 0, selector: { matchLabels: { app: "example" } }, template: { metadata: { labels: { app: "example" } }, spec: { containers: [{ name: "c", image: "localhost/example:1" }] } } } },
   schema: {
     validation: "apps/v1.ReplicaSet",
     protobuf: "k8s.io.api.apps.v1.ReplicaSet",

@@ -18,6 +18,7 @@ export const resourceQuotaKind: KindDef = {
   subresources: { status: true },
   validate: validateResourceQuota,
   columns: resourceQuotaColumns,
+  example: { spec: { hard: { pods: "10" } } },
   schema: {
     validation: "core/v1.ResourceQuota",
     protobuf: "k8s.io.api.core.v1.ResourceQuota",

@@ -23,6 +23,7 @@ export const secretKind: KindDef = {
   validate: validateSecret,
   columns: secretColumns,
   fieldSelectors: { type: (o: any) => o.type ?? "" },
+  example: { data: { token: "c2VjcmV0" } },
   schema: {
     validation: "core/v1.Secret",
     protobuf: "k8s.io.api.core.v1.Secret",

@@ -51,6 +51,7 @@ export const serviceKind: KindDef = {
     "spec.clusterIP": (o: any) => o.spec?.clusterIP ?? "",
     "spec.type": (o: any) => o.spec?.type ?? "",
   },
+  example: { spec: { ports: [{ port: 80 }] } },
   schema: {
     validation: "core/v1.Service",
     protobuf: "k8s.io.api.core.v1.Service",

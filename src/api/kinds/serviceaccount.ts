@@ -15,6 +15,7 @@ export const serviceAccountKind: KindDef = {
   shortNames: ["sa"],
   validate: validateServiceAccount,
   columns: serviceAccountColumns,
+  example: {},
   schema: {
     validation: "core/v1.ServiceAccount",
     protobuf: "k8s.io.api.core.v1.ServiceAccount",

@@ -1,7 +1,7 @@
 import { test, expect, describe } from "bun:test";
 import * as kinds from "../../../src/api/kinds/index.ts";
 import { allKinds, kindByName } from "../../../src/api/kinds/index.ts";
-import { apiVersionOf } from "../../../src/api/kinds/kind.ts";
+import { apiVersionOf, type KubeObject } from "../../../src/api/kinds/kind.ts";
 import { objectTypes } from "../../../src/api/validation/schema/kube-schema.generated.ts";
 import { protoKinds } from "../../../src/api/protobuf/kube-proto-schema.generated.ts";
 import { generateValidationSchema, VALIDATION_SCHEMA_FILE } from "../../../src/api/validation/schema/generate-schema.ts";
@@ -23,6 +23,11 @@ describe("everything the server knows about a kind comes from its declaration", 
       expect(schemaFor(k)).toBe(k.schema.patch);
       expect(k.columns?.length, `${k.kind} declares no table columns`).toBeGreaterThan(0);
       if (k.subresources?.scale) for (const path of Object.values(k.subresources.scale)) expect(path).toMatch(/^(spec|status)\.[\w.]+$/);
+      // The example every-kind tests create is valid as declared.
+      // The uid is the server's on create; a Job derives its selector from it.
+      const example = { metadata: { name: "example", uid: "0b6c2f4e-9d1a-4c3b-8f5e-7a2d1c0e9b84", ...(k.namespaced ? { namespace: "default" } : {}) }, ...structuredClone(k.example) } as KubeObject;
+      k.defaults?.(example);
+      expect(k.validate?.(example) ?? [], `${k.kind}'s example is not valid`).toEqual([]);
     });
   }
   test("the generated field table is what the declarations produce", () => {
