@@ -39,7 +39,7 @@ function one(spec: Any, inputs: MetricInputs): { replicas: number; name: string;
       target,
       currentReplicas: inputs.currentReplicas,
       pods: inputs.pods.map((p) => podFacts(p, resource)),
-      metrics: podMetrics(inputs.usage, inputs.namespace, resource, container ? src.container : undefined),
+      metrics: podMetrics(inputs.usage, inputs.namespace, inputs.pods.map((p) => p.metadata.name!), resource, container ? src.container : undefined),
       now: inputs.now,
       tolerance: inputs.tolerance,
     });

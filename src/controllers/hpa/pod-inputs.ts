@@ -27,15 +27,25 @@ export function podFacts(pod: KubeObject, resource: string): PodFacts {
   };
 }
 
+/** The usage list indexed by "namespace/pod", built once per list (each HPA of a sync reads the same one). */
+const indexes = new WeakMap<readonly PodUsage[], Map<string, PodUsage>>();
+function indexOf(usage: readonly PodUsage[]): Map<string, PodUsage> {
+  let ix = indexes.get(usage);
+  if (!ix) indexes.set(usage, (ix = new Map(usage.map((p) => [`${p.namespace}/${p.name}`, p]))));
+  return ix;
+}
+
 /**
- * Usage per pod of the namespace, in milli-units, summed over its containers (or the one
- * named); a pod lacking the container's figures has no metric, as upstream's client drops it.
+ * Usage of each named pod, in milli-units, summed over its containers (or the one named);
+ * a pod lacking the container's figures has no metric, as upstream's client drops it.
  */
-export function podMetrics(usage: readonly PodUsage[], namespace: string, resource: string, container?: string): Map<string, PodMetric> {
+export function podMetrics(usage: readonly PodUsage[], namespace: string, podNames: string[], resource: string, container?: string): Map<string, PodMetric> {
   const out = new Map<string, PodMetric>();
   if (resource !== "cpu" && resource !== "memory") return out;
-  for (const p of usage) {
-    if (p.namespace !== namespace) continue;
+  const index = indexOf(usage);
+  for (const name of podNames) {
+    const p = index.get(`${namespace}/${name}`);
+    if (!p) continue;
     const containers = container === undefined ? p.containers : p.containers.filter((c) => c.name === container);
     if (containers.length === 0) continue;
     let milli = 0;

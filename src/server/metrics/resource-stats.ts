@@ -76,10 +76,13 @@ const containersAt = (s: ResourceSample) => s.containersAt ?? s.at;
  */
 export class ResourceStatsCollector {
   private readonly samples = new Map<string, NodeSamples>();
+  /** Computed once per set of samples: every HPA reads it on each sync. */
+  private cached?: ResourceStats;
 
   ingest(node: string, sample: ResourceSample) {
     const prior = this.samples.get(node);
     if (prior && sample.at <= prior.last.at) return;
+    this.cached = undefined;
     // A pull that brings the containers' same reading again keeps the pair spanning a real interval.
     const fresh = !prior || containersAt(sample) > containersAt(prior.containersLast);
     this.samples.set(node, {
@@ -92,6 +95,7 @@ export class ResourceStatsCollector {
 
   /** Nodes no longer in the cluster (or unreachable for long) are dropped by the caller. */
   forget(node: string) {
+    this.cached = undefined;
     this.samples.delete(node);
   }
 
@@ -101,6 +105,10 @@ export class ResourceStatsCollector {
 
   /** Usage of every node and pod with two samples; a pod whose containers restarted (counter went back) waits for the next pull. */
   stats(): ResourceStats {
+    return (this.cached ??= this.compute());
+  }
+
+  private compute(): ResourceStats {
     const out: ResourceStats = { nodes: [], pods: [] };
     const stampOf = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, "Z");
     const rate = (now: number, before: number, seconds: number) => (now >= before ? (now - before) / seconds : NaN);
