@@ -23,14 +23,14 @@ const ref = { apiVersion: "apps/v1", kind: "Deployment", name: "web" };
 
 describe("autoscaling/v2 and v1", () => {
   test("discovery lists both versions, v2 preferred, in the aggregated and legacy documents", async () => {
-    const group = await (await apiFetch(server, "/apis/autoscaling")).json();
+    const group = (await (await apiFetch(server, "/apis/autoscaling")).json()) as any;
     expect(group.versions.map((v: { version: string }) => v.version)).toEqual(["v2", "v1"]);
     expect(group.preferredVersion.version).toBe("v2");
     for (const v of ["v1", "v2"]) {
-      const list = await (await apiFetch(server, `/apis/autoscaling/${v}`)).json();
+      const list = (await (await apiFetch(server, `/apis/autoscaling/${v}`)).json()) as any;
       expect(list.resources.map((r: { name: string }) => r.name)).toContain("horizontalpodautoscalers");
     }
-    const agg = await (await apiFetch(server, "/apis", { headers: { accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList" } })).json();
+    const agg = (await (await apiFetch(server, "/apis", { headers: { accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList" } })).json()) as any;
     const autoscaling = agg.items.find((i: { metadata: { name: string } }) => i.metadata.name === "autoscaling");
     expect(autoscaling.versions.map((v: { version: string }) => v.version)).toEqual(["v2", "v1"]);
     expect(autoscaling.versions[0].resources[0]).toMatchObject({ resource: "horizontalpodautoscalers", shortNames: ["hpa"], categories: ["all"] });
@@ -74,10 +74,10 @@ describe("autoscaling/v2 and v1", () => {
   test("a merge patch through v1 changes the v1 field; lists and watches come back in the version asked for", async () => {
     const res = await apiFetch(server, "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/one", { method: "PATCH", headers: { "content-type": "application/merge-patch+json" }, body: JSON.stringify({ spec: { targetCPUUtilizationPercentage: 70 } }) });
     expect(res.status).toBe(200);
-    expect((await res.json()).spec.targetCPUUtilizationPercentage).toBe(70);
+    expect(((await res.json()) as any).spec.targetCPUUtilizationPercentage).toBe(70);
     expect((await v2.readNamespacedHorizontalPodAutoscaler({ namespace: "default", name: "one" })).spec!.metrics![0]!.resource!.target.averageUtilization).toBe(70);
 
-    const list = await (await apiFetch(server, "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers")).json();
+    const list = (await (await apiFetch(server, "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers")).json()) as any;
     expect(list.apiVersion).toBe("autoscaling/v1");
     expect(list.items.map((i: { apiVersion: string }) => i.apiVersion)).toEqual(["autoscaling/v1", "autoscaling/v1"]);
 
@@ -93,13 +93,13 @@ describe("autoscaling/v2 and v1", () => {
       body: JSON.stringify({ apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler", metadata: { name: "bad" }, spec: { scaleTargetRef: ref, minReplicas: 5, maxReplicas: 2 } }),
     });
     expect(bad.status).toBe(422);
-    expect((await bad.json()).message).toContain("spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`");
+    expect(((await bad.json()) as any).message).toContain("spec.maxReplicas: Invalid value: 2: must be greater than or equal to `minReplicas`");
     const badV1 = await apiFetch(server, "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers", {
       method: "POST",
       body: JSON.stringify({ apiVersion: "autoscaling/v1", kind: "HorizontalPodAutoscaler", metadata: { name: "bad" }, spec: { scaleTargetRef: { kind: "Deployment" }, maxReplicas: 0 } }),
     });
     expect(badV1.status).toBe(422);
-    const body = await badV1.json();
+    const body = (await badV1.json()) as any;
     expect(body.message).toContain("spec.scaleTargetRef.name: Required value");
     expect(body.message).toContain("spec.maxReplicas: Invalid value: 0: must be greater than 0");
     const missing = await apiFetch(server, "/apis/autoscaling/v1/namespaces/default/horizontalpodautoscalers/nope", { method: "PATCH", headers: { "content-type": "application/merge-patch+json" }, body: "{}" });

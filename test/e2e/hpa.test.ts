@@ -7,27 +7,14 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { eventually, startCluster, type TestCluster } from "../support/cluster.ts";
 import { TEST_IMAGE_1 } from "../support/images.ts";
 import { cgroupCountersOf, pidWithMarker } from "../support/cgroup-counters.ts";
+import { BURNER, HOLDER, scriptDeployment } from "../support/hpa-workloads.ts";
 
 setDefaultTimeout(180_000);
 
 let c: TestCluster;
 const SYNC_S = 5;
 
-const deployment = (name: string, script: string, resources: object) => ({
-  apiVersion: "apps/v1",
-  kind: "Deployment",
-  metadata: { name },
-  spec: {
-    replicas: 1,
-    selector: { matchLabels: { app: name } },
-    template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "app", image: TEST_IMAGE_1, command: ["sh", "-c", script], resources }] } },
-  },
-});
-// Burns one core (capped by its limit) while /tmp/burn exists.
-const BURNER = "while :; do if [ -f /tmp/burn ]; then :; else sleep 1; fi; done";
-// Holds about 30 MiB in a shell variable (a loop, not a last command the shell would exec into).
-const HOLDER = "x=$(head -c 31457280 /dev/zero | tr '\\000' a); while :; do sleep 3600; done";
-
+const deployment = scriptDeployment;
 const getHpa = async (name: string) => JSON.parse(await c.k(["get", "hpa", name, "-o", "json"]));
 const replicas = async (name: string) => JSON.parse(await c.k(["get", "deploy", name, "-o", "json"])).spec.replicas as number;
 const condition = (h: any, type: string) => (h.status?.conditions ?? []).find((x: any) => x.type === type);
