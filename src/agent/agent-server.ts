@@ -1,21 +1,20 @@
 // The agent's HTTPS port (like the kubelet's 10250): health, metrics, and the log and
 // exec streams the API server proxies to it. Only the API server (holding this node's
 // proxy token) may read logs or exec.
-import type { ServerWebSocket } from "bun";
+import type { Server, ServerWebSocket } from "bun";
 import type { Agent } from "./agent.ts";
 import type { ExecSession } from "./runtime/types.ts";
 import { CHANNEL, encodeFrame, exitStatus } from "../api/exec-protocol.ts";
 import { ANONYMOUS_IDLE_SECONDS, frontDoor } from "../api/http/front-door.ts";
-import { listenHttps, type HttpsListener } from "../api/http/https-listener.ts";
 
 type ExecData = { container: string; command: string[]; stdin: boolean; tty: boolean; session?: ExecSession };
 
-export function startAgentServer(agent: Agent, opts: { port: number; hostname: string; certPem: string; keyPem: string; proxyToken: string; metricsAnonymous: boolean }): HttpsListener {
+export function startAgentServer(agent: Agent, opts: { port: number; hostname: string; certPem: string; keyPem: string; proxyToken: string; metricsAnonymous: boolean }): Server<ExecData> {
   const authorized = (req: Request) => req.headers.get("authorization") === `Bearer ${opts.proxyToken}`;
-  const listen = { port: opts.port, hostname: opts.hostname, tls: { cert: opts.certPem, key: opts.keyPem } };
-  return listenHttps(listen, ({ hostname, port, origin, refuseStranger }) => Bun.serve<ExecData>({
-    hostname,
-    port,
+  return Bun.serve<ExecData>({
+    port: opts.port,
+    hostname: opts.hostname,
+    tls: { cert: opts.certPem, key: opts.keyPem },
     // Never Bun's error page (sources and paths of this machine), whatever NODE_ENV says.
     development: false,
     // Before the proxy token; the front door lengthens it per connection after it.
@@ -61,7 +60,7 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
         return new Response("expected a websocket upgrade\n", { status: 400 });
       }
       return new Response("not found\n", { status: 404 });
-    }, { authenticated: authorized, origin, refuseStranger }),
+    }, { authenticated: authorized }),
     websocket: {
       open(ws: ServerWebSocket<ExecData>) {
         const d = ws.data;
@@ -104,5 +103,5 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
         ws.data.session?.kill();
       },
     },
-  }));
+  });
 }
