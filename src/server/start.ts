@@ -34,6 +34,7 @@ import { createServerMetrics } from "./metrics/server-metrics.ts";
 import { registrySource } from "./metrics/object-source.ts";
 import { metricsApiAggregatedDiscovery, metricsApiGroup, mountMetricsApi } from "./metrics/metrics-api.ts";
 import { ResourceStatsCollector, pullAgents } from "./metrics/resource-stats.ts";
+import { firstPullDelayMs, schedulePulls } from "./metrics/pull-schedule.ts";
 import { ApiClient } from "../client/api-client.ts";
 import { Closers, StartInterrupted, unlessAborted } from "../lifecycle/closers.ts";
 
@@ -197,14 +198,15 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   closers.add("skiff server: metrics", () => metrics.stop());
   // kubectl top: the server pulls each node agent's resource metrics, as metrics-server does.
   const nodeKind = registry.kinds.find((k) => k.kind === "Node")!;
-  const statsPull = setInterval(() => void pullAgents(resourceStats, registry.list(nodeKind, undefined).items.flatMap((n) => {
+  const pullStats = () => void pullAgents(resourceStats, registry.list(nodeKind, undefined).items.flatMap((n) => {
     const st = n.status as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } | undefined;
     const ip = st?.addresses?.find((a) => a.type === "InternalIP")?.address;
     const port = st?.daemonEndpoints?.kubeletEndpoint?.Port;
     const token = credentials.proxyTokenOf(n.metadata.name!);
     return ip && port && token ? [{ node: n.metadata.name!, base: `https://${ip.includes(":") ? `[${ip}]` : ip}:${port}`, token, caPem: pki.caPem }] : [];
-  })).catch(() => {}), opts.metricResolutionMs ?? 15_000);
-  closers.add("skiff server: resource metrics pull", () => clearInterval(statsPull));
+  })).catch(() => {});
+  const stopPulls = schedulePulls(pullStats, opts.metricResolutionMs, firstPullDelayMs(opts.hpaSyncPeriodMs, opts.metricResolutionMs));
+  closers.add("skiff server: resource metrics pull", stopPulls);
   // k3s's auto-deploy folder: manifests and HelmCharts under DIR/server/manifests.
   const manifests = startManifestsWatcher({ dataDir: opts.dataDir, client: new ApiClient(url, tokens.adminToken, pki.caPem), log: opts.log });
   closers.add("skiff server: manifests watcher", () => manifests.stop());

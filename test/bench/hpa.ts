@@ -101,6 +101,8 @@ async function reactionTime() {
       await c.k(["autoscale", `deployment/${name}`, "--cpu-percent=50", "--min=1", "--max=4"]);
       await eventually(`${name}'s HPA reading a figure`, async () => (JSON.parse(await c.k(["get", "hpa", name, "-o", "json"])).status?.currentMetrics?.[0]?.resource?.current ? true : undefined), 120_000, 1000);
       const pod = JSON.parse(await c.k(["get", "pods", "-l", `app=${name}`, "-o", "json"])).items[0].metadata.name;
+      // The load starts at any point of the sync and pull cycles, as it would in life.
+      await Bun.sleep(Math.random() * 15_000);
       const t0 = Date.now();
       await c.k(["exec", pod, "--", "touch", "/tmp/burn"]);
       await eventually(`${name} scaled`, async () => (JSON.parse(await c.k(["get", "deploy", name, "-o", "json"])).spec.replicas > 1 ? true : undefined), 120_000, 200);

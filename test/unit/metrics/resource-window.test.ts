@@ -4,6 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { parseResourceMetrics, ResourceStatsCollector } from "../../../src/server/metrics/resource-stats.ts";
 import { AgentMetrics } from "../../../src/agent/metrics.ts";
+import { firstPullDelayMs } from "../../../src/server/metrics/pull-schedule.ts";
 
 const agentText = (nodeCpu: number, nodeAt: number, cpu: number, containersAt: number) => `node_cpu_usage_seconds_total ${nodeCpu} ${nodeAt}
 node_memory_working_set_bytes 1000 ${nodeAt}
@@ -35,5 +36,13 @@ describe("usage window", () => {
     expect(sample.containersAt).toBe(1_234_567);
     expect(Math.abs(sample.at - Date.now())).toBeLessThan(60_000);
     expect(sample.containers).toEqual([{ namespace: "ns", pod: "p", container: "app", cpuSeconds: 1.5, memoryBytes: 100 }]);
+  });
+
+  test("pulls land shortly before each HPA sync when both run on the same period", () => {
+    // Timers started together: syncs at 15, 30, … s; pulls at 12, 27, … s.
+    expect(firstPullDelayMs(15_000, 15_000)).toBe(12_000);
+    expect(firstPullDelayMs(5_000, 5_000)).toBeCloseTo(5_000 - 5_000 / 3, 6);
+    // Pulls more often than syncs: one lands 3 s before each sync all the same (every 30 s, pulls at 7, 17, 27 s).
+    expect(firstPullDelayMs(30_000, 10_000)).toBe(7_000);
   });
 });
