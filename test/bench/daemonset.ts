@@ -10,6 +10,7 @@ import { Registry } from "../../src/api/registry/registry.ts";
 import { Store } from "../../src/store/store.ts";
 import { startControlPlaneLoops } from "../../src/controllers/index.ts";
 import { startHollowNodes } from "../../src/hollow/hollow-nodes.ts";
+import { measure } from "./lib/hollow-bench.ts";
 
 const [nodeCount = 1000] = process.argv.slice(2).map(Number);
 const dir = mkdtempSync(join(tmpdir(), "skiff-bench-ds-"));
@@ -27,14 +28,6 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 600_000) 
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
     await Bun.sleep(20);
   }
-}
-/** Wall time and this process's CPU time of `run`. */
-async function measure(run: () => Promise<void>): Promise<{ s: number; cpu: number }> {
-  const t = performance.now();
-  const c0 = process.cpuUsage();
-  await run();
-  const u = process.cpuUsage(c0);
-  return { s: (performance.now() - t) / 1000, cpu: (u.user + u.system) / 1e6 };
 }
 const boundIn = (ns: string, label: string) => store.list("pods", ns).filter((p) => p.metadata.labels?.app === label && (p.spec as { nodeName?: string }).nodeName).length;
 

@@ -55,7 +55,7 @@ export const cronJobColumns: TableColumn[] = [
   nameColumn(),
   col("Schedule", "string", "The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.", (c: CronJob) => c.spec?.schedule ?? ""),
   col("Timezone", "string", "The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.", (c: CronJob) => c.spec?.timeZone ?? "<none>"),
-  col("Suspend", "boolean", "This flag tells the controller to suspend subsequent executions.", (c: CronJob) => c.spec?.suspend ?? false),
+  col("Suspend", "boolean", "This flag tells the controller to suspend subsequent executions.", (c: CronJob) => (c.spec?.suspend ? "True" : "False")), // a string cell, as upstream's printBoolPtr
   col("Active", "integer", "A list of pointers to currently running jobs.", (c: CronJob) => c.status?.active?.length ?? 0),
   col("Last Schedule", "string", "Information when was the last time the job was successfully scheduled.", (c: CronJob, now: number) => (c.status?.lastScheduleTime ? since(c.status.lastScheduleTime, now) : "<none>")),
   ageColumn(),

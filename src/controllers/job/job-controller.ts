@@ -14,7 +14,7 @@ import { isPodReady } from "../shared/pod-state.ts";
 import { isNotFoundOrConflict, objectKey, splitKey } from "../shared/object-key.ts";
 import { writeStatusIfChanged } from "../shared/write-status.ts";
 import { indexPods, POD_BY_CONTROLLER, BURST_REPLICAS } from "../replicaset/replicaset-controller.ts";
-import { COMPLETION_INDEX, completionIndexOf, conditionsOf, countPods, finishedAt, indexIntervals, isJobFinished, restartsOf, withCondition, type JobCondition } from "./job-status.ts";
+import { COMPLETION_INDEX, completionIndexOf, conditionsOf, countPods, finishedAt, indexIntervals, isJobFinished, parseIndexIntervals, restartsOf, withCondition, type JobCondition } from "./job-status.ts";
 import { matchPodFailurePolicy, type PodFailurePolicy } from "./pod-failure-policy.ts";
 
 /** Upstream's back-off: 10 s after the first failure, doubling, at most 6 minutes. */
@@ -33,7 +33,7 @@ type JobSpec = {
   podFailurePolicy?: PodFailurePolicy;
   template?: Template;
 };
-type JobStatus = { startTime?: string; completionTime?: string; conditions?: JobCondition[]; [k: string]: unknown };
+type JobStatus = { startTime?: string; completionTime?: string; conditions?: JobCondition[]; succeeded?: number; failed?: number; completedIndexes?: string; [k: string]: unknown };
 
 export type JobControllerOptions = { backoffBaseMs?: number; backoffMaxMs?: number };
 
@@ -69,9 +69,16 @@ export function jobController(registry: Registry, informers: InformerFactory, ki
     let completionTime = prior.completionTime;
     let requeueAfterMs: number | undefined;
 
-    // Indexes (Indexed) or pods (NonIndexed) that succeeded.
-    const succeededIndexes = new Set(counts.succeeded.map(completionIndexOf).filter((i): i is number => i !== undefined && (completions === undefined || i < completions)));
-    const succeeded = indexed ? succeededIndexes.size : counts.succeeded.length;
+    // Indexes (Indexed) or pods (NonIndexed) that succeeded. What the status already counted
+    // stays counted when its pod is gone (deleted by hand, or with a lost node): an Indexed
+    // Job never runs a completed index again; a NonIndexed count never goes down (without
+    // upstream's tracking finalizers it cannot tell a deleted success from a new one, so such
+    // a completion may run once more).
+    const succeededIndexes = new Set([...(indexed ? parseIndexIntervals(prior.completedIndexes, completions ?? 0) : []), ...counts.succeeded.map(completionIndexOf)].filter((i): i is number => i !== undefined && (completions === undefined || i < completions)));
+    const succeeded = indexed ? succeededIndexes.size : Math.max(prior.succeeded ?? 0, counts.succeeded.length);
+    // Failed pods a podFailurePolicy Ignore rule matches are not counted, as upstream.
+    const countedFailures = counts.failed.filter((p) => matchPodFailurePolicy(spec.podFailurePolicy, p)?.action !== "Ignore");
+    const failed = Math.max(prior.failed ?? 0, countedFailures.length);
 
     if (isJobFinished(job)) {
       await deletePods(job, counts.active);
@@ -94,16 +101,17 @@ export function jobController(registry: Registry, informers: InformerFactory, ki
       }
       startTime ??= nowTs;
 
-      // Failures, through the pod failure policy; OnFailure restarts count as failures too.
-      let failures = 0;
+      // Failures, through the pod failure policy; an OnFailure Job also fails once its active
+      // pods' restarts reach backoffLimit (upstream's pastBackoffLimitOnFailure).
       let failure: { reason: string; message: string } | undefined;
-      for (const pod of counts.failed) {
+      for (const pod of countedFailures) {
         const match = matchPodFailurePolicy(spec.podFailurePolicy, pod);
         if (match?.action === "FailJob") failure ??= { reason: "PodFailurePolicy", message: match.message };
-        else if (match?.action !== "Ignore") failures++;
       }
+      const backoffLimit = spec.backoffLimit ?? 6;
       const restarts = spec.template?.spec?.restartPolicy === "OnFailure" ? counts.active.reduce((n, p) => n + restartsOf(p), 0) : 0;
-      if (!failure && failures + restarts > (spec.backoffLimit ?? 6)) failure = { reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" };
+      const pastLimitOnFailure = backoffLimit === 0 ? restarts > 0 : restarts >= backoffLimit;
+      if (!failure && (failed > backoffLimit || pastLimitOnFailure)) failure = { reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" };
       const deadline = spec.activeDeadlineSeconds != null ? Date.parse(startTime) + spec.activeDeadlineSeconds * 1000 : undefined;
       if (!failure && deadline !== undefined && now >= deadline) failure = { reason: "DeadlineExceeded", message: "Job was active longer than specified deadline" };
 
@@ -122,7 +130,7 @@ export function jobController(registry: Registry, informers: InformerFactory, ki
         recordEvent(job, "Normal", "Completed", "Job completed");
         counts.active = [];
       } else {
-        requeueAfterMs = await manageActive(job, spec, counts.active, succeeded, succeededIndexes, failures, counts.failed, now);
+        requeueAfterMs = await manageActive(job, spec, counts.active, succeeded, succeededIndexes, failed, countedFailures, now);
         if (deadline !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, Math.max(0, deadline - now));
       }
     }
@@ -133,7 +141,7 @@ export function jobController(registry: Registry, informers: InformerFactory, ki
       ...(completionTime ? { completionTime } : {}),
       ...(counts.active.length ? { active: counts.active.length } : {}),
       ...(succeeded ? { succeeded } : {}),
-      ...(counts.failed.length ? { failed: counts.failed.length } : {}),
+      ...(failed ? { failed } : {}),
       ...(indexed && succeededIndexes.size ? { completedIndexes: indexIntervals(succeededIndexes) } : {}),
       terminating: counts.terminating,
       ready: counts.active.filter(isPodReady).length,

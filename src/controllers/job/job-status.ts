@@ -38,6 +38,18 @@ export function indexIntervals(indexes: Iterable<number>): string {
   return parts.join(",");
 }
 
+/** The indexes below `limit` of "1,3-5,7" (status.completedIndexes); nothing for a malformed part. */
+export function parseIndexIntervals(text: string | undefined, limit: number): number[] {
+  const out: number[] = [];
+  for (const part of (text ?? "").split(",")) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) continue;
+    const [from, to] = [Number(m[1]), Math.min(Number(m[2] ?? m[1]), limit - 1)];
+    for (let i = from; i <= to; i++) out.push(i);
+  }
+  return out;
+}
+
 export type PodCounts = { active: KubeObject[]; succeeded: KubeObject[]; failed: KubeObject[]; terminating: number };
 
 export function countPods(pods: KubeObject[]): PodCounts {

@@ -64,6 +64,23 @@ describe("Job controller (hollow)", () => {
     expect(failed.message).toMatch(/^Container c for pod default\/policy-\w+ failed with exit code 42 matching FailJob rule at index 0$/);
   });
 
+  test("OnFailure: the Job fails once its running pod's restarts reach backoffLimit", async () => {
+    // Bound to a node no hollow node plays, so the restarts are the ones this test reports.
+    const spec = { backoffLimit: 2, template: { spec: { nodeName: "real-node", restartPolicy: "OnFailure", containers: [{ name: "c", image: "localhost/app:1" }] } } };
+    await c.registry.create(jobs(), "default", { metadata: { name: "restarts" }, spec });
+    await eventually(() => podsOf("restarts").length === 1, "the pod", 10_000);
+    const restarted = async (restartCount: number) => {
+      const pod = podsOf("restarts")[0]!;
+      await c.registry.replace(c.kind("pods"), "default", pod.metadata.name!, (p) => ({ ...p!, status: { phase: "Running", containerStatuses: [{ name: "c", image: "localhost/app:1", imageID: "", ready: false, restartCount, state: { waiting: { reason: "CrashLoopBackOff" } } }] } }), {}, "status");
+    };
+    await restarted(1);
+    await Bun.sleep(500);
+    expect(conditionTypes("restarts")).toEqual([]);
+    await restarted(2);
+    await eventually(() => conditionTypes("restarts").includes("Failed"), "Failed", 10_000);
+    expect(status("restarts").conditions.find((x: any) => x.type === "Failed").reason).toBe("BackoffLimitExceeded");
+  });
+
   test("Indexed: one pod per index with JOB_COMPLETION_INDEX, completedIndexes as intervals", async () => {
     await c.registry.create(jobs(), "default", job("idx", { completions: 3, parallelism: 3, completionMode: "Indexed" }));
     await eventually(() => conditionTypes("idx").includes("Complete"), "Complete", 10_000);
