@@ -174,7 +174,8 @@ export function jobController(registry: Registry, informers: InformerFactory, ki
       indexes = [];
       for (let i = 0; i < (completions ?? 0) && indexes.length < count; i++) if (!busy.has(i)) indexes.push(i);
     }
-    await createPods(job, spec, indexes);
+    // Counted active at once, as upstream: the status written next already says so.
+    active.push(...(await createPods(job, spec, indexes)));
     return undefined;
   }
 
@@ -201,13 +202,18 @@ export function jobController(registry: Registry, informers: InformerFactory, ki
     };
   }
 
-  async function createPods(job: KubeObject, spec: JobSpec, indexes: (number | undefined)[]) {
+  async function createPods(job: KubeObject, spec: JobSpec, indexes: (number | undefined)[]): Promise<KubeObject[]> {
     // Slow start as upstream: batches of 1, 2, 4… so a pod that cannot be created fails once, not N times.
+    const created: KubeObject[] = [];
     let batch = 1;
     for (let i = 0; i < indexes.length; ) {
       const part = indexes.slice(i, i + batch);
       const results = await Promise.allSettled(part.map((index) => registry.create(kinds.pod, job.metadata.namespace!, podBody(job, spec, index))));
-      for (const r of results) if (r.status === "fulfilled") recordEvent(job, "Normal", "SuccessfulCreate", `Created pod: ${r.value.metadata.name}`);
+      for (const r of results) {
+        if (r.status !== "fulfilled") continue;
+        created.push(r.value);
+        recordEvent(job, "Normal", "SuccessfulCreate", `Created pod: ${r.value.metadata.name}`);
+      }
       const failed = results.find((r) => r.status === "rejected") as PromiseRejectedResult | undefined;
       if (failed) {
         recordEvent(job, "Warning", "FailedCreate", `Error creating: ${(failed.reason as Error).message}`);
@@ -216,6 +222,7 @@ export function jobController(registry: Registry, informers: InformerFactory, ki
       i += part.length;
       batch = Math.min(batch * 2, 500);
     }
+    return created;
   }
 
   async function deletePods(job: KubeObject, victims: KubeObject[]) {
