@@ -17,7 +17,7 @@ export type WatchOptions = {
  * Start a watch. Events are delivered synchronously to `emit`, in revision order. Throws
  * a 410 Expired ApiError when the requested revision was compacted away.
  */
-export function openWatch(registry: Registry, kind: KindDef, opts: WatchOptions, emit: (type: WatchEventType, obj: KubeObject) => void): () => void {
+export function openWatch(registry: Registry, kind: KindDef, opts: WatchOptions, emit: (type: WatchEventType, obj: KubeObject) => void, fail: (e: unknown) => void = () => {}): () => void {
   const resource = resourceKey(kind);
   const namespace = kind.namespaced ? opts.namespace : undefined;
   const matches = opts.matches ?? (() => true);
@@ -44,8 +44,42 @@ export function openWatch(registry: Registry, kind: KindDef, opts: WatchOptions,
     if (!Number.isInteger(from) || from < 0) throw expired(`invalid resource version "${rv}"`);
     const replay = registry.store.changesSince(from);
     if (replay === "expired") throw expired(`too old resource version: ${from} (${registry.store.compactedRevision})`);
+    if (replay === "stored") return replayStored(registry, resource, from, deliver, fail);
     for (const c of replay) deliver(c);
   }
   // Listing and subscribing happen in the same tick as the store's writes, so nothing falls between them.
   return registry.subscribe(deliver);
+}
+
+/**
+ * A resume older than the store's in-memory tail: history is rebuilt from the database.
+ * Live changes are held from now until it arrives; those it already covers are dropped.
+ * `fail` gets a 410 when the history is gone meanwhile, or the read's error.
+ */
+function replayStored(registry: Registry, resource: string, from: number, deliver: (c: Change) => void, fail: (e: unknown) => void): () => void {
+  let held: Change[] | undefined = [];
+  let stopped = false;
+  const unsubscribe = registry.subscribe((c) => (held ? held.push(c) : deliver(c)));
+  registry.store.storedChangesSince(from, resource).then(
+    (stored) => {
+      if (stopped) return;
+      if (stored === "expired") {
+        unsubscribe();
+        return fail(expired(`too old resource version: ${from} (${registry.store.compactedRevision})`));
+      }
+      for (const c of stored.changes) deliver(c);
+      const live = held!.filter((c) => c.revision > stored.through);
+      held = undefined;
+      for (const c of live) deliver(c);
+    },
+    (e) => {
+      unsubscribe();
+      if (!stopped) fail(e);
+    },
+  );
+  return () => {
+    stopped = true;
+    held = undefined;
+    unsubscribe();
+  };
 }

@@ -1,18 +1,15 @@
-// The in-memory tail of the change log, for watch resume. Bounded by the retention
-// window: it is trimmed to the window only once it has grown by `minChanges` since the
-// last trim (older changes stay in the database until compaction), so trimming costs
-// O(1) per change on average.
+// The in-memory tail of the change log: the newest changes, for watch resume without a
+// database read. Only a small tail is held (each change holds a whole object, and
+// superseded versions are distinct objects); the retention window's older history stays
+// in the database and is rebuilt from there on demand. Trimmed once it holds twice its
+// capacity, so trimming costs O(1) per change on average.
 import type { Change } from "./store.ts";
-import type { RetentionWindow } from "./retention.ts";
 import { countAtMost } from "./sorted.ts";
 
 export class ChangeLog {
   private entries: Change[] = [];
-  private trimAt: number;
 
-  constructor(private readonly window: RetentionWindow) {
-    this.trimAt = window.minChanges * 2;
-  }
+  constructor(private readonly capacity: number) {}
 
   get length(): number {
     return this.entries.length;
@@ -24,10 +21,7 @@ export class ChangeLog {
 
   push(c: Change): void {
     this.entries.push(c);
-    if (this.entries.length > this.trimAt) {
-      this.dropOldest(this.countUpTo(this.window.cut(c.revision)));
-      this.trimAt = this.entries.length + Math.max(this.window.minChanges, 1);
-    }
+    if (this.entries.length > 2 * this.capacity) this.dropOldest(this.entries.length - this.capacity);
   }
 
   /** Drop the `count` oldest changes. */

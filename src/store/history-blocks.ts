@@ -45,11 +45,6 @@ export async function packSettledRows(client: Client, floor: number): Promise<bo
   return true;
 }
 
-/** Statement that drops the blocks whose every change is at or below `cut`. */
-export function dropBlocksStatement(cut: number): InStatement {
-  return { sql: `DELETE FROM ${B} WHERE ${bc.last.name} <= ?`, args: [cut] };
-}
-
 /** Every stored change after `floor`, from rows and blocks, oldest first. */
 export async function loadStoredChanges(client: Client, floor: number): Promise<StoredRow[]> {
   const out: StoredRow[] = [];

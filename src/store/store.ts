@@ -5,18 +5,20 @@
 // commit): one transaction for the group, each write acknowledged only once it commits.
 import { createClient, type Client } from "@libsql/client";
 import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
-import { getTableName, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { mkdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { KubeObject } from "../api/kinds/kind.ts";
-import { changes, ddl, meta, objects } from "./schema.ts";
+import { ddl, meta, objects } from "./schema.ts";
 import { ChangeLog } from "./change-log.ts";
 import { RetentionWindow } from "./retention.ts";
 import { DiskReserve, isDiskFull, StoreFullError } from "./disk-reserve.ts";
 import { groupStatements, SAME_AS_OBJECT, type ChangeRow, type HistoryValue, type SupersededRow } from "./group-statements.ts";
-import { parseChangeCode } from "./change-codes.ts";
-import { dropBlocksStatement, loadStoredChanges, packSettledRows } from "./history-blocks.ts";
-import { rebuild, reverseDelta } from "./reverse-delta.ts";
+import { loadStoredChanges, packSettledRows } from "./history-blocks.ts";
+import { reverseDelta } from "./reverse-delta.ts";
+import { rebuildChanges } from "./rebuild-history.ts";
+import { countAtMost } from "./sorted.ts";
+import { BLOCKS_PER_STEP, checkpoint, dropOldBlocks, dropOldRows, markCompacted, ROWS_PER_STEP, vacuumStep } from "./compaction-steps.ts";
 
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 export type Change = {
@@ -47,6 +49,8 @@ export type StoreOptions = {
   retainMs?: number;
   /** History is never longer than this many changes (default 100,000). */
   maxRetainedChanges?: number;
+  /** The newest changes also held in memory (default 1,000); a watch from an older revision reads the database. */
+  memoryChanges?: number;
   /** FULL (default): a write is on stable storage before it is acknowledged. NORMAL only to measure what FULL costs. */
   synchronous?: "FULL" | "NORMAL";
   /** Bytes kept free on the data disk for deletions once it is full (default 8 MiB; 0: none). */
@@ -95,7 +99,7 @@ export class Store {
     private readonly reserve: DiskReserve | undefined,
   ) {
     this.retention = new RetentionWindow({ minChanges: opts.retainChanges ?? 10_000, minAgeMs: opts.retainMs ?? 0, maxChanges: opts.maxRetainedChanges });
-    this.recent = new ChangeLog(this.retention);
+    this.recent = new ChangeLog(opts.memoryChanges ?? 1000);
   }
   static async open(opts: StoreOptions): Promise<Store> {
     const path = opts.url.startsWith("file:") ? opts.url.slice(5) : undefined;
@@ -134,6 +138,9 @@ export class Store {
       await this.client.execute("PRAGMA journal_mode=WAL");
       await this.client.execute(`PRAGMA synchronous=${synchronous}`);
       await this.client.execute("PRAGMA busy_timeout=5000");
+      // Compaction checkpoints PASSIVE (a TRUNCATE one blocks for the whole copy): the WAL
+      // file is cut back to this size whenever it is reset instead.
+      await this.client.execute("PRAGMA journal_size_limit=4194304");
       // WAL checkpoints stay SQLite's own (every 1000 pages, inside a commit): checkpoints
       // on a timer between groups were fewer but longer stalls, and the create tail in the
       // api benchmark got no better.
@@ -155,42 +162,19 @@ export class Store {
     this.retention.mark(this.revision);
   }
 
-  /**
-   * The change log from rows and blocks. A delta holds an older version relative to the key's
-   * next change, so history is rebuilt newest first from each key's current value (or a full
-   * value: a deletion, or a row written before deltas). A change that cannot be given back
-   * exactly (never written so) expires it and everything older: a watch from there relists.
-   */
+  /** The in-memory tail from the stored history; a change that cannot be rebuilt expires it and everything older. */
   private async loadHistory() {
+    const { changes: rebuilt, lost } = await rebuildChanges(await loadStoredChanges(this.client, this.compactedRevision), this.rebuildSource());
+    this.compactedRevision = Math.max(this.compactedRevision, lost);
+    for (const c of rebuilt) this.recent.push(c);
+  }
+
+  private rebuildSource() {
     const codec = this.opts.codec;
-    const decode = (resource: string, value: string) => (codec ? codec.decode(resource, value) : value);
-    const stored = await loadStoredChanges(this.client, this.compactedRevision);
-    const newer = new Map<string, KubeObject>();
-    const rebuilt: Change[] = [];
-    let lost = this.compactedRevision;
-    for (let i = stored.length - 1; i >= 0; i--) {
-      const row = stored[i]!;
-      const k = `${row.resource}\u0000${key(row.namespace, row.name)}`;
-      const code = parseChangeCode(row.code);
-      let object: KubeObject | undefined;
-      if (!code) object = undefined;
-      else if (row.value === SAME_AS_OBJECT) {
-        // The object row holds this change's value (the change log shares the cached object).
-        object = this.cache.get(row.resource)?.get(key(row.namespace, row.name))?.object;
-        if (object?.metadata.resourceVersion !== String(row.revision)) object = undefined;
-      } else if (code.delta) {
-        const next = newer.get(k);
-        object = next && rebuild(next, await decode(row.resource, row.value), row.revision);
-      } else object = JSON.parse(await decode(row.resource, row.value)) as KubeObject;
-      if (!object) {
-        lost = row.revision;
-        break;
-      }
-      newer.set(k, object);
-      rebuilt.push({ revision: row.revision, resource: row.resource, namespace: row.namespace, name: row.name, type: code!.type, object });
-    }
-    this.compactedRevision = lost;
-    for (let i = rebuilt.length - 1; i >= 0; i--) this.recent.push(rebuilt[i]!);
+    return {
+      decode: (resource: string, value: string) => (codec ? codec.decode(resource, value) : value),
+      current: (resource: string, namespace: string, name: string) => this.cache.get(resource)?.get(key(namespace, name))?.object,
+    };
   }
 
   private bucket(resource: string): Map<string, Entry> {
@@ -413,12 +397,41 @@ export class Store {
     }
   }
 
-  /** Changes after `revision`, or "expired" when compaction already dropped some of them. */
-  changesSince(revision: number): Change[] | "expired" {
+  /**
+   * Changes after `revision` from the in-memory tail; "expired" when compaction already
+   * dropped some of them, "stored" when they are older than the tail (see storedChangesSince).
+   */
+  changesSince(revision: number): Change[] | "expired" | "stored" {
     if (revision < this.compactedRevision) return "expired";
+    if (revision >= this.revision) return [];
     const oldest = this.recent.oldest;
-    if (oldest && revision < oldest.revision - 1) return "expired";
+    if (!oldest || revision < oldest.revision - 1) return "stored";
     return this.recent.since(revision);
+  }
+
+  /**
+   * Changes after `revision` (of `resource` only, when given) rebuilt from the database, and
+   * the revision they run `through`: every change after it is published after this resolves.
+   * Runs between group commits, so the database and the cached objects agree.
+   */
+  storedChangesSince(revision: number, resource?: string): Promise<{ changes: Change[]; through: number } | "expired"> {
+    return this.exclusive(async () => {
+      if (revision < this.compactedRevision) return "expired";
+      // From the start of the kept history: a key's first change after `revision` gets its previous version too.
+      let stored = await loadStoredChanges(this.client, this.compactedRevision);
+      if (resource !== undefined) stored = stored.filter((r) => r.resource === resource);
+      const { changes: rebuilt, lost } = await rebuildChanges(stored, this.rebuildSource());
+      if (lost > revision) return "expired";
+      return { changes: rebuilt.slice(countAtMost(rebuilt, revision, (c) => c.revision)), through: this.revision };
+    });
+  }
+
+  /** Changes after `revision`, from memory or the database. */
+  async history(revision: number, resource?: string): Promise<Change[] | "expired"> {
+    const recent = this.changesSince(revision);
+    if (recent !== "stored") return recent === "expired" ? recent : resource === undefined ? recent : recent.filter((c) => c.resource === resource);
+    const stored = await this.storedChangesSince(revision, resource);
+    return stored === "expired" ? stored : stored.changes;
   }
 
   subscribe(listener: (c: Change) => void): () => void {
@@ -428,36 +441,48 @@ export class Store {
 
   /**
    * Drop the changes older than the retention window, pack settled ones into blocks, then
-   * checkpoint the WAL and give free pages back. Each step runs alone between group commits,
-   * each block its own, so writes wait for one step at a time.
+   * checkpoint the WAL and give free pages back, in small steps (compaction-steps.ts): each
+   * runs alone between group commits, with a turn of the event loop before it, so neither
+   * writes nor requests wait for more than one step.
    */
   async compact(): Promise<{ removed: number }> {
-    const removed = await this.exclusive(async () => {
+    const cut = await this.compactionStep(async () => {
       const cut = this.retention.cut(this.revision);
-      if (cut <= this.compactedRevision) return 0;
-      await this.client.batch(
-        [
-          { sql: `DELETE FROM ${getTableName(changes)} WHERE ${changes.revision.name} <= ?`, args: [cut] },
-          dropBlocksStatement(cut),
-          { sql: `INSERT INTO ${getTableName(meta)} (${meta.key.name}, ${meta.value.name}) VALUES ('compacted', ?) ON CONFLICT (${meta.key.name}) DO UPDATE SET ${meta.value.name} = excluded.${meta.value.name}`, args: [cut] },
-        ],
-        "write",
-      );
-      const count = this.recent.countUpTo(cut);
-      this.recent.dropOldest(count);
+      if (cut <= this.compactedRevision) return undefined;
+      await markCompacted(this.client, cut);
+      this.recent.dropOldest(this.recent.countUpTo(cut));
       this.compactedRevision = cut;
-      return count;
+      return cut;
     });
-    while (!this.closed && (await this.exclusive(() => (this.closed ? Promise.resolve(false) : packSettledRows(this.client, this.compactedRevision)))));
-    await this.exclusive(async () => {
-      if (this.path && !this.closed) {
-        // exec steps the pragma to completion (it frees one page per step).
-        await this.client.executeMultiple("PRAGMA incremental_vacuum;");
-        await this.client.execute("PRAGMA wal_checkpoint(TRUNCATE)");
-      }
-    });
+    let removed = 0;
+    if (cut !== undefined) {
+      for (let n = ROWS_PER_STEP; n === ROWS_PER_STEP; removed += n) n = (await this.compactionStep(() => dropOldRows(this.client, cut))) ?? 0;
+      for (let n = BLOCKS_PER_STEP; n === BLOCKS_PER_STEP; ) n = (await this.compactionStep(() => dropOldBlocks(this.client, cut))) ?? 0;
+    }
+    while (await this.compactionStep(() => packSettledRows(this.client, this.compactedRevision)));
+    if (this.path) {
+      while (await this.compactionStep(() => vacuumStep(this.client)));
+      await this.compactionStep(() => checkpoint(this.client));
+    }
     this.compactions++;
     return { removed };
+  }
+
+  /** Longest single compaction step so far, in ms (for benchmarks). */
+  longestCompactionStepMs = 0;
+
+  /** One step of compaction: after a turn of the event loop, alone on the database; undefined once the store is closed. */
+  private async compactionStep<T>(step: () => Promise<T>): Promise<T | undefined> {
+    await new Promise((r) => setImmediate(r));
+    return this.exclusive(async () => {
+      if (this.closed) return undefined;
+      const started = performance.now();
+      try {
+        return await step();
+      } finally {
+        this.longestCompactionStepMs = Math.max(this.longestCompactionStepMs, performance.now() - started);
+      }
+    });
   }
 
   /** Bytes of the database file and its WAL (0 for a remote store). */

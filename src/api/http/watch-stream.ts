@@ -59,17 +59,27 @@ export function watchResponse(registry: Registry, kind: KindDef, opts: WatchStre
         if (queued > MAX_QUEUED_BYTES) return close();
         controller.enqueue(bytes);
       };
+      // An error as the watch's last event (a resume whose history is gone: 410).
+      const fail = (e: unknown) => {
+        const err = e instanceof ApiError ? e : toApiError(e);
+        send({ type: "ERROR", object: err.toStatus() });
+        close();
+      };
       opts.metrics?.opened(kind);
       opts.signal.addEventListener("abort", close);
       try {
-        unsubscribe = openWatch(registry, kind, opts, (type, obj) => {
-          send({ type, object: encodeObject(obj) });
-          opts.metrics?.sent(kind);
-        });
+        unsubscribe = openWatch(
+          registry,
+          kind,
+          opts,
+          (type, obj) => {
+            send({ type, object: encodeObject(obj) });
+            opts.metrics?.sent(kind);
+          },
+          (e) => fail(e),
+        );
       } catch (e) {
-        const err = e instanceof ApiError ? e : toApiError(e);
-        send({ type: "ERROR", object: err.toStatus() });
-        return close();
+        return fail(e);
       }
       // Bun sends the response headers with the first chunk; clients wait for headers before
       // they consider the watch established, so an idle watch starts with a bare newline

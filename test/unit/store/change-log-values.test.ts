@@ -31,7 +31,7 @@ for (const withCodec of [false, true]) {
     await Promise.all([put(store, "b", "2"), put(store, "b", "3"), put(store, "c", "1")]); // b twice in one group
     await Promise.all([remove(store, "c"), put(store, "c", "again")]); // deleted and created in one group
     await remove(store, "a");
-    const before = summary(store.changesSince(0));
+    const before = summary(await store.history(0));
     await store.close();
 
     const db = new Database(path, { readonly: true });
@@ -42,7 +42,7 @@ for (const withCodec of [false, true]) {
     expect(rows.filter((r) => r.value === "").map((r) => r.revision)).toEqual(live.map((r) => r.revision).sort((x, y) => x - y));
 
     const again = await Store.open(opts);
-    expect(summary(again.changesSince(0))).toEqual(before);
+    expect(summary(await again.history(0))).toEqual(before);
     expect(before).toEqual([
       "1 ADDED a 1 rv=1",
       "2 ADDED b 1 rv=2",
@@ -58,7 +58,7 @@ for (const withCodec of [false, true]) {
     await put(again, "b", "4");
     await again.close();
     const third = await Store.open(opts);
-    expect(summary(third.changesSince(4))).toEqual(["5 MODIFIED b 3 rv=5", "6 ADDED c 1 rv=6", "7 DELETED c 1 rv=7", "8 ADDED c again rv=8", "9 DELETED a 2 rv=9", "10 MODIFIED b 4 rv=10"]);
+    expect(summary(await third.history(4))).toEqual(["5 MODIFIED b 3 rv=5", "6 ADDED c 1 rv=6", "7 DELETED c 1 rv=7", "8 ADDED c again rv=8", "9 DELETED a 2 rv=9", "10 MODIFIED b 4 rv=10"]);
     await third.close();
   });
 }
@@ -70,8 +70,8 @@ test("after compaction the kept changes still read back, and older ones are expi
   await store.compact();
   await store.close();
   const again = await Store.open({ url: `file:${path}`, retainChanges: 3 });
-  expect(again.changesSince(2)).toBe("expired");
-  expect(summary(again.changesSince(7))).toEqual(["8 MODIFIED o1 7 rv=8", "9 MODIFIED o0 8 rv=9", "10 MODIFIED o1 9 rv=10"]);
+  expect(await again.history(2)).toBe("expired");
+  expect(summary(await again.history(7))).toEqual(["8 MODIFIED o1 7 rv=8", "9 MODIFIED o0 8 rv=9", "10 MODIFIED o1 9 rv=10"]);
   expect(again.get("configmaps", "ns", "o0")!.data).toEqual({ v: "8" });
   await again.close();
 });

@@ -11,8 +11,8 @@ import { tempDatabases } from "./temp-databases.ts";
 const databases = tempDatabases("skiff-store-deltas-");
 afterEach(() => databases.removeAll());
 
-const history = (store: Store, after = 0) => {
-  const log = store.changesSince(after);
+const history = async (store: Store, after = 0) => {
+  const log = await store.history(after);
   if (log === "expired") throw new Error("history expired");
   return log.map((c: Change) => `${c.revision} ${c.type} ${c.resource} ${c.namespace}/${c.name} ${JSON.stringify(c.object)}`);
 };
@@ -52,7 +52,7 @@ for (const withCodec of [false, true]) {
       );
       if (round % 10 === 9) await Promise.all([store.write("configmaps", "ns", `o${round % 40}`, (cur) => ({ type: "DELETED", object: copy(cur!) })), write(store, `o${round % 40}`, () => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `o${round % 40}`, namespace: "ns" }, data: { y: "new" } }) as KubeObject)]);
     }
-    const live = history(store);
+    const live = await history(store);
     expect(live.length).toBe(40 + 60 * 40 + 6 * 2);
     const count = (sql: string) => {
       const db = new Database(url.slice(5), { readonly: true });
@@ -70,13 +70,13 @@ for (const withCodec of [false, true]) {
     expect(count("SELECT count(*) AS n FROM history_blocks")).toBeGreaterThan(0); // compaction packed the settled history
     expect(count("SELECT count(*) AS n FROM changes")).toBeLessThan(1000);
     const again = await Store.open(opts);
-    expect(history(again)).toEqual(live);
+    expect(await history(again)).toEqual(live);
     // Writing on after the restart supersedes the loaded values as before.
     await write(again, "o1", (cur) => ({ ...copy(cur!), data: { after: "restart" } }));
-    const more = history(again);
+    const more = await history(again);
     await again.close();
     const third = await Store.open(opts);
-    expect(history(third)).toEqual(more);
+    expect(await history(third)).toEqual(more);
     await third.close();
   });
 }
@@ -108,7 +108,7 @@ test("a database written before deltas (spelled-out types, full values in change
     `5 MODIFIED configmaps ns/a ${cm("a", "3", 5)}`,
   ];
   const store = await Store.open({ url: `file:${path}` });
-  expect(history(store)).toEqual(expected);
+  expect(await history(store)).toEqual(expected);
   // The old row of a's latest change now gets a delta against the new one.
   await write(store, "a", (cur) => ({ ...copy(cur!), data: { v: "4" } }));
   await store.close();
@@ -116,6 +116,6 @@ test("a database written before deltas (spelled-out types, full values in change
   expect(db.query("SELECT type, value FROM changes WHERE revision = 5").get()).toEqual({ type: "m", value: '{"data":{"v":"3"}}' });
   db.close();
   const again = await Store.open({ url: `file:${path}` });
-  expect(history(again)).toEqual([...expected, `6 MODIFIED configmaps ns/a ${cm("a", "4", 6)}`]);
+  expect(await history(again)).toEqual([...expected, `6 MODIFIED configmaps ns/a ${cm("a", "4", 6)}`]);
   await again.close();
 });

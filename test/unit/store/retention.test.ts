@@ -55,12 +55,12 @@ test("young changes outlive the count in memory, through compaction and across a
   const store = await Store.open({ url: `file:${path}`, retainChanges: 5, retainMs: 300_000 });
   for (let i = 0; i < 40; i++) await put(store, `o${i % 3}`, String(i));
   expect(await store.compact()).toEqual({ removed: 0 });
-  const all = store.changesSince(0);
+  const all = await store.history(0);
   expect(all === "expired" ? all : all.map((c) => c.revision)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   await store.close();
 
   const again = await Store.open({ url: `file:${path}`, retainChanges: 5, retainMs: 300_000 });
-  const loaded = again.changesSince(0);
+  const loaded = await again.history(0);
   expect(loaded === "expired" ? loaded : loaded.map((c) => `${c.revision}:${(c.object.data as { v: number }).v}`)).toEqual(Array.from({ length: 40 }, (_, i) => `${i + 1}:${i}`));
   await again.close();
 
@@ -68,8 +68,8 @@ test("young changes outlive the count in memory, through compaction and across a
   const counted = await Store.open({ url: `file:${path}`, retainChanges: 5 });
   await counted.compact();
   expect(counted.compactedRevision).toBe(35);
-  expect(counted.changesSince(34)).toBe("expired");
-  const tail = counted.changesSince(35);
+  expect(await counted.history(34)).toBe("expired");
+  const tail = await counted.history(35);
   expect(tail === "expired" ? tail : tail.map((c) => c.revision)).toEqual([36, 37, 38, 39, 40]);
   await counted.close();
 });
