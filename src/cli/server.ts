@@ -31,6 +31,7 @@ const help = `Usage: skiff server [flags]
   --pod-eviction-timeout D    pods of a NotReady node are replaced after this (default 30s)
   --horizontal-pod-autoscaler-sync-period D  how often each HorizontalPodAutoscaler is evaluated (default 15s)
   --metric-resolution D       how often the server pulls each node's CPU and memory figures (default 15s)
+  --event-ttl D               an Event is deleted this long after its last write (default 1h)
 `;
 
 /** A period that drives a timer: 0 would spin. */
@@ -42,9 +43,9 @@ function atLeastOneSecond(ms: number, name: string): number {
 /** A duration flag ("15s", "1m", or plain seconds) in milliseconds. */
 function seconds(v: string | undefined, name: string, fallbackMs: number): number {
   if (v === undefined) return fallbackMs;
-  const m = v.match(/^(\d+)(s|m)?$/);
-  if (!m) throw new UsageError(`--${name} must be a duration like 15s or 1m, got "${v}"`);
-  return Number(m[1]) * (m[2] === "m" ? 60_000 : 1000);
+  const m = v.match(/^(\d+)(s|m|h)?$/);
+  if (!m) throw new UsageError(`--${name} must be a duration like 15s, 1m or 1h, got "${v}"`);
+  return Number(m[1]) * (m[2] === "h" ? 3_600_000 : m[2] === "m" ? 60_000 : 1000);
 }
 
 function flannelBackend(v: string): "vxlan" | "host-gw" | "none" {
@@ -71,6 +72,7 @@ export async function run(args: string[]): Promise<number> {
       "pod-eviction-timeout": { type: "string" },
       "horizontal-pod-autoscaler-sync-period": { type: "string" },
       "metric-resolution": { type: "string" },
+      "event-ttl": { type: "string" },
       "cluster-cidr": { type: "string" },
       "service-cidr": { type: "string" },
       "flannel-backend": { type: "string" },
@@ -106,6 +108,7 @@ export async function run(args: string[]): Promise<number> {
       nodeMonitorGracePeriodMs: seconds(flags["node-monitor-grace-period"], "node-monitor-grace-period", defaults.nodeMonitorGracePeriodMs),
       podEvictionTimeoutMs: seconds(flags["pod-eviction-timeout"], "pod-eviction-timeout", defaults.podEvictionTimeoutMs),
       hpaSyncPeriodMs: atLeastOneSecond(seconds(flags["horizontal-pod-autoscaler-sync-period"], "horizontal-pod-autoscaler-sync-period", defaults.hpaSyncPeriodMs), "horizontal-pod-autoscaler-sync-period"),
+      eventTtlMs: atLeastOneSecond(seconds(flags["event-ttl"], "event-ttl", defaults.eventTtlMs), "event-ttl"),
       metricResolutionMs: atLeastOneSecond(seconds(flags["metric-resolution"], "metric-resolution", defaults.metricResolutionMs), "metric-resolution"),
       clusterCidr: flags["cluster-cidr"] ?? defaults.clusterCidr,
       serviceCidr: flags["service-cidr"] ?? defaults.serviceCidr,

@@ -13,6 +13,7 @@ export type ControlPlaneOptions = {
   all?: boolean;
   nodeMonitorGracePeriodMs?: number;
   podEvictionTimeoutMs?: number;
+  eventTtlMs?: number;
   recordEvent?: RecordEvent;
   /** The binding write; pods/binding's bindPod unless a caller supplies one. */
   bind?: BindPod;
@@ -42,7 +43,7 @@ export function startControlPlaneLoops(registry: Registry, opts: ControlPlaneOpt
   };
 
   const all = opts.all ?? true;
-  const ctx = { registry, informers, kinds, events, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, hpa: opts.hpa };
+  const ctx = { registry, informers, kinds, events, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, eventTtlMs: opts.eventTtlMs, hpa: opts.hpa };
   const controllers: Controller[] = [];
   for (const r of controllerRegistrations) {
     const c = all || r.always ? r.create(ctx) : undefined;

@@ -19,6 +19,7 @@ import { loadBalancerController } from "../server/services/load-balancer-status.
 import { hpaController, type HpaControllerOptions } from "./hpa/hpa-controller.ts";
 import { jobController } from "./job/job-controller.ts";
 import { cronJobController } from "./cronjob/cronjob-controller.ts";
+import { eventTtlController } from "./event-ttl.ts";
 
 export type ControllerContext = {
   registry: Registry;
@@ -28,6 +29,8 @@ export type ControllerContext = {
   events: (component: string) => RecordEvent;
   nodeMonitorGracePeriodMs?: number;
   podEvictionTimeoutMs?: number;
+  /** How long an Event lives after its last write (kube-apiserver --event-ttl). */
+  eventTtlMs?: number;
   /** What the HorizontalPodAutoscaler controller reads (pods' usage) and how often it runs. */
   hpa?: Omit<HpaControllerOptions, "podUsage"> & Partial<Pick<HpaControllerOptions, "podUsage">>;
 };
@@ -45,6 +48,7 @@ export type ControllerRegistration = {
 export const controllerRegistrations: ControllerRegistration[] = [
   { name: "namespace", always: true, create: (c) => namespaceController(c.registry) },
   { name: "service-lb", always: true, create: (c) => loadBalancerController(c.registry) },
+  { name: "event-ttl", always: true, create: ({ registry, informers, kinds, eventTtlMs }) => kinds.event && eventTtlController(registry, informers, kinds.event, eventTtlMs) },
   {
     name: "replicaset",
     create: ({ registry, informers, kinds, events }) => kinds.replicaSet && replicaSetController(registry, informers, { pod: kinds.pod, replicaSet: kinds.replicaSet }, events("replicaset-controller")),

@@ -12,6 +12,8 @@ export type ServerOptions = {
   nodeMonitorGracePeriodMs: number;
   /** How long pods stay on an unreachable node before they are evicted. */
   podEvictionTimeoutMs: number;
+  /** How long an Event lives after its last write (kube-apiserver --event-ttl: 1 h). */
+  eventTtlMs: number;
   /** How often each HorizontalPodAutoscaler is evaluated (kube-controller-manager's --horizontal-pod-autoscaler-sync-period). */
   hpaSyncPeriodMs: number;
   /** How often the server pulls each agent's resource figures (metrics-server's --metric-resolution). */
@@ -58,6 +60,7 @@ export function defaultServerOptions(): ServerOptions {
     runControllers: true,
     nodeMonitorGracePeriodMs: 15_000,
     podEvictionTimeoutMs: 30_000,
+    eventTtlMs: 60 * 60_000,
     hpaSyncPeriodMs: 15_000,
     metricResolutionMs: 15_000,
     compactIntervalMs: 5 * 60_000,
