@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { execa } from "execa";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { startCluster, eventually, type TestCluster } from "../support/cluster.ts";
+import { startCluster, eventually, unmountBelow, type TestCluster } from "../support/cluster.ts";
 import { createNetns, type TestNetns } from "../support/netns.ts";
 import { skiffCommand, spawnSkiff, type SkiffProcess } from "../support/process.ts";
 import { tempDir } from "../support/server.ts";
@@ -24,8 +24,11 @@ const dir = (tag: string) => {
   dirs.push(d);
   return d;
 };
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+afterAll(async () => {
+  for (const d of dirs) {
+    await unmountBelow(d);
+    rmSync(d, { recursive: true, force: true });
+  }
 });
 
 const podYaml = (name: string, node: string) => `apiVersion: v1

@@ -87,7 +87,7 @@ export async function startCluster(tag: string, opts: { prefer?: "binary" | "sou
 }
 
 /** Podman's storage mounts under a data dir (of an agent a test started on its own) would keep it busy. */
-async function unmountBelow(dir: string) {
+export async function unmountBelow(dir: string) {
   const mounts = readFileSync("/proc/self/mounts", "utf8").split("\n").map((l) => l.split(" ")[1] ?? "").filter((m) => m.startsWith(dir + "/"));
   for (const m of mounts.sort((a, b) => b.length - a.length)) await execa("umount", ["-l", m], { reject: false });
 }
