@@ -1,6 +1,6 @@
 // The HPA controller on a real registry and store, with a stand-in metrics source: it
 // writes the target's scale, its status and conditions as upstream's does, and reports a
-// target that is gone or scaled to zero.
+// target that is gone or scaled to zero. Each case needs one sync: the one a new HPA gets at once.
 import { afterEach, beforeEach, expect, test } from "bun:test";
 import type { KubeObject } from "../../../../src/api/kinds/kind.ts";
 import { InformerFactory } from "../../../../src/controllers/runtime/informer.ts";
@@ -20,7 +20,7 @@ beforeEach(async () => {
   c = await testCluster();
   informers = new InformerFactory(c.registry);
   events.length = 0;
-  controller = hpaController(c.registry, informers, { hpa: c.kind("horizontalpodautoscalers"), pod: c.kind("pods") }, (o, type, reason, message) => events.push(`${type} ${reason} ${message}`), { podUsage: () => usage, syncPeriodMs: 100 });
+  controller = hpaController(c.registry, informers, { hpa: c.kind("horizontalpodautoscalers"), pod: c.kind("pods") }, (o, type, reason, message) => events.push(`${type} ${reason} ${message}`), { podUsage: () => usage, syncPeriodMs: 60_000 });
   controller.start();
 });
 afterEach(async () => {
