@@ -16,6 +16,8 @@ type Packed = [number, string, string, string, string, string];
 
 /** Settled rows per block: enough for deflate to find the repetition, few enough to read fast. */
 export const BLOCK_ROWS = 500;
+/** Bytes of values per block, at most (a larger value makes a block of its own). */
+export const BLOCK_BYTES = 64 * 1024;
 
 const C = getTableName(changes);
 const B = getTableName(historyBlocks);
@@ -27,15 +29,23 @@ function toRow(r: Record<string, unknown>): StoredRow {
   return { revision: Number(r[cc.revision.name]), resource: String(r[cc.resource.name]), namespace: String(r[cc.namespace.name]), name: String(r[cc.name.name]), code: String(r[cc.type.name]), value: String(r[cc.value.name]) };
 }
 
-/** Pack the oldest BLOCK_ROWS settled rows after `floor` into a block; false when fewer are settled. */
+/**
+ * Pack the oldest settled rows after `floor` into a block: BLOCK_ROWS of them, or fewer whose
+ * values reach BLOCK_BYTES (large values, such as Helm's release Secrets, would otherwise make
+ * one block take long to compress: the event loop waits for it). False when not enough are settled.
+ */
 export async function packSettledRows(client: Client, floor: number): Promise<boolean> {
-  const res = await client.execute({ sql: `SELECT ${rowColumns} FROM ${C} WHERE ${cc.revision.name} > ? AND ${cc.value.name} != ? ORDER BY ${cc.revision.name} LIMIT ?`, args: [floor, SAME_AS_OBJECT, BLOCK_ROWS] });
-  if (res.rows.length < BLOCK_ROWS) return false;
-  const rows = res.rows.map((r) => toRow(r as unknown as Record<string, unknown>));
-  const packed: Packed[] = rows.map((r) => [r.revision, r.resource, r.namespace, r.name, r.code, r.value]);
-  const data = Bun.deflateSync(Buffer.from(JSON.stringify(packed)), { level: 9 });
-  const first = rows[0]!.revision;
-  const last = rows[rows.length - 1]!.revision;
+  const sizes = await client.execute({ sql: `SELECT ${cc.revision.name}, length(${cc.value.name}) FROM ${C} WHERE ${cc.revision.name} > ? AND ${cc.value.name} != ? ORDER BY ${cc.revision.name} LIMIT ?`, args: [floor, SAME_AS_OBJECT, BLOCK_ROWS] });
+  let count = 0;
+  let bytes = 0;
+  while (count < sizes.rows.length && (count === 0 || bytes + Number(sizes.rows[count]![1]) <= BLOCK_BYTES)) bytes += Number(sizes.rows[count++]![1]);
+  if (count === sizes.rows.length && count < BLOCK_ROWS) return false;
+  const first = Number(sizes.rows[0]![0]);
+  const last = Number(sizes.rows[count - 1]![0]);
+  const res = await client.execute({ sql: `SELECT ${rowColumns} FROM ${C} WHERE ${cc.revision.name} BETWEEN ? AND ? AND ${cc.value.name} != ? ORDER BY ${cc.revision.name}`, args: [first, last, SAME_AS_OBJECT] });
+  const packed: Packed[] = res.rows.map((r) => toRow(r as unknown as Record<string, unknown>)).map((r) => [r.revision, r.resource, r.namespace, r.name, r.code, r.value]);
+  // A single value larger than a block is compressed fast rather than small.
+  const data = Bun.deflateSync(Buffer.from(JSON.stringify(packed)), { level: bytes > BLOCK_BYTES ? 1 : 9 });
   const stmts: InStatement[] = [
     { sql: `INSERT INTO ${B} (${bc.last.name}, ${bc.first.name}, ${bc.data.name}) VALUES (?, ?, ?)`, args: [last, first, data] },
     // Exactly the rows read: every settled row in the range was among the oldest settled ones.
