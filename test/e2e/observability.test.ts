@@ -148,6 +148,10 @@ async function seedCluster() {
   const template = { metadata: { labels }, spec: { containers: [{ name: "web", image: "localhost/web:1" }] } };
   await r.create(kind("apps", "Deployment"), NS, { metadata: { name: "web" }, spec: { replicas: 2, selector: { matchLabels: labels }, template } });
   await r.create(kind("", "Service"), NS, { metadata: { name: "web" }, spec: { selector: labels, ports: [{ port: 80 }] } });
+  // An HPA with the figures it last reported; its target is gone, so its controller keeps them (no agent measures pods here).
+  const hpaKind = kind("autoscaling", "HorizontalPodAutoscaler");
+  await r.create(hpaKind, NS, { metadata: { name: "web" }, spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web-canary" }, minReplicas: 1, maxReplicas: 5, metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } } }] } });
+  await r.replace(hpaKind, NS, "web", (h) => ({ ...h!, status: { currentReplicas: 2, desiredReplicas: 3, currentMetrics: [{ type: "Resource", resource: { name: "cpu", current: { averageUtilization: 80, averageValue: "80m" } } }] } }), {}, "status");
   await waitUntil(() => webPods().filter((p) => (p.spec as { nodeName?: string }).nodeName === NODE).length === 2, "the scheduler binds both pods to the node");
   await reportPods(true);
   await waitUntil(() => deploymentAvailable() === 2, "the Deployment reports 2 available replicas");
