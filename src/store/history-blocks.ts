@@ -55,11 +55,16 @@ export async function packSettledRows(client: Client, floor: number): Promise<bo
   return true;
 }
 
+/** A turn of the event loop. */
+export const turn = () => new Promise<void>((r) => setImmediate(r));
+
 /** Every stored change after `floor`, from rows and blocks, oldest first. */
 export async function loadStoredChanges(client: Client, floor: number): Promise<StoredRow[]> {
   const out: StoredRow[] = [];
   const blocks = await client.execute({ sql: `SELECT ${bc.data.name} FROM ${B} WHERE ${bc.last.name} > ?`, args: [floor] });
-  for (const b of blocks.rows) {
+  for (const [i, b] of blocks.rows.entries()) {
+    // A long history is read while requests wait: let them through now and then.
+    if (i % 20 === 19) await turn();
     const data = new Uint8Array(b[0] as ArrayBuffer);
     for (const [revision, resource, namespace, name, code, value] of JSON.parse(Buffer.from(Bun.inflateSync(data)).toString()) as Packed[]) {
       if (revision > floor) out.push({ revision, resource, namespace, name, code, value });

@@ -5,7 +5,7 @@
 // (never written so) makes it and everything older lost: a watch from there relists.
 import type { KubeObject } from "../api/kinds/kind.ts";
 import type { Change } from "./store.ts";
-import type { StoredRow } from "./history-blocks.ts";
+import { turn, type StoredRow } from "./history-blocks.ts";
 import { parseChangeCode } from "./change-codes.ts";
 import { SAME_AS_OBJECT } from "./group-statements.ts";
 import { rebuild } from "./reverse-delta.ts";
@@ -26,6 +26,7 @@ export async function rebuildChanges(stored: StoredRow[], src: RebuildSource): P
   const rebuilt: Change[] = [];
   let lost = 0;
   for (let i = stored.length - 1; i >= 0; i--) {
+    if (i % 2000 === 1999) await turn();
     const row = stored[i]!;
     const k = `${row.resource}\u0000${row.namespace}/${row.name}`;
     const code = parseChangeCode(row.code);

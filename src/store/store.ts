@@ -14,7 +14,7 @@ import { ChangeLog } from "./change-log.ts";
 import { RetentionWindow } from "./retention.ts";
 import { DiskReserve, isDiskFull, StoreFullError } from "./disk-reserve.ts";
 import { groupStatements, SAME_AS_OBJECT, type ChangeRow, type HistoryValue, type SupersededRow } from "./group-statements.ts";
-import { loadStoredChanges, packSettledRows } from "./history-blocks.ts";
+import { loadStoredChanges, packSettledRows, turn } from "./history-blocks.ts";
 import { reverseDelta } from "./reverse-delta.ts";
 import { rebuildChanges } from "./rebuild-history.ts";
 import { countAtMost } from "./sorted.ts";
@@ -473,7 +473,7 @@ export class Store {
 
   /** One step of compaction: after a turn of the event loop, alone on the database; undefined once the store is closed. */
   private async compactionStep<T>(step: () => Promise<T>): Promise<T | undefined> {
-    await new Promise((r) => setImmediate(r));
+    await turn();
     return this.exclusive(async () => {
       if (this.closed) return undefined;
       const started = performance.now();
