@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { AutoscalingV1Api, AutoscalingV2Api, KubeConfig } from "@kubernetes/client-node";
 import { apiFetch, startTestServer, type TestServer } from "../support/server.ts";
-import { kubectl, kubectlOk } from "../support/kubectl.ts";
+import { kubectl, kubectlOk, layerBinary } from "../support/kubectl.ts";
 
 let server: TestServer;
 let v1: AutoscalingV1Api;
@@ -120,5 +120,20 @@ describe("autoscaling/v2 and v1", () => {
     expect(row).toMatch(/^api\s+Deployment\/api\s+cpu: <unknown>\/50%\s+1\s+10\s+0\s+\d+s$/);
     const v1Out = await kubectlOk(server.kubeconfigPath, ["get", "horizontalpodautoscalers.v1.autoscaling", "api", "-o", "jsonpath={.apiVersion} {.spec.targetCPUUtilizationPercentage}"]);
     expect(v1Out).toBe("autoscaling/v1 50");
+  });
+
+  test("kubectl 1.33's autoscale posts autoscaling/v2 (1.32's posts v1): the same HPA either way", async () => {
+    await kubectlOk(server.kubeconfigPath, ["create", "deployment", "api2", "--image=busybox"]);
+    const proc = Bun.spawn([layerBinary("kubectl/kubectl"), "--kubeconfig", server.kubeconfigPath, "autoscale", "deployment/api2", "--cpu-percent=50", "--min=1", "--max=10", "-v=6"], { stdout: "pipe", stderr: "pipe" });
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("horizontalpodautoscaler.autoscaling/api2 autoscaled");
+    expect(stderr).toMatch(/verb="POST" url="[^"]+\/apis\/autoscaling\/v2\/namespaces\/default\/horizontalpodautoscalers/);
+    // Everything but the target's name is the same as what 1.32 made for "api".
+    const specOf = async (name: string) => {
+      const { scaleTargetRef, ...rest } = (await v2.readNamespacedHorizontalPodAutoscaler({ namespace: "default", name })).spec!;
+      return { ...rest, kind: scaleTargetRef.kind };
+    };
+    expect(await specOf("api2")).toEqual(await specOf("api"));
   });
 });
