@@ -75,7 +75,10 @@ type Condition = { type: string; status: "True" | "False"; reason?: string; last
 
 export function buildPodStatus(opts: { pod: Pod; init: ContainerView[]; containers: ContainerView[]; podIP?: string; hostIP: string; startTime: string; runtime: string }) {
   const { pod, init, containers } = opts;
-  const phase = phaseOf(pod, init, containers);
+  // A finished pod never leaves its terminal phase (as the kubelet), even when the runtime has
+  // lost its containers (a reset store, a reboot): Job controllers have counted it already.
+  const prior = pod.status?.phase;
+  const phase = prior === "Succeeded" || prior === "Failed" ? prior : phaseOf(pod, init, containers);
   const initialized = init.every((v) => v.current?.state === "exited" && v.current.exitCode === 0);
   const containersReady = containers.every((v) => v.ready);
   const terminal = phase === "Succeeded" || phase === "Failed";

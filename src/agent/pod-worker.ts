@@ -62,8 +62,9 @@ export class PodWorker {
     this.startTime ??= pod.status?.startTime ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString().replace(".000Z", "Z");
     const phase = pod.status?.phase;
     if (phase === "Succeeded" || phase === "Failed") {
-      // Finished pods keep their containers (for logs) but never run again.
-      return this.report(pod, mine, sandbox);
+      // Finished pods keep their containers (for logs) but never run again. When the runtime
+      // has none left, the last report (exit codes included) stands.
+      return mine.length ? this.report(pod, mine, sandbox) : undefined;
     }
     let volumes: Map<string, string>;
     try {
