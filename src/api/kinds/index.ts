@@ -20,6 +20,9 @@ import { jobKind } from "./job.ts";
 import { cronJobKind } from "./cronjob.ts";
 import { daemonSetKind } from "./daemonset.ts";
 import { controllerRevisionKind } from "./controllerrevision.ts";
+import { persistentVolumeKind } from "./persistentvolume.ts";
+import { persistentVolumeClaimKind } from "./persistentvolumeclaim.ts";
+import { storageClassKind } from "./storageclass.ts";
 
 export {
   jobKind,
@@ -42,6 +45,9 @@ export {
   horizontalPodAutoscalerKind,
   daemonSetKind,
   controllerRevisionKind,
+  persistentVolumeKind,
+  persistentVolumeClaimKind,
+  storageClassKind,
 };
 
 export const allKinds: KindDef[] = [
@@ -51,6 +57,8 @@ export const allKinds: KindDef[] = [
   limitRangeKind,
   namespaceKind,
   nodeKind,
+  persistentVolumeClaimKind,
+  persistentVolumeKind,
   podKind,
   resourceQuotaKind,
   secretKind,
@@ -65,6 +73,7 @@ export const allKinds: KindDef[] = [
   leaseKind,
   endpointSliceKind,
   horizontalPodAutoscalerKind,
+  storageClassKind,
 ];
 
 /** The declaration for an apiVersion and kind, e.g. ("apps/v1", "Deployment"). */

@@ -64,6 +64,9 @@ describe("discovery metadata as upstream serves it", () => {
     ["batch/v1", "CronJob", "cronjobs", "cronjob", true, ["cj"], ["all"]],
     ["apps/v1", "ControllerRevision", "controllerrevisions", "controllerrevision", true, [], []],
     ["autoscaling/v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", true, ["hpa"], ["all"]],
+    ["v1", "PersistentVolume", "persistentvolumes", "persistentvolume", false, ["pv"], []],
+    ["v1", "PersistentVolumeClaim", "persistentvolumeclaims", "persistentvolumeclaim", true, ["pvc"], []],
+    ["storage.k8s.io/v1", "StorageClass", "storageclasses", "storageclass", false, ["sc"], []],
   ];
   test("every served kind, each once", () => {
     expect(allKinds.map((k) => `${apiVersionOf(k)}/${k.kind}`).sort()).toEqual(table.map(([v, k]) => `${v}/${k}`).sort());
