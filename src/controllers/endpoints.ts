@@ -73,13 +73,13 @@ export function endpointsController(registry: Registry, informers: InformerFacto
     },
   });
 
-  const address = (m: Member) => ({ ip: m.ip, ...(nodeNameOf(m.pod) ? { nodeName: nodeNameOf(m.pod) } : {}), targetRef: { kind: "Pod", namespace: m.pod.metadata.namespace, name: m.pod.metadata.name, uid: m.pod.metadata.uid } });
+  const address = (svc: KubeObject) => (m: Member) => ({ ip: m.ip, ...hostnameFor(svc, m.pod, false), ...(nodeNameOf(m.pod) ? { nodeName: nodeNameOf(m.pod) } : {}), targetRef: { kind: "Pod", namespace: m.pod.metadata.namespace, name: m.pod.metadata.name, uid: m.pod.metadata.uid } });
 
   async function writeEndpoints(svc: KubeObject, groups: { ports: Port[]; members: Member[] }[]) {
     const subsets = groups
       .map((g) => {
-        const ready = g.members.filter((m) => m.ready).map(address);
-        const notReady = g.members.filter((m) => !m.ready).map(address);
+        const ready = g.members.filter((m) => m.ready).map(address(svc));
+        const notReady = g.members.filter((m) => !m.ready).map(address(svc));
         return { ...(ready.length ? { addresses: ready } : {}), ...(notReady.length ? { notReadyAddresses: notReady } : {}), ...(g.ports.length ? { ports: g.ports } : {}) };
       })
       .filter((s) => s.addresses || s.notReadyAddresses);
@@ -105,6 +105,7 @@ export function endpointsController(registry: Registry, informers: InformerFacto
         endpoints: g.members.map((m) => ({
           addresses: [m.ip],
           conditions: { ready: m.ready, serving: m.ready, terminating: false },
+          ...hostnameFor(svc, m.pod, true),
           ...(nodeNameOf(m.pod) ? { nodeName: nodeNameOf(m.pod) } : {}),
           targetRef: { kind: "Pod", namespace: ns, name: m.pod.metadata.name, uid: m.pod.metadata.uid },
         })),
@@ -156,4 +157,15 @@ export function endpointsController(registry: Registry, informers: InformerFacto
     }
   });
   return controller;
+}
+
+/**
+ * A pod's hostname is its DNS name under the Service it names as subdomain (a StatefulSet's
+ * NAME-0.SERVICE): Endpoints carry it for any such Service, EndpointSlices for headless ones.
+ */
+function hostnameFor(svc: KubeObject, pod: KubeObject, headlessOnly: boolean): { hostname?: string } {
+  const spec = (pod.spec ?? {}) as { hostname?: string; subdomain?: string };
+  if (!spec.hostname || spec.subdomain !== svc.metadata.name || pod.metadata.namespace !== svc.metadata.namespace) return {};
+  if (headlessOnly && (svc.spec as { clusterIP?: string } | undefined)?.clusterIP !== "None") return {};
+  return { hostname: spec.hostname };
 }

@@ -13,6 +13,7 @@ import { garbageCollector } from "./garbage-collector.ts";
 import { endpointsController } from "./endpoints.ts";
 import { resourceQuotaController } from "./resource-quota.ts";
 import { daemonSetController } from "./daemonset/daemonset-controller.ts";
+import { statefulSetController } from "./statefulset/statefulset-controller.ts";
 import { taintEvictionController } from "./taint-eviction.ts";
 import { namespaceController } from "./namespace.ts";
 import { loadBalancerController } from "../server/services/load-balancer-status.ts";
@@ -70,6 +71,15 @@ export const controllerRegistrations: ControllerRegistration[] = [
       const daemonSet = registry.kind("apps", "v1", "daemonsets");
       const controllerRevision = registry.kind("apps", "v1", "controllerrevisions");
       return daemonSet && controllerRevision && daemonSetController(registry, informers, { pod: kinds.pod, node: kinds.node, daemonSet, controllerRevision }, events("daemonset-controller"));
+    },
+  },
+  {
+    name: "statefulset",
+    create: ({ registry, informers, kinds, events }) => {
+      const statefulSet = registry.kind("apps", "v1", "statefulsets");
+      const controllerRevision = registry.kind("apps", "v1", "controllerrevisions");
+      const claim = registry.kind("", "v1", "persistentvolumeclaims");
+      return statefulSet && controllerRevision && statefulSetController(registry, informers, { pod: kinds.pod, statefulSet, controllerRevision, claim }, events("statefulset-controller"));
     },
   },
   { name: "taint-eviction", create: ({ registry, informers, kinds, events }) => taintEvictionController(registry, informers, { node: kinds.node, pod: kinds.pod }, events("taint-eviction-controller")) },

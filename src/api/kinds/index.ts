@@ -20,6 +20,7 @@ import { jobKind } from "./job.ts";
 import { cronJobKind } from "./cronjob.ts";
 import { daemonSetKind } from "./daemonset.ts";
 import { controllerRevisionKind } from "./controllerrevision.ts";
+import { statefulSetKind } from "./statefulset.ts";
 import { persistentVolumeKind } from "./persistentvolume.ts";
 import { persistentVolumeClaimKind } from "./persistentvolumeclaim.ts";
 import { storageClassKind } from "./storageclass.ts";
@@ -48,6 +49,7 @@ export {
   persistentVolumeKind,
   persistentVolumeClaimKind,
   storageClassKind,
+  statefulSetKind,
 };
 
 export const allKinds: KindDef[] = [
@@ -67,6 +69,7 @@ export const allKinds: KindDef[] = [
   deploymentKind,
   replicaSetKind,
   daemonSetKind,
+  statefulSetKind,
   controllerRevisionKind,
   jobKind,
   cronJobKind,

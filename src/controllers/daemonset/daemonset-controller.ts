@@ -8,16 +8,16 @@ import { labelSelectorMatcher } from "../../api/selectors/index.ts";
 import { Controller } from "../runtime/controller.ts";
 import type { InformerFactory } from "../runtime/informer.ts";
 import type { RecordEvent } from "../events.ts";
-import { controllerRefOf, newControllerRef } from "../shared/owner-refs.ts";
+import { BY_CONTROLLER, controllerRefOf, indexByController, newControllerRef } from "../shared/owner-refs.ts";
 import { isNotFoundOrConflict, objectKey, splitKey } from "../shared/object-key.ts";
 import { writeStatusIfChanged } from "../shared/write-status.ts";
 import { podPhase } from "../shared/pod-state.ts";
 import { daemonPod, nodeShouldRunDaemonPod, REVISION_HASH_LABEL, targetNodeOf, type DaemonSetSpec } from "./daemon-pods.ts";
 import { planSync, type NodeState } from "./sync-plan.ts";
 import { daemonSetStatus } from "./daemonset-status.ts";
-import { newRevision, revisionMatches, revisionOf, surplusRevisions, templateHash } from "./revisions.ts";
+import { templateHash } from "./revisions.ts";
+import { revisionHash, revisionHistory } from "../shared/revision-history.ts";
 
-const BY_CONTROLLER = "controller-uid";
 /** Pods created in one sync at most; the rest follow in the next (upstream's burst). */
 const BURST = 500;
 
@@ -28,12 +28,9 @@ export function daemonSetController(registry: Registry, informers: InformerFacto
   const nodes = informers.for(kinds.node);
   const sets = informers.for(kinds.daemonSet);
   const revisions = informers.for(kinds.controllerRevision);
-  const byController = (o: KubeObject) => {
-    const ref = controllerRefOf(o);
-    return ref ? [ref.uid] : [];
-  };
-  pods.addIndex(BY_CONTROLLER, byController);
-  revisions.addIndex(BY_CONTROLLER, byController);
+  indexByController(pods);
+  indexByController(revisions);
+  const history = revisionHistory(registry, { owner: kinds.daemonSet, controllerRevision: kinds.controllerRevision }, (uid) => revisions.byIndex(BY_CONTROLLER, uid));
 
   const controller = new Controller({
     name: "daemonset",
@@ -51,7 +48,7 @@ export function daemonSetController(registry: Registry, informers: InformerFacto
   async function sync(ds: KubeObject) {
     const spec = ds.spec as DaemonSetSpec;
     const matches = labelSelectorMatcher(spec.selector as never);
-    const hash = await currentRevision(ds);
+    const hash = revisionHash(await history.current(ds)) || templateHash(ds);
     const owned = pods.byIndex(BY_CONTROLLER, ds.metadata.uid!).filter((p) => matches(p.metadata.labels ?? {}) && !(p.metadata.deletionTimestamp && isTerminal(p)));
     const byNode = new Map<string, KubeObject[]>();
     for (const p of owned) {
@@ -83,57 +80,9 @@ export function daemonSetController(registry: Registry, informers: InformerFacto
     }
     const { status, recheckInMs } = daemonSetStatus(ds, state(), hash, now());
     await writeStatusIfChanged(registry, kinds.daemonSet, sets.get(ds.metadata.namespace!, ds.metadata.name!), ds, status);
-    await cleanupHistory(ds, hash, fresh);
+    await history.prune(ds, hash, new Set(fresh.map((p) => p.metadata.labels?.[REVISION_HASH_LABEL] ?? "")));
     if (more) return { requeueAfterMs: 0 };
     return recheckInMs !== undefined ? { requeueAfterMs: recheckInMs } : undefined;
-  }
-
-  /** The current template's revision (made or renumbered as needed); returns its hash. */
-  async function currentRevision(ds: KubeObject): Promise<string> {
-    const all = revisions.byIndex(BY_CONTROLLER, ds.metadata.uid!);
-    const current = all.filter((cr) => revisionMatches(cr, ds)).sort((a, b) => revisionOf(b) - revisionOf(a));
-    const maxOld = Math.max(0, ...all.filter((cr) => !current.includes(cr)).map(revisionOf));
-    const ns = ds.metadata.namespace!;
-    if (current.length) {
-      const [keep, ...dups] = current;
-      for (const d of dups) await deleteRevision(d);
-      // A rollback to an older template makes that revision the newest again.
-      if (revisionOf(keep!) <= maxOld) {
-        await registry.replace(kinds.controllerRevision, ns, keep!.metadata.name!, (cur) => ({ ...cur!, revision: maxOld + 1 }));
-      }
-      return keep!.metadata.labels?.[REVISION_HASH_LABEL] ?? templateHash(ds);
-    }
-    const hash = templateHash(ds);
-    try {
-      await registry.create(kinds.controllerRevision, ns, newRevision(ds, hash, maxOld + 1, newControllerRef(kinds.daemonSet, ds)));
-    } catch (e) {
-      if ((e as { code?: number }).code !== 409) throw e;
-      // The name is taken by another template: bump collisionCount so the next hash differs.
-      const existing = registry.tryGet(kinds.controllerRevision, ns, `${ds.metadata.name}-${hash}`);
-      if (existing && controllerRefOf(existing)?.uid === ds.metadata.uid && revisionMatches(existing, ds)) return hash;
-      await registry.replace(kinds.daemonSet, ns, ds.metadata.name!, (cur) => {
-        const st = (cur!.status ??= {}) as { collisionCount?: number };
-        st.collisionCount = (st.collisionCount ?? 0) + 1;
-        return cur!;
-      }, {}, "status");
-      throw e;
-    }
-    return hash;
-  }
-
-  async function cleanupHistory(ds: KubeObject, hash: string, live: KubeObject[]) {
-    const inUse = new Set(live.map((p) => p.metadata.labels?.[REVISION_HASH_LABEL] ?? ""));
-    inUse.add(hash);
-    const old = revisions.byIndex(BY_CONTROLLER, ds.metadata.uid!).filter((cr) => cr.metadata.labels?.[REVISION_HASH_LABEL] !== hash);
-    for (const cr of surplusRevisions(ds, old, inUse)) await deleteRevision(cr);
-  }
-
-  async function deleteRevision(cr: KubeObject) {
-    try {
-      await registry.delete(kinds.controllerRevision, cr.metadata.namespace!, cr.metadata.name!, { preconditions: { uid: cr.metadata.uid } });
-    } catch (e) {
-      if (!isNotFoundOrConflict(e)) throw e;
-    }
   }
 
   async function createPods(ds: KubeObject, onNodes: string[], hash: string) {

@@ -21,3 +21,13 @@ export function newControllerRef(kind: KindDef, owner: KubeObject): OwnerReferen
 export function isControlledBy(obj: KubeObject, owner: KubeObject): boolean {
   return controllerRefOf(obj)?.uid === owner.metadata.uid;
 }
+
+/** The informer index of objects by their controller's uid (shared: every workload controller adds the same one). */
+export const BY_CONTROLLER = "controller-uid";
+
+export function indexByController(informer: { addIndex(name: string, fn: (o: KubeObject) => string[]): void }): void {
+  informer.addIndex(BY_CONTROLLER, (o) => {
+    const ref = controllerRefOf(o);
+    return ref ? [ref.uid] : [];
+  });
+}

@@ -3,6 +3,7 @@ import { InformerFactory } from "../../../src/controllers/runtime/informer.ts";
 import { endpointsController } from "../../../src/controllers/endpoints.ts";
 import type { Controller } from "../../../src/controllers/runtime/controller.ts";
 import { bindPod } from "../../../src/server/pod-subresources.ts";
+import { ClusterZone } from "../../../src/agent/network/dns-records.ts";
 import { eventually, setPodReady, testCluster, type TestCluster } from "./cluster.ts";
 
 let c: TestCluster;
@@ -64,4 +65,36 @@ describe("endpoints controller", () => {
     await c.registry.delete(c.kind("services"), "default", "web");
     await eventually(() => !endpoints() && slices().length === 0, "endpoints removed");
   });
+});
+
+// A pod naming a Service as its subdomain (as StatefulSet pods do) gets its hostname into that
+// Service's Endpoints and, when headless, its EndpointSlices: the cluster DNS answers
+// HOSTNAME.SERVICE.NS.svc.cluster.local.
+async function subdomainPod(name: string, ip: string, spec: Record<string, unknown>) {
+  await c.registry.create(c.kind("pods"), "default", { metadata: { name, labels: { app: "db" } }, spec: { containers: [{ name: "a", image: "x" }], ...spec } });
+  await bindPod(c.registry, "default", name, "n1");
+  await setPodReady(c.registry, c.registry.get(c.kind("pods"), "default", name), true, ip);
+}
+
+test("hostname in Endpoints and headless EndpointSlices only for the Service named as subdomain; DNS answers it", async () => {
+  await c.registry.create(c.kind("nodes"), "", { metadata: { name: "n1" }, spec: {} });
+  await c.registry.create(c.kind("services"), "default", { metadata: { name: "db" }, spec: { clusterIP: "None", selector: { app: "db" }, ports: [{ name: "pg", port: 5432 }] } });
+  await c.registry.create(c.kind("services"), "default", { metadata: { name: "db-ro" }, spec: { selector: { app: "db" }, ports: [{ name: "pg", port: 5432 }] } });
+  await subdomainPod("db-0", "10.42.0.10", { hostname: "db-0", subdomain: "db" });
+  await subdomainPod("db-1", "10.42.0.11", { hostname: "db-1", subdomain: "db" });
+  await subdomainPod("loose", "10.42.0.12", { hostname: "loose" }); // no subdomain: no DNS name of its own
+
+  const slicesOf = (svc: string) => c.registry.list(c.kind("endpointslices"), "default").items.filter((s) => s.metadata.labels?.["kubernetes.io/service-name"] === svc) as any[];
+  const eps = (svc: string) => c.registry.tryGet(c.kind("endpoints"), "default", svc) as any;
+  await eventually(() => slicesOf("db")[0]?.endpoints?.length === 3 && eps("db")?.subsets?.[0]?.addresses?.length === 3 && eps("db-ro")?.subsets?.[0]?.addresses?.length === 3, "endpoints of both services");
+  const hostnames = (list: any[]) => Object.fromEntries(list.map((e) => [e.ip ?? e.addresses[0], e.hostname]));
+  expect(hostnames(slicesOf("db")[0].endpoints)).toEqual({ "10.42.0.10": "db-0", "10.42.0.11": "db-1", "10.42.0.12": undefined });
+  expect(hostnames(eps("db").subsets[0].addresses)).toEqual({ "10.42.0.10": "db-0", "10.42.0.11": "db-1", "10.42.0.12": undefined });
+  // Not the subdomain: no hostname, whether headless or not.
+  expect(hostnames(eps("db-ro").subsets[0].addresses)).toEqual({ "10.42.0.10": undefined, "10.42.0.11": undefined, "10.42.0.12": undefined });
+  expect(slicesOf("db-ro")[0].endpoints.every((e: any) => e.hostname === undefined)).toBe(true);
+
+  const zone = new ClusterZone(c.registry.list(c.kind("services"), "default").items as never, c.registry.list(c.kind("endpointslices"), "default").items as never);
+  expect(zone.lookup("db-1.db.default.svc.cluster.local", "A")).toMatchObject({ kind: "answer", answers: [{ type: "A", data: "10.42.0.11" }] });
+  expect(zone.lookup("loose.db.default.svc.cluster.local", "A")).toEqual({ kind: "nxdomain" });
 });

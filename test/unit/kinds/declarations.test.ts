@@ -60,6 +60,7 @@ describe("discovery metadata as upstream serves it", () => {
     ["v1", "ResourceQuota", "resourcequotas", "resourcequota", true, ["quota"], []],
     ["v1", "LimitRange", "limitranges", "limitrange", true, ["limits"], []],
     ["apps/v1", "DaemonSet", "daemonsets", "daemonset", true, ["ds"], ["all"]],
+    ["apps/v1", "StatefulSet", "statefulsets", "statefulset", true, ["sts"], ["all"]],
     ["batch/v1", "Job", "jobs", "job", true, [], ["all"]],
     ["batch/v1", "CronJob", "cronjobs", "cronjob", true, ["cj"], ["all"]],
     ["apps/v1", "ControllerRevision", "controllerrevisions", "controllerrevision", true, [], []],
@@ -80,7 +81,7 @@ describe("discovery metadata as upstream serves it", () => {
   }
   test("subresources and generations", () => {
     expect(kinds.podKind.subresources).toEqual({ status: true, extra: ["log", "exec", "eviction", "binding"] });
-    for (const k of [kinds.deploymentKind, kinds.replicaSetKind]) {
+    for (const k of [kinds.deploymentKind, kinds.replicaSetKind, kinds.statefulSetKind]) {
       expect(k.subresources).toEqual({ status: true, scale: { specReplicasPath: "spec.replicas", statusReplicasPath: "status.replicas", labelSelectorPath: "spec.selector" } });
       expect(k.hasGeneration).toBe(true);
     }
