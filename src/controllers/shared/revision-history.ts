@@ -37,7 +37,7 @@ export function revisionHistory(registry: Registry, kinds: { owner: KindDef; con
       const [keep, ...dups] = matching;
       for (const d of dups) await remove(d);
       // A rollback to an older template makes that revision the newest again.
-      if (revisionOf(keep!) <= maxOld) return registry.replace(kinds.controllerRevision, ns, keep!.metadata.name!, (cur) => ({ ...cur!, revision: maxOld + 1 }));
+      if (revisionOf(keep!) <= maxOld) return (await registry.replace(kinds.controllerRevision, ns, keep!.metadata.name!, (cur) => ({ ...cur!, revision: maxOld + 1 }))).object;
       return keep!;
     }
     const hash = templateHash(owner);
