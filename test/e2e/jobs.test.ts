@@ -1,8 +1,9 @@
 // Jobs and CronJobs end to end with real kubectl and real podman on two nodes: a Job of 5
 // completions with parallelism 2 completes and `kubectl wait` returns; a failing Job stops at
 // its backoffLimit with Failed; Indexed pods see JOB_COMPLETION_INDEX; a succeeded pod deleted
-// by hand stays counted; a CronJob every minute runs twice and keeps its history limit; all of
-// them cascade-delete. The CronJob is created first and its two runs are awaited last, so the
+// by hand stays counted; a CronJob every minute runs twice and keeps its history limit, and
+// Forbid and Replace CronJobs meet a still-running Job at their second time; all of them
+// cascade-delete. The CronJob is created first and its two runs are awaited last, so the
 // Job tests run while it waits for the minute to turn.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { eventually, startCluster, type TestCluster } from "../support/cluster.ts";
@@ -32,15 +33,24 @@ const job = (name: string, spec: object, command: string, restartPolicy = "Never
     metadata: { name },
     spec: { ...spec, template: { spec: { restartPolicy, terminationGracePeriodSeconds: 1, containers: [{ name: "c", image: TEST_IMAGE_1, command: ["sh", "-c", command] }] } } },
   });
+const slowCronJob = (name: string, concurrencyPolicy: string) =>
+  JSON.stringify({
+    apiVersion: "batch/v1",
+    kind: "CronJob",
+    metadata: { name },
+    spec: { schedule: "* * * * *", concurrencyPolicy, jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", terminationGracePeriodSeconds: 1, containers: [{ name: "c", image: TEST_IMAGE_1, command: ["sleep", "90"] }] } } } } },
+  });
 const getJson = async (...args: string[]) => JSON.parse(await c.k(["get", ...args, "-o", "json"]));
 const podsOf = async (jobName: string) => (await getJson("pods", "-l", `job-name=${jobName}`)).items as (Obj & { spec: { nodeName: string } })[];
 const ownedBy = (o: Obj, kind: string, name: string) => (o.metadata.ownerReferences ?? []).some((r) => r.kind === kind && r.name === name);
 
 describe("jobs", () => {
-  test("a CronJob every minute is created, and a Job made from it by hand", async () => {
+  test("CronJobs every minute are created, and a Job made from one by hand", async () => {
     await c.k(["create", "cronjob", "tick", `--image=${TEST_IMAGE_1}`, "--schedule=*/1 * * * *", "--", "sh", "-c", "echo tick"]);
+    // Jobs that outlast a minute, to see the concurrency policies at the next schedule time.
+    await Promise.all([c.k(["apply", "-f", "-"], slowCronJob("forbid", "Forbid")), c.k(["apply", "-f", "-"], slowCronJob("replace", "Replace"))]);
     await c.k(["patch", "cronjob", "tick", "--type=merge", "-p", '{"spec":{"successfulJobsHistoryLimit":1}}']);
-    expect(await c.k(["get", "cronjobs"])).toMatch(/NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\ntick\s+\*\/1 \* \* \* \*\s+<none>\s+False\s+\d\s+(<none>|\d+s)\s+\d+s\n/);
+    expect(await c.k(["get", "cronjobs", "tick"])).toMatch(/NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\ntick\s+\*\/1 \* \* \* \*\s+<none>\s+False\s+\d\s+(<none>|\d+s)\s+\d+s\n/);
     expect(await c.k(["create", "job", "tick-by-hand", "--from=cronjob/tick"])).toContain("job.batch/tick-by-hand created");
     expect(await c.k(["wait", "--for=condition=complete", "job/tick-by-hand", "--timeout=120s"])).toContain("condition met");
     expect((await c.k(["logs", "job/tick-by-hand"])).trim()).toBe("tick");
@@ -135,5 +145,24 @@ describe("jobs", () => {
     await c.k(["delete", "cronjob", "tick"]);
     await eventually("the CronJob's Jobs gone", async () => ((await owned()).length === 0 ? true : undefined), 60_000);
     await eventually("their pods gone", async () => ((await podsOf(last.metadata.name)).length === 0 ? true : undefined), 60_000);
+  });
+
+  test("at the second schedule time Forbid skips while its Job runs, Replace replaces it", async () => {
+    const jobsOf = async (cronJob: string) => ((await getJson("jobs")).items as Obj[]).filter((j) => ownedBy(j, "CronJob", cronJob));
+    // Replace: the first run (still sleeping) deleted, the second one running in its place.
+    const replaced = await eventually("replace's second run alone", async () => {
+      const jobs = await jobsOf("replace");
+      return jobs.length === 1 && (await c.k(["describe", "cronjob", "replace"])).match(/Deleted job (replace-\d+)/) ? jobs[0]! : undefined;
+    }, 60_000);
+    const replacedDescription = await c.k(["describe", "cronjob", "replace"]);
+    const firstReplace = replacedDescription.match(/Deleted job (replace-\d+)/)![1]!;
+    expect(Number(replaced.metadata.name.split("-")[1])).toBeGreaterThan(Number(firstReplace.split("-")[1]));
+    // Forbid: no second Job while the first runs; a later one starts only after it finished.
+    await eventually("forbid refusing to start", async () => ((await c.k(["describe", "cronjob", "forbid"])).includes("Not starting job because prior execution is running and concurrency policy is Forbid") ? true : undefined), 60_000);
+    const forbidJobs = (await jobsOf("forbid")).sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    const [first, ...later] = forbidJobs as (Obj & { metadata: { creationTimestamp: string } })[];
+    for (const j of later) expect(Date.parse(j.metadata.creationTimestamp)).toBeGreaterThanOrEqual(Date.parse(first!.status?.completionTime ?? "9999-01-01T00:00:00Z"));
+    await c.k(["delete", "cronjob", "forbid", "replace"]);
+    await eventually("their Jobs gone", async () => ((await jobsOf("forbid")).length + (await jobsOf("replace")).length === 0 ? true : undefined), 60_000);
   });
 });
