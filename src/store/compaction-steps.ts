@@ -44,7 +44,15 @@ export async function vacuumStep(client: Client): Promise<boolean> {
   return Number(free.rows[0]?.[0] ?? 0) > 0;
 }
 
-/** Copy what the WAL holds into the database without waiting for readers (a PASSIVE checkpoint never blocks). */
+/**
+ * Copy what the WAL holds into the database, then cut the WAL file back to nothing. SQLite's
+ * own checkpoints (every 1,000 pages) keep the copy short; once it is done, the TRUNCATE
+ * checkpoint has nothing left to copy and only shortens the file.
+ */
 export async function checkpoint(client: Client): Promise<void> {
   await client.execute("PRAGMA wal_checkpoint(PASSIVE)");
+}
+
+export async function truncateWal(client: Client): Promise<void> {
+  await client.execute("PRAGMA wal_checkpoint(TRUNCATE)");
 }

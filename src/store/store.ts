@@ -18,7 +18,7 @@ import { loadStoredChanges, packSettledRows, turn } from "./history-blocks.ts";
 import { reverseDelta } from "./reverse-delta.ts";
 import { rebuildChanges } from "./rebuild-history.ts";
 import { countAtMost } from "./sorted.ts";
-import { BLOCKS_PER_STEP, checkpoint, dropOldBlocks, dropOldRows, markCompacted, ROWS_PER_STEP, vacuumStep } from "./compaction-steps.ts";
+import { BLOCKS_PER_STEP, checkpoint, dropOldBlocks, dropOldRows, markCompacted, ROWS_PER_STEP, truncateWal, vacuumStep } from "./compaction-steps.ts";
 
 export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
 export type Change = {
@@ -138,9 +138,6 @@ export class Store {
       await this.client.execute("PRAGMA journal_mode=WAL");
       await this.client.execute(`PRAGMA synchronous=${synchronous}`);
       await this.client.execute("PRAGMA busy_timeout=5000");
-      // Compaction checkpoints PASSIVE (a TRUNCATE one blocks for the whole copy): the WAL
-      // file is cut back to this size whenever it is reset instead.
-      await this.client.execute("PRAGMA journal_size_limit=4194304");
       // WAL checkpoints stay SQLite's own (every 1000 pages, inside a commit): checkpoints
       // on a timer between groups were fewer but longer stalls, and the create tail in the
       // api benchmark got no better.
@@ -463,6 +460,7 @@ export class Store {
     if (this.path) {
       while (await this.compactionStep(() => vacuumStep(this.client)));
       await this.compactionStep(() => checkpoint(this.client));
+      await this.compactionStep(() => truncateWal(this.client));
     }
     this.compactions++;
     return { removed };
