@@ -7,6 +7,7 @@ import { Controller } from "../runtime/controller.ts";
 import type { InformerFactory } from "../runtime/informer.ts";
 import type { RecordEvent } from "../events.ts";
 import { controllerRefOf, newControllerRef } from "../shared/owner-refs.ts";
+import { adoptOrphan } from "../shared/adopt.ts";
 import { isPodActive } from "../shared/pod-state.ts";
 import { isNotFoundOrConflict, objectKey, splitKey } from "../shared/object-key.ts";
 import { writeStatusIfChanged } from "../shared/write-status.ts";
@@ -64,7 +65,7 @@ export function replicaSetController(registry: Registry, informers: InformerFact
     if (!rs.metadata.deletionTimestamp && hasSelector) {
       for (const p of pods.byIndex(ORPHAN_POD_BY_NAMESPACE, ns)) {
         if (p.metadata.deletionTimestamp || !isPodActive(p) || !matches(p.metadata.labels ?? {})) continue;
-        const adopted = await adopt(p, rs);
+        const adopted = await adoptOrphan(registry, kinds.pod, p, kinds.replicaSet, rs);
         if (adopted) owned.push(adopted);
       }
     }
@@ -85,21 +86,6 @@ export function replicaSetController(registry: Registry, informers: InformerFact
     await writeStatus(rs, status);
     if (more) return { requeueAfterMs: 0 }; // the next burst
     return recheckInMs !== undefined ? { requeueAfterMs: recheckInMs } : undefined;
-  }
-
-  async function adopt(pod: KubeObject, rs: KubeObject): Promise<KubeObject | undefined> {
-    try {
-      const r = await registry.replace(kinds.pod, pod.metadata.namespace!, pod.metadata.name!, (cur) => {
-        const p = cur!;
-        if (controllerRefOf(p) || p.metadata.uid !== pod.metadata.uid) throw Object.assign(new Error("changed"), { code: 409 });
-        p.metadata.ownerReferences = [...(p.metadata.ownerReferences ?? []), newControllerRef(kinds.replicaSet, rs)];
-        return p;
-      });
-      return r.object;
-    } catch (e) {
-      if (isNotFoundOrConflict(e)) return undefined;
-      throw e;
-    }
   }
 
   async function release(pod: KubeObject, rs: KubeObject) {

@@ -13,6 +13,8 @@ import type { InformerFactory } from "../runtime/informer.ts";
 import type { RecordEvent } from "../events.ts";
 import { BY_CONTROLLER, controllerRefOf, indexByController, newControllerRef } from "../shared/owner-refs.ts";
 import { isNotFoundOrConflict, objectKey, splitKey } from "../shared/object-key.ts";
+import { adoptOrphan } from "../shared/adopt.ts";
+import { indexPods, ORPHAN_POD_BY_NAMESPACE } from "../replicaset/replicaset-controller.ts";
 import { writeStatusIfChanged } from "../shared/write-status.ts";
 import { isPodAvailable, podPhase } from "../shared/pod-state.ts";
 import { revisionHash, revisionHistory } from "../shared/revision-history.ts";
@@ -26,10 +28,9 @@ const CLAIM_WAIT_MS = 1000;
 export type StatefulSetKinds = { pod: KindDef; statefulSet: KindDef; controllerRevision: KindDef; claim?: KindDef };
 
 export function statefulSetController(registry: Registry, informers: InformerFactory, kinds: StatefulSetKinds, recordEvent: RecordEvent, now: () => number = Date.now): Controller {
-  const pods = informers.for(kinds.pod);
+  const pods = indexPods(informers, kinds.pod);
   const sets = informers.for(kinds.statefulSet);
   const revisions = informers.for(kinds.controllerRevision);
-  indexByController(pods);
   indexByController(revisions);
   const history = revisionHistory(registry, { owner: kinds.statefulSet, controllerRevision: kinds.controllerRevision }, (uid) => revisions.byIndex(BY_CONTROLLER, uid));
 
@@ -53,6 +54,7 @@ export function statefulSetController(registry: Registry, informers: InformerFac
     const owned = revisions.byIndex(BY_CONTROLLER, sts.metadata.uid!);
     const priorCurrent = (sts.status as { currentRevision?: string } | undefined)?.currentRevision;
     const currentCR = owned.find((cr) => cr.metadata.name === priorCurrent) ?? updateCR;
+    await adoptOrphans(sts);
     const result = await step(sts, currentCR, updateCR);
 
     const live = ownedPods(sts);
@@ -64,6 +66,14 @@ export function statefulSetController(registry: Registry, informers: InformerFac
     // A pod that turns available later (minReadySeconds) changes the status without an event.
     const waitingAvailable = live.some((p) => isRunningAndReady(p) && !isPodAvailable(p, spec.minReadySeconds ?? 0, now()));
     return result ?? (waitingAvailable ? { requeueAfterMs: 1000 } : undefined);
+  }
+
+  /** Pods named NAME-N that match the selector and have no controller become this set's (e.g. after an orphaning delete). */
+  async function adoptOrphans(sts: KubeObject) {
+    const matches = labelSelectorMatcher(specOf(sts).selector as never);
+    for (const p of pods.byIndex(ORPHAN_POD_BY_NAMESPACE, sts.metadata.namespace!)) {
+      if (!p.metadata.deletionTimestamp && ordinalOf(sts, p) !== undefined && matches(p.metadata.labels ?? {})) await adoptOrphan(registry, kinds.pod, p, kinds.statefulSet, sts);
+    }
   }
 
   function ownedPods(sts: KubeObject): KubeObject[] {
@@ -208,8 +218,11 @@ export function statefulSetController(registry: Registry, informers: InformerFac
 
   sets.onChange((s, prev) => controller.enqueue(objectKey(s ?? prev!)));
   pods.onChange((pod, prev) => {
-    const ref = controllerRefOf(pod ?? prev!);
-    if (ref?.kind === "StatefulSet") controller.enqueue(`${(pod ?? prev!).metadata.namespace}/${ref.name}`);
+    const p = pod ?? prev!;
+    const ref = controllerRefOf(p);
+    if (ref?.kind === "StatefulSet") controller.enqueue(`${p.metadata.namespace}/${ref.name}`);
+    // An orphan wakes the set whose pod it could be.
+    if (pod && !ref) for (const s of sets.list(p.metadata.namespace)) if (ordinalOf(s, p) !== undefined) controller.enqueue(objectKey(s));
   });
   revisions.onChange((cr, prev) => {
     const ref = controllerRefOf(cr ?? prev!);

@@ -190,4 +190,13 @@ describe("StatefulSet controller", () => {
     await eventually(() => isReady(pod("hold-0")), "hold-0 created", 10_000);
     expect(c.registry.get(claimKind, "default", "data-hold-0").metadata.deletionTimestamp).toBeUndefined();
   });
+
+  test("an orphan pod NAME-N matching the selector is adopted rather than made again", async () => {
+    start();
+    const orphan = await c.registry.create(c.kind("pods"), "default", { metadata: { name: "adopt-0", labels: { app: "adopt" } }, spec: { containers: [{ name: "c", image: "localhost/app:1" }] } });
+    const set = await sts("adopt", { replicas: 2 });
+    await eventually(() => isReady(pod("adopt-1")), "adopt-1 created after adopt-0", 10_000);
+    expect(pod("adopt-0")!.metadata.uid).toBe(orphan.metadata.uid!);
+    expect(pod("adopt-0")!.metadata.ownerReferences?.map((r) => r.uid)).toEqual([set.metadata.uid!]);
+  });
 });
