@@ -11,6 +11,7 @@ import { ensureCredential, JoinRefused, type NodeCredential } from "./credential
 import { nodeFacts, nodeIpFor } from "./node-info.ts";
 import { registerNode, renewLease, type NodeRegistrationOptions } from "./node-registration.ts";
 import { PodSource, type Pod } from "./pod-source.ts";
+import { LocalVolumes } from "./local-volumes.ts";
 import { PodWorker, type WorkerContext } from "./pod-worker.ts";
 import { RuntimeCache, type RuntimeSnapshot } from "./runtime-cache.ts";
 import { Backoff } from "./backoff.ts";
@@ -173,13 +174,16 @@ export class Agent {
     const events = new EventRecorder(this.client, "kubelet", this.opts.nodeName);
     const backoff = new Backoff();
     this.source = new PodSource(this.client, this.opts.nodeName, this.agentDir, (uid) => this.wake(uid));
+    const volumes = new LocalVolumes(this.client, this.opts.nodeName, this.agentDir, this.opts.log);
+    volumes.start();
+    this.closers.add("skiff agent: claims and volumes", () => volumes.stop());
     const ctx: WorkerContext = {
       driver: this.driver,
       cache: this.cache,
       nodeName: this.opts.nodeName,
       agentDir: this.agentDir,
       hostIP: nodeIp,
-      lookup: (plural, ns, name) => this.source.object(plural, ns, name),
+      lookup: (plural, ns, name) => (plural === "persistentvolumeclaims" || plural === "persistentvolumes" ? volumes.object(plural, ns, name) : this.source.object(plural, ns, name)),
       events,
       backoff,
       writeStatus: (pod, status) => this.writeStatus(pod, status),

@@ -5,7 +5,7 @@ import type { Pod } from "./pod-source.ts";
 
 export class ContainerConfigError extends Error {}
 
-export type ObjectLookup = (plural: "configmaps" | "secrets", namespace: string, name: string) => KubeObject | undefined;
+export type ObjectLookup = (plural: "configmaps" | "secrets" | "persistentvolumeclaims" | "persistentvolumes", namespace: string, name: string) => KubeObject | undefined;
 
 function keyOf(lookup: ObjectLookup, plural: "configmaps" | "secrets", ns: string, name: string, key: string, optional: boolean): string | undefined {
   const obj = lookup(plural, ns, name) as { data?: Record<string, string>; binaryData?: Record<string, string> } | undefined;

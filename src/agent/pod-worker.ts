@@ -184,7 +184,7 @@ export class PodWorker {
         return;
       }
       const env = containerEnv(pod, c, this.ctx.lookup, sb.ip);
-      const mounts = containerMounts(c, volumes);
+      const mounts = containerMounts(c, volumes, pod);
       const limits = c.resources?.limits ?? {};
       const requests = c.resources?.requests ?? {};
       this.waiting.set(c.name, { reason: "ContainerCreating" });

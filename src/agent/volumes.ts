@@ -7,6 +7,7 @@ import type { MountSpec } from "./runtime/types.ts";
 import { ContainerConfigError, type ObjectLookup } from "./env.ts";
 import type { Pod } from "./pod-source.ts";
 import { downwardFiles } from "./downward-api.ts";
+import { claimVolumePath, readOnlyClaimVolumes } from "./claim-volumes.ts";
 
 export function podDir(agentDir: string, uid: string): string {
   return join(agentDir, "pods", uid);
@@ -57,7 +58,7 @@ function projectedFiles(pod: Pod, volume: string, projected: any, lookup: Object
   return all;
 }
 
-const SERVED_TYPES = "emptyDir, hostPath, configMap, secret, downwardAPI and projected";
+const SERVED_TYPES = "emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI and projected";
 
 /** Make or refresh every volume of the pod; returns host paths by volume name. */
 export function syncVolumes(agentDir: string, pod: Pod, lookup: ObjectLookup): Map<string, string> {
@@ -73,6 +74,9 @@ export function syncVolumes(agentDir: string, pod: Pod, lookup: ObjectLookup): M
       if ((type === "Directory" || type === "File") && !existsSync(v.hostPath.path)) throw new ContainerConfigError(`hostPath type check failed: ${v.hostPath.path} does not exist`);
       paths.set(v.name, v.hostPath.path);
       continue;
+    } else if (v.persistentVolumeClaim) {
+      paths.set(v.name, claimVolumePath(v.name, ns, v.persistentVolumeClaim.claimName, lookup));
+      continue;
     } else if (v.emptyDir !== undefined) {
       mkdirSync(dir, { recursive: true, mode: 0o777 });
       paths.set(v.name, dir);
@@ -82,7 +86,7 @@ export function syncVolumes(agentDir: string, pod: Pod, lookup: ObjectLookup): M
     else if (v.downwardAPI) files = downwardFiles(pod, v.name, v.downwardAPI.items, v.downwardAPI.defaultMode ?? 0o644);
     else if (v.projected) files = projectedFiles(pod, v.name, v.projected, lookup);
     else {
-      // An empty folder in place of a network or claim volume would lose data silently.
+      // An empty folder in place of a network volume would lose data silently.
       const type = Object.keys(v).find((k) => k !== "name") ?? "(no source)";
       throw new ContainerConfigError(`volume "${v.name}": ${type} volumes are not supported on this node (it serves ${SERVED_TYPES})`);
     }
@@ -116,11 +120,15 @@ function writeFiles(dir: string, wanted: Map<string, { data: Buffer; mode: numbe
   }
 }
 
-export function containerMounts(container: any, volumePaths: Map<string, string>): MountSpec[] {
+export function containerMounts(container: any, volumePaths: Map<string, string>, pod?: Pod): MountSpec[] {
+  const readOnlyVolumes = readOnlyClaimVolumes(pod);
   return (container.volumeMounts ?? []).map((m: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }) => {
     const host = volumePaths.get(m.name);
     if (!host) throw new ContainerConfigError(`volume "${m.name}" not found in the pod`);
-    return { hostPath: m.subPath ? join(host, safeRelative(m.subPath)) : host, containerPath: m.mountPath, readOnly: !!m.readOnly };
+    const source = m.subPath ? join(host, safeRelative(m.subPath)) : host;
+    // A subPath that does not exist yet is made, as the kubelet does (a bind mount needs a source).
+    if (m.subPath && !existsSync(source)) mkdirSync(source, { recursive: true, mode: 0o755 });
+    return { hostPath: source, containerPath: m.mountPath, readOnly: !!m.readOnly || readOnlyVolumes.has(m.name) };
   });
 }
 

@@ -31,8 +31,15 @@ const help = `Usage: skiff server [flags]
   --pod-eviction-timeout D    pods of a NotReady node are replaced after this (default 30s)
   --horizontal-pod-autoscaler-sync-period D  how often each HorizontalPodAutoscaler is evaluated (default 15s)
   --metric-resolution D       how often the server pulls each node's CPU and memory figures (default 15s)
+  --default-local-storage-path DIR  where local-path volumes are made on every node (default DATA/storage)
   --event-ttl D               an Event is deleted this long after its last write (default 1h)
 `;
+
+/** A path every node uses as given: relative to nothing in particular, so refused. */
+function absolutePath(v: string | undefined, name: string): string | undefined {
+  if (v !== undefined && !v.startsWith("/")) throw new UsageError(`--${name} must be an absolute path`);
+  return v;
+}
 
 /** A period that drives a timer: 0 would spin. */
 function atLeastOneSecond(ms: number, name: string): number {
@@ -81,6 +88,7 @@ export async function run(args: string[]): Promise<number> {
       "node-label": { type: "string", multiple: true },
       "node-ip": { type: "string" },
       "metrics-anonymous": { type: "boolean" },
+      "default-local-storage-path": { type: "string" },
     }).values;
   } catch (e) {
     process.stderr.write(`skiff server: ${(e as Error).message}\n\n${help}`);
@@ -118,6 +126,7 @@ export async function run(args: string[]): Promise<number> {
       nodeLabels: Object.fromEntries((flags["node-label"] ?? []).map((l) => { const [k, ...v] = l.split("="); return [k!, v.join("=")]; })),
       nodeIp: flags["node-ip"],
       metricsAnonymous: !!flags["metrics-anonymous"],
+      defaultLocalStoragePath: absolutePath(flags["default-local-storage-path"], "default-local-storage-path"),
       compactIntervalMs: intFlag(flags["compact-interval-seconds"], "compact-interval-seconds", defaults.compactIntervalMs / 1000) * 1000,
     };
   } catch (e) {

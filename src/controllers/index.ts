@@ -14,6 +14,8 @@ export type ControlPlaneOptions = {
   nodeMonitorGracePeriodMs?: number;
   podEvictionTimeoutMs?: number;
   eventTtlMs?: number;
+  /** Where local-path volumes are made on the nodes. */
+  localStoragePath?: string;
   recordEvent?: RecordEvent;
   /** The binding write; pods/binding's bindPod unless a caller supplies one. */
   bind?: BindPod;
@@ -43,7 +45,7 @@ export function startControlPlaneLoops(registry: Registry, opts: ControlPlaneOpt
   };
 
   const all = opts.all ?? true;
-  const ctx = { registry, informers, kinds, events, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, eventTtlMs: opts.eventTtlMs, hpa: opts.hpa };
+  const ctx = { registry, informers, kinds, events, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, eventTtlMs: opts.eventTtlMs, hpa: opts.hpa, localStoragePath: opts.localStoragePath };
   const controllers: Controller[] = [];
   for (const r of controllerRegistrations) {
     const c = all || r.always ? r.create(ctx) : undefined;

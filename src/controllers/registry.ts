@@ -21,6 +21,7 @@ import { hpaController, type HpaControllerOptions } from "./hpa/hpa-controller.t
 import { jobController } from "./job/job-controller.ts";
 import { cronJobController } from "./cronjob/cronjob-controller.ts";
 import { eventTtlController } from "./event-ttl.ts";
+import { persistentVolumeController } from "./storage/persistent-volume-controller.ts";
 
 export type ControllerContext = {
   registry: Registry;
@@ -32,6 +33,8 @@ export type ControllerContext = {
   podEvictionTimeoutMs?: number;
   /** How long an Event lives after its last write (kube-apiserver --event-ttl). */
   eventTtlMs?: number;
+  /** Where local-path volumes are made on the nodes (DATA/storage of the server by default). */
+  localStoragePath?: string;
   /** What the HorizontalPodAutoscaler controller reads (pods' usage) and how often it runs. */
   hpa?: Omit<HpaControllerOptions, "podUsage"> & Partial<Pick<HpaControllerOptions, "podUsage">>;
 };
@@ -109,6 +112,16 @@ export const controllerRegistrations: ControllerRegistration[] = [
     create: ({ registry, informers, kinds, events, hpa }) => {
       const kind = registry.kind("autoscaling", "v2", "horizontalpodautoscalers");
       return kind && hpaController(registry, informers, { hpa: kind, pod: kinds.pod }, events("horizontal-pod-autoscaler"), { ...hpa, podUsage: hpa?.podUsage ?? (() => []) });
+    },
+  },
+  {
+    name: "persistentvolume",
+    create: ({ registry, informers, kinds, events, localStoragePath }) => {
+      const claim = registry.kind("", "v1", "persistentvolumeclaims");
+      const volume = registry.kind("", "v1", "persistentvolumes");
+      const storageClass = registry.kind("storage.k8s.io", "v1", "storageclasses");
+      if (!claim || !volume || !storageClass) return undefined;
+      return persistentVolumeController(registry, informers, { pod: kinds.pod, node: kinds.node, claim, volume, storageClass }, events("persistentvolume-controller"), localStoragePath ?? "/var/lib/skiff/storage");
     },
   },
 ];

@@ -11,6 +11,7 @@ import { NodeCache } from "./node-cache.ts";
 import { fitErrorMessage, place } from "./placement.ts";
 import { hasRequiredPodAffinity, podAffinityCheck } from "./pod-affinity.ts";
 import { pinnedNodeNames } from "./node-matching.ts";
+import { bindDelayedClaims, onVolumeChanges, VOLUME_CONFLICT, volumeDecision } from "./volume-binding.ts";
 
 export type BindPod = (namespace: string, name: string, node: string) => Promise<void>;
 
@@ -75,6 +76,7 @@ export class Scheduler {
       if (!prev || !node || schedulingFacts(node) !== schedulingFacts(prev)) this.flushSoon();
     });
     pods.onChange((pod, prev) => this.onPod(pod, prev));
+    onVolumeChanges(registry, informers, () => this.flushSoon());
   }
 
   private onPod(pod: KubeObject | undefined, prev: KubeObject | undefined) {
@@ -185,7 +187,13 @@ export class Scheduler {
   private scheduleOne(key: string, pod: KubeObject) {
     const started = performance.now();
     const attempt = (result: "scheduled" | "unschedulable" | "error") => this.opts.onAttempt?.(result, (performance.now() - started) / 1000);
-    const nodes = this.cache.all();
+    const volumes = volumeDecision(pod, this.registry);
+    if ("unschedulable" in volumes) {
+      attempt("unschedulable");
+      return this.unschedulableAttempt(key, pod, `0/${this.cache.all().length} nodes are available: ${volumes.unschedulable}.`);
+    }
+    const everyNode = this.cache.all();
+    const nodes = volumes.reachable ? everyNode.filter((n) => volumes.reachable!(n.node)) : everyNode;
     const affinity = podAffinityCheck(pod, nodes, this.cache.antiAffinityPods.values(), (name) => this.cache.get(name));
     let { placement, examined } = this.placePinned(pod, affinity) ?? place(pod, nodes, this.next, affinity);
     // A pinned pod that does not fit is explained against every node, as upstream words it.
@@ -197,8 +205,8 @@ export class Scheduler {
       this.cache.addPod(key, pod, node);
       this.retryPodsWaitingForPods();
       this.inFlight++;
-      this.opts
-        .bind(pod.metadata.namespace!, pod.metadata.name!, node)
+      const bind = () => this.opts.bind(pod.metadata.namespace!, pod.metadata.name!, node);
+      (volumes.delayed.length ? bindDelayedClaims(this.registry, volumes.delayed, node).then(bind) : bind())
         .then(() => {
           attempt("scheduled");
           this.scheduled++;
@@ -221,7 +229,14 @@ export class Scheduler {
       return;
     }
     attempt("unschedulable");
-    const message = fitErrorMessage(placement.reasons, placement.nodes);
+    if (nodes.length < everyNode.length) {
+      placement.reasons.set(VOLUME_CONFLICT, everyNode.length - nodes.length);
+      placement.nodes = everyNode.length;
+    }
+    this.unschedulableAttempt(key, pod, fitErrorMessage(placement.reasons, placement.nodes));
+  }
+
+  private unschedulableAttempt(key: string, pod: KubeObject, message: string) {
     this.unschedulable.add(key);
     if (hasRequiredPodAffinity(pod)) this.waitingForPods.add(key);
     this.opts.recordEvent(pod, "Warning", "FailedScheduling", message);

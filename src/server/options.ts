@@ -44,6 +44,8 @@ export type ServerOptions = {
   nodeIp?: string;
   leaseRenewSeconds: number;
   metricsAnonymous: boolean;
+  /** Where local-path volumes are made on every node (k3s --default-local-storage-path); DATA/storage when unset. */
+  defaultLocalStoragePath?: string;
   /** For tests: run podman under this prefix. */
   runtimeCommandPrefix?: string[];
   /** Print the ready line and errors; tests run quiet. */

@@ -191,7 +191,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   });
 
   // Without runControllers only the controllers the API itself relies on run (no scheduler).
-  loops = startControlPlaneLoops(registry, { all: opts.runControllers, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, eventTtlMs: opts.eventTtlMs, onScheduleAttempt: metrics.scheduler.attempt, hpa: { podUsage: () => resourceStats.stats().pods, syncPeriodMs: opts.hpaSyncPeriodMs } });
+  loops = startControlPlaneLoops(registry, { all: opts.runControllers, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, eventTtlMs: opts.eventTtlMs, localStoragePath: opts.defaultLocalStoragePath ?? join(opts.dataDir, "storage"), onScheduleAttempt: metrics.scheduler.attempt, hpa: { podUsage: () => resourceStats.stats().pods, syncPeriodMs: opts.hpaSyncPeriodMs } });
   closers.add("skiff server: scheduler and controllers", () => loops?.stop());
   for (const c of loops.controllers) c.opts.onReconciled = metrics.onReconciled;
   metrics.start();

@@ -131,7 +131,7 @@ test("a projected service account token is refused with CreateContainerConfigErr
 });
 
 test("a volume type the node does not serve is refused with its name", async () => {
-  await c.k(["apply", "-f", "-"], refusedPod("wants-claim", { persistentVolumeClaim: { claimName: "data" } }));
-  const w = await waitingOf("wants-claim");
-  expect(w.message).toContain('volume "v": persistentVolumeClaim volumes are not supported on this node');
+  await c.k(["apply", "-f", "-"], refusedPod("wants-nfs", { nfs: { server: "127.0.0.1", path: "/exports" } }));
+  const w = await waitingOf("wants-nfs");
+  expect(w.message).toContain('volume "v": nfs volumes are not supported on this node');
 });

@@ -5,6 +5,7 @@ import type { KubeObject } from "../../api/kinds/kind.ts";
 import { forbidden } from "../../api/errors.ts";
 import type { Registry } from "../../api/registry/registry.ts";
 import type { RequestAttributes, UserInfo } from "../../api/http/types.ts";
+import { localPathVolumeOn } from "../../controllers/storage/volume-matching.ts";
 
 const READ = new Set(["get", "list", "watch"]);
 const CLUSTER_READS = new Set(["nodes", "namespaces", "services", "endpoints", "endpointslices", "pods", "leases"]);
@@ -46,6 +47,15 @@ function nodeMay(registry: Registry, node: string, a: RequestAttributes): boolea
       return a.verb === "get" && !!a.name && referencedByPodOn(registry, node, a.namespace ?? "", plural, a.name);
     case "serviceaccounts":
       return a.verb === "get";
+    // Claims and volumes are read whole (the agent mirrors them); a volume is written only to
+    // release it once its directory on this node is gone.
+    case "persistentvolumeclaims":
+      return READ.has(a.verb);
+    case "persistentvolumes": {
+      if (READ.has(a.verb)) return true;
+      const pv = a.name && (a.verb === "patch" || a.verb === "update") ? registry.tryGet(a.kind, "", a.name) : undefined;
+      return !!pv && localPathVolumeOn(pv, node);
+    }
   }
   return false;
 }
