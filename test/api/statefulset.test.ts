@@ -115,6 +115,22 @@ describe("StatefulSet through kubectl", () => {
     expect((await jsonpath(["get", "pvc", "-l", "app=db"], "{.items[*].metadata.name}")).sort()).toEqual(["data-db-0", "data-db-1", "data-db-2"]);
   });
 
+  test("persistentVolumeClaimRetentionPolicy Delete: claims go with a scaled-down pod, then with the set", async () => {
+    await k(["apply", "-f", "-"], manifest("tmp", "localhost/tmp:1", `        volumeMounts: [{name: data, mountPath: /data}]
+  persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete, whenScaled: Delete}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec:
+      accessModes: [ReadWriteOnce]
+      resources: {requests: {storage: 16Mi}}`));
+    const claimNames = async () => (await jsonpath(["get", "pvc", "-l", "app=tmp"], "{.items[*].metadata.name}")).sort().join();
+    await until("three claims", async () => (await claimNames()) === "data-tmp-0,data-tmp-1,data-tmp-2");
+    await k(["scale", "sts/tmp", "--replicas=2"]);
+    await until("the claim of tmp-2 gone with it", async () => (await claimNames()) === "data-tmp-0,data-tmp-1");
+    await k(["delete", "sts", "tmp"]);
+    await until("every claim gone with the set", async () => (await claimNames()) === "");
+  });
+
   test("bad StatefulSets get a 422 Status naming the field; fields other than the mutable ones are immutable", async () => {
     const bad = manifest("bad", "localhost/web:1", "  podManagementPolicy: Sometimes").split("---")[1]!;
     const r = await kubectl(server.kubeconfigPath, ["apply", "-f", "-"], { input: bad });
