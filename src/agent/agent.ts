@@ -177,6 +177,10 @@ export class Agent {
     const volumes = new LocalVolumes(this.client, this.opts.nodeName, this.agentDir, this.opts.log);
     volumes.start();
     this.closers.add("skiff agent: claims and volumes", () => volumes.stop());
+    // Volume figures change slowly and cost a walk of each directory: once a minute.
+    const measureVolumes = () => void this.metrics.volumes.measure(volumes.inUse(this.source.pods.values())).catch(() => {});
+    this.timers.push(setInterval(measureVolumes, 60_000));
+    setTimeout(measureVolumes, 5_000).unref();
     const ctx: WorkerContext = {
       driver: this.driver,
       cache: this.cache,

@@ -8,7 +8,8 @@ import type { KubeObject } from "../api/kinds/kind.ts";
 import type { ApiClient, ResourceRef } from "../client/api-client.ts";
 import { coalesce, ResourceMirror } from "./network/resource-mirror.ts";
 import { ensureDirectory } from "./claim-volumes.ts";
-import { LOCAL_PATH_CLEANUP_FINALIZER, localPathVolumeOn } from "../controllers/storage/volume-matching.ts";
+import { LOCAL_PATH_CLEANUP_FINALIZER, localPathVolumeOn, podClaimNames } from "../controllers/storage/volume-matching.ts";
+import type { ClaimVolume } from "./volume-stats.ts";
 
 const CLAIMS: ResourceRef = { group: "", version: "v1", plural: "persistentvolumeclaims", namespaced: true };
 const VOLUMES: ResourceRef = { group: "", version: "v1", plural: "persistentvolumes", namespaced: false };
@@ -63,6 +64,21 @@ export class LocalVolumes {
     const mirror = plural === "persistentvolumeclaims" ? this.claims : this.volumes;
     if (mirror.synced) return mirror.items.get(`${namespace}/${name}`);
     return this.saved.get(`${plural}/${namespace}/${name}`);
+  }
+
+  /** The claims the pods mount, with their directories on this node (for volume stats). */
+  inUse(pods: Iterable<KubeObject>): ClaimVolume[] {
+    const out = new Map<string, ClaimVolume>();
+    for (const pod of pods) {
+      const namespace = pod.metadata.namespace!;
+      for (const claim of podClaimNames(pod)) {
+        const volumeName = (this.object("persistentvolumeclaims", namespace, claim)?.spec as { volumeName?: string } | undefined)?.volumeName;
+        const spec = (volumeName ? this.object("persistentvolumes", "", volumeName)?.spec : undefined) as { hostPath?: { path?: string }; local?: { path?: string } } | undefined;
+        const path = spec?.hostPath?.path ?? spec?.local?.path;
+        if (path) out.set(`${namespace}/${claim}`, { namespace, claim, path });
+      }
+    }
+    return [...out.values()];
   }
 
   /** Volumes provisioned on this node: their path is a directory under the storage path named after them. */

@@ -5,6 +5,7 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { collectProcessMetrics } from "../metrics/process-metrics.ts";
 import type { ContainerInfo, ContainerStats } from "./runtime/types.ts";
 import type { ProbeKind } from "./probes.ts";
+import { VolumeStats } from "./volume-stats.ts";
 
 
 function nodeCpuSeconds(): number {
@@ -35,6 +36,9 @@ export class AgentMetrics {
   private readonly probeDuration = new Histogram({ name: "prober_probe_duration_seconds", help: "Probe latency by type.", labelNames: ["probe_type"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
   private readonly containerCpu = new Counter({ name: "container_cpu_usage_seconds_total", help: "Cumulative cpu time consumed by the container in core-seconds.", labelNames: ["namespace", "pod", "container"], registers: [this.registry, this.resource] });
   private readonly containerMemory = new Gauge({ name: "container_memory_working_set_bytes", help: "Current working set of the container in bytes.", labelNames: ["namespace", "pod", "container"], registers: [this.registry, this.resource] });
+
+  /** kubelet_volume_stats_* of the claims this node's pods mount. */
+  readonly volumes = new VolumeStats(this.registry);
 
   /** When the containers' counters were last read (ms): their samples carry it, so the server's rates span the true interval. */
   private containersReadAt = 0;

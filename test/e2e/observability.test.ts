@@ -243,6 +243,8 @@ beforeAll(async () => {
     [{ id: "c1", name: "web", podUid: "u1", sandboxId: "s1", state: "running", labels: {}, image: "localhost/web:1", imageID: "", attempt: 0 }],
     () => ({ metadata: { namespace: NS, name: webPods()[0]!.metadata.name } }),
   );
+  // A claim a pod of the namespace mounts, as the agent reads it.
+  agentMetrics.volumes.observe([{ namespace: NS, claim: "data", capacity: 10 * 2 ** 30, available: 6 * 2 ** 30, used: 2 ** 20 }]);
   agentServer = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: async () => new Response(await agentMetrics.registry.metrics(), { headers: { "Content-Type": agentMetrics.registry.contentType } }) });
 
   prom = await startPrometheus([target.scrape, { job: "skiff-agent", address: `127.0.0.1:${agentServer.port}`, scheme: "http", labels: { node: NODE } }]);

@@ -4,7 +4,8 @@
 // is missing, pvc-protection, the directory removed with the claim, and bindings, directories
 // and data kept across a restart of the server and the agent.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execa } from "execa";
 import { join } from "node:path";
 import { eventually, startCluster, type TestCluster } from "../support/cluster.ts";
 import { tempDir } from "../support/server.ts";
@@ -18,10 +19,10 @@ const STORAGE = tempDir("skiff-pv-storage-");
 const SERVER_NODE = "pv-server";
 const NODE_B = "pv-b";
 // Agents share the test's network namespace with the server: its overlay and proxy do.
-const AGENT_FLAGS = ["--flannel-backend", "none", "--disable-kube-proxy"];
+const AGENT_FLAGS = ["--flannel-backend", "none", "--disable-kube-proxy", "--metrics-anonymous"];
 
 beforeAll(async () => {
-  c = await startCluster("pv", { serverArgs: ["--default-local-storage-path", STORAGE] });
+  c = await startCluster("pv", { serverArgs: ["--default-local-storage-path", STORAGE, "--metrics-anonymous"] });
   await c.startAgent(NODE_B, AGENT_FLAGS);
   await eventually("two Ready nodes", async () => ((await c.k(["get", "nodes"])).match(/\sReady\s/g)?.length === 2 ? true : undefined));
 }, 300_000);
@@ -131,6 +132,27 @@ describe("persistent volumes", () => {
     expect(existsSync(dir)).toBe(false);
   });
 
+  test("a local volume made by hand binds to a claim of its class, and its pod goes to the volume's node", async () => {
+    const dir = join(STORAGE, "by-hand");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "greeting"), "made by hand\n");
+    const pv = { apiVersion: "v1", kind: "PersistentVolume", metadata: { name: "by-hand" }, spec: { capacity: { storage: "1Gi" }, accessModes: ["ReadWriteOnce"], storageClassName: "manual", persistentVolumeReclaimPolicy: "Retain", local: { path: dir }, nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [NODE_B] }] }] } } } };
+    await c.k(["apply", "-f", "-"], JSON.stringify(pv));
+    await c.k(["apply", "-f", "-"], JSON.stringify({ ...JSON.parse(claim("manual")), spec: { ...JSON.parse(claim("manual")).spec, storageClassName: "manual" } }));
+    await eventually("the claim bound", async () => ((await pvc("manual")).status.phase === "Bound" ? true : undefined));
+    expect((await pvc("manual")).spec.volumeName).toBe("by-hand");
+    await c.k(["run", "hand", `--image=${TEST_IMAGE_1}`, "--overrides", JSON.stringify({ spec: { terminationGracePeriodSeconds: 1, volumes: [{ name: "v", persistentVolumeClaim: { claimName: "manual" } }], containers: [{ name: "hand", image: TEST_IMAGE_1, command: ["sleep", "3600"], volumeMounts: [{ name: "v", mountPath: "/v" }] }] } })]);
+    await c.k(["wait", "--for=condition=Ready", "pod/hand", "--timeout=120s"]);
+    expect(await c.k(["get", "pod", "hand", "-o", "jsonpath={.spec.nodeName}"])).toBe(NODE_B);
+    expect(await c.k(["exec", "hand", "--", "cat", "/v/greeting"])).toBe("made by hand\n");
+    // Retain: the claim goes, the volume stays Released with the data.
+    await c.k(["delete", "pod", "hand"]);
+    await c.k(["delete", "pvc", "manual"]);
+    await eventually("the volume Released", async () => ((await c.k(["get", "pv", "by-hand", "-o", "jsonpath={.status.phase}"])) === "Released" ? true : undefined));
+    expect(readFileSync(join(dir, "greeting"), "utf8")).toBe("made by hand\n");
+    await c.k(["delete", "pv", "by-hand"]);
+  });
+
   test("server and agent restarts keep bindings, directories and data", async () => {
     await c.k(["apply", "-f", "-"], claim("kept"));
     const pod = (name: string) =>
@@ -167,5 +189,22 @@ describe("persistent volumes", () => {
     await c.k(["apply", "-f", "-"], pod("second"));
     await c.k(["wait", "--for=condition=Ready", "pod/second", "--timeout=120s"]);
     expect(await c.k(["exec", "second", "--", "cat", "/d/seen"])).toMatch(/^keeper\n(keeper\n)*second\n$/);
+  });
+
+  test("the agent of the volume's node reports kubelet_volume_stats_* for the claim", async () => {
+    const pv = JSON.parse(await c.k(["get", "pv", (await pvc("kept")).spec.volumeName, "-o", "json"]));
+    const node = pvNode(pv);
+    const port = node === SERVER_NODE ? 10250 : c.agents.get(NODE_B)!.port;
+    const sample = (text: string, name: string) => Number(new RegExp(`^${name}\\{[^}]*persistentvolumeclaim="kept"[^}]*\\} (\\S+)$`, "m").exec(text)?.[1]);
+    const text = await eventually("volume figures in the agent's metrics", async () => {
+      const r = await execa(c.netns.prefix[0]!, [...c.netns.prefix.slice(1), "curl", "-sk", `https://127.0.0.1:${port}/metrics`], { reject: false });
+      return sample(r.stdout, "kubelet_volume_stats_used_bytes") > 0 ? r.stdout : undefined;
+    }, 90_000, 2000);
+    const [used, available, capacity] = ["used", "available", "capacity"].map((k) => sample(text, `kubelet_volume_stats_${k}_bytes`));
+    // The directory and its one small file: a few blocks.
+    expect(used).toBeGreaterThanOrEqual(4096);
+    expect(used).toBeLessThan(1 << 20);
+    expect(capacity).toBeGreaterThan(available!);
+    expect(text).toContain(`kubelet_volume_stats_capacity_bytes{namespace="default",persistentvolumeclaim="kept",node="${node}"}`);
   });
 });
