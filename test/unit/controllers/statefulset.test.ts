@@ -194,9 +194,28 @@ describe("StatefulSet controller", () => {
   test("an orphan pod NAME-N matching the selector is adopted rather than made again", async () => {
     start();
     const orphan = await c.registry.create(c.kind("pods"), "default", { metadata: { name: "adopt-0", labels: { app: "adopt" } }, spec: { containers: [{ name: "c", image: "localhost/app:1" }] } });
+    let adoptedBy: string | undefined;
+    const off = c.registry.subscribe((ch) => {
+      if (ch.resource === "pods" && ch.object.metadata.uid === orphan.metadata.uid) adoptedBy ??= ch.object.metadata.ownerReferences?.find((r) => r.controller)?.uid;
+    });
     const set = await sts("adopt", { replicas: 2 });
-    await eventually(() => isReady(pod("adopt-1")), "adopt-1 created after adopt-0", 10_000);
-    expect(pod("adopt-0")!.metadata.uid).toBe(orphan.metadata.uid!);
-    expect(pod("adopt-0")!.metadata.ownerReferences?.map((r) => r.uid)).toEqual([set.metadata.uid!]);
+    await eventually(() => allReadyWith(2, "localhost/app:1"), "two ready pods", 10_000);
+    off();
+    expect(adoptedBy).toBe(set.metadata.uid!);
+    // The adopted pod was not made from a revision of the set: the rolling update replaces it, as upstream's does.
+    await eventually(() => (getSts("adopt").status as any)?.updatedReplicas === 2, "both pods on the set's revision", 10_000);
+  });
+
+  test("ordinals.start numbers the pods from there; Parallel scales down all at once", async () => {
+    start();
+    await sts("ord", { podManagementPolicy: "Parallel", ordinals: { start: 5 } });
+    await eventually(() => allReadyWith(3, "localhost/app:1"), "ready", 10_000);
+    expect(podNames()).toEqual(["ord-5", "ord-6", "ord-7"]);
+    expect(claims().map((x) => x.metadata.name).sort()).toEqual(["data-ord-5", "data-ord-6", "data-ord-7"]);
+    log = [];
+    await update("ord", (s) => (s.replicas = 1));
+    await eventually(() => podNames().join() === "ord-5", "scaled to 1", 10_000);
+    // Both went in one pass, before either was confirmed gone.
+    expect(log.filter((l) => l.startsWith("-")).sort()).toEqual(["-ord-6", "-ord-7"]);
   });
 });
