@@ -36,12 +36,17 @@ export async function dropOldBlocks(client: Client, cut: number): Promise<number
   return res.rowsAffected;
 }
 
-/** Hand up to PAGES_PER_STEP free pages back; true while free pages remain. */
+const freePages = async (client: Client) => Number((await client.execute("PRAGMA freelist_count")).rows[0]?.[0] ?? 0);
+
+/** Hand up to PAGES_PER_STEP free pages back; true while free pages remain and the last step freed some. */
 export async function vacuumStep(client: Client): Promise<boolean> {
+  const before = await freePages(client);
+  if (before === 0) return false;
   // exec steps the pragma to completion (it frees one page per step).
   await client.executeMultiple(`PRAGMA incremental_vacuum(${PAGES_PER_STEP});`);
-  const free = await client.execute("PRAGMA freelist_count");
-  return Number(free.rows[0]?.[0] ?? 0) > 0;
+  const after = await freePages(client);
+  // A database made without incremental auto-vacuum frees nothing: stop rather than spin.
+  return after > 0 && after < before;
 }
 
 /**
