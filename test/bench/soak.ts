@@ -81,6 +81,13 @@ try {
   }
 } finally {
   clearInterval(rssTimer);
+  // What the run leaves stored: Helm keeps --history-max (10) releases; Events live an hour (--event-ttl).
+  const kept = await Promise.all(
+    [["secrets", "-l", "owner=helm"], ["events"], ["replicasets"]].map(async ([kind, ...selector]) => {
+      const out = await c.k(["get", kind!, "-n", NS, ...selector, "-o", "name"]).catch(() => "");
+      return `${out.split("\n").filter(Boolean).length} ${kind}${selector.length ? ` (${selector[1]})` : ""}`;
+    }),
+  );
   const ranMinutes = (Date.now() - started) / 60_000;
   const health = await sampler.stop();
   await c.stop();
@@ -100,5 +107,9 @@ try {
   console.log(`server RSS (${rss.length} readings every 5 s): min ${Math.min(...mbs).toFixed(1)} MB, max ${Math.max(...mbs).toFixed(1)} MB, last ${mbs.at(-1)!.toFixed(1)} MB`);
   console.log(`  mean of the second quarter ${second.toFixed(1)} MB, of the last quarter ${last.toFixed(1)} MB: ${growth >= 0 ? "+" : ""}${growth.toFixed(1)} MB over ${spanMin.toFixed(1)} min → ${Math.abs(growth) < 0.05 * second ? "flat (within 5 %)" : growth > 0 ? "GROWING" : "shrinking"}`);
   console.log(`  by minute: ${rss.filter((_, i) => i % 12 === 0).map((r) => r.mb.toFixed(0)).join(" ")}`);
+  console.log(`stored in ${NS} at the end: ${kept.join(", ")}`);
+  // When the server stalled, beside this machine's own stalls (the sampler's lag as a control).
+  const stalls = health.filter((h) => (h.lag?.max ?? 0) > 0.25).map((h) => `${((h.at - started) / 60_000).toFixed(1)} min ${(h.lag!.max * 1000).toFixed(0)} ms (control ${((h.controlLag?.max ?? NaN) * 1000).toFixed(0)} ms)`);
+  if (stalls.length) console.log(`server stalls over 250 ms: ${stalls.join(", ")}`);
   if (lags.length > 1) console.log(`event-loop lag over the soak: p99 ≤ ${lagQuantileBetween(lags[0]!, lags.at(-1)!, 0.99) * 1000} ms, max ${(Math.max(...lags.map((l) => l.max)) * 1000).toFixed(1)} ms; /readyz p50 ${quantile(readyz, 0.5).toFixed(1)} ms, max ${Math.max(...readyz).toFixed(1)} ms`);
 }
