@@ -12,6 +12,7 @@ import { nodeFacts, nodeIpFor } from "./node-info.ts";
 import { registerNode, renewLease, type NodeRegistrationOptions } from "./node-registration.ts";
 import { PodSource, type Pod } from "./pod-source.ts";
 import { LocalVolumes } from "./local-volumes.ts";
+import { podClaimNames } from "../controllers/storage/volume-matching.ts";
 import { PodWorker, type WorkerContext } from "./pod-worker.ts";
 import { RuntimeCache, type RuntimeSnapshot } from "./runtime-cache.ts";
 import { Backoff } from "./backoff.ts";
@@ -174,7 +175,9 @@ export class Agent {
     const events = new EventRecorder(this.client, "kubelet", this.opts.nodeName);
     const backoff = new Backoff();
     this.source = new PodSource(this.client, this.opts.nodeName, this.agentDir, (uid) => this.wake(uid));
-    const volumes = new LocalVolumes(this.client, this.opts.nodeName, this.agentDir, this.opts.log);
+    const volumes = new LocalVolumes(this.client, this.opts.nodeName, this.agentDir, this.opts.log, () => {
+      for (const [uid, pod] of this.source.pods) if (podClaimNames(pod).length) this.wake(uid);
+    });
     volumes.start();
     this.closers.add("skiff agent: claims and volumes", () => volumes.stop());
     // Volume figures change slowly and cost a walk of each directory: once a minute.

@@ -29,6 +29,8 @@ export class LocalVolumes {
     private readonly nodeName: string,
     agentDir: string,
     private readonly log: (line: string) => void,
+    /** A claim or volume changed: pods waiting to mount one may go on. */
+    private readonly onChange: () => void = () => {},
   ) {
     this.statePath = join(agentDir, "volumes-state.json");
     try {
@@ -41,10 +43,14 @@ export class LocalVolumes {
       // A torn file only costs the offline copy; the server has the truth.
     }
     this.save = coalesce(async () => this.writeState(), 200, () => {});
-    this.claims = new ResourceMirror(client, CLAIMS, this.save);
+    this.claims = new ResourceMirror(client, CLAIMS, () => {
+      this.save();
+      this.onChange();
+    });
     this.volumes = new ResourceMirror(client, VOLUMES, () => {
       this.save();
       this.tendDirectories();
+      this.onChange();
     });
   }
 

@@ -57,9 +57,19 @@ export async function bindDelayedClaims(registry: Registry, claims: KubeObject[]
     });
   }
   const deadline = Date.now() + timeoutMs;
+  const volumeOf = (c: KubeObject) => (registry.store.get("persistentvolumeclaims", c.metadata.namespace!, c.metadata.name!)?.spec as { volumeName?: string } | undefined)?.volumeName;
   for (;;) {
-    const waiting = claims.filter((c) => !(registry.store.get("persistentvolumeclaims", c.metadata.namespace!, c.metadata.name!)?.spec as { volumeName?: string } | undefined)?.volumeName);
-    if (!waiting.length) return;
+    const waiting = claims.filter((c) => !volumeOf(c));
+    if (!waiting.length) {
+      // Another pod of the same claim may have been placed elsewhere at the same time: the
+      // claim went to its node, and this pod is placed again, now where the volume is.
+      const nodeObj = registry.store.get("nodes", "", node);
+      for (const c of claims) {
+        const pv = registry.store.get("persistentvolumes", "", volumeOf(c)!);
+        if (!pv || !nodeObj || !volumeReachableFrom(pv, nodeObj)) throw Object.assign(new Error(`persistentvolumeclaim "${c.metadata.name}" was bound to a volume on another node`), { code: 409 });
+      }
+      return;
+    }
     if (Date.now() > deadline) throw new Error(`timed out waiting for persistentvolumeclaim "${waiting[0]!.metadata.name}" to be bound`);
     await Bun.sleep(50);
   }

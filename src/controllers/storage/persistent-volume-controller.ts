@@ -77,7 +77,10 @@ export function persistentVolumeController(registry: Registry, informers: Inform
     const cls = classes.get("", storageClassOf(claim as never));
     const selectedNode = claim.metadata.annotations?.[SELECTED_NODE_ANNOTATION];
     // Bound with the first pod that uses it: the scheduler names the node.
-    if (cls && (cls as any).volumeBindingMode === "WaitForFirstConsumer" && !selectedNode) return;
+    if (cls && (cls as any).volumeBindingMode === "WaitForFirstConsumer" && !selectedNode) {
+      recordEvent(claim, "Normal", "WaitForFirstConsumer", "waiting for first consumer to be created before binding");
+      return;
+    }
     const node = selectedNode ? nodes.get("", selectedNode) : undefined;
     const candidates = volumes
       .list()

@@ -63,6 +63,26 @@ describe("persistent-volume controller with the scheduler", () => {
     expect(events).toContain(`PersistentVolumeClaim/data ProvisioningSucceeded: Successfully provisioned volume ${pvName} on node ${node}`);
   });
 
+  test("pods placed at once on one unbound claim all end where its volume is provisioned", async () => {
+    await claim("shared");
+    // They would rather be apart (soft anti-affinity): only the volume keeps them together.
+    const apart = { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector: { matchLabels: { app: "shared" } }, topologyKey: "kubernetes.io/hostname" } }] } };
+    await Promise.all(
+      [0, 1, 2, 3].map((i) =>
+        c.registry.create(c.kind("pods"), "default", {
+          metadata: { name: `s${i}`, labels: { app: "shared" } },
+          spec: { affinity: apart, containers: [{ name: "app", image: "localhost/app:1" }], volumes: [{ name: "data", persistentVolumeClaim: { claimName: "shared" } }] },
+        }),
+      ),
+    );
+    const nodes = await Promise.all([0, 1, 2, 3].map((i) => eventually(() => nodeOf(`s${i}`), `s${i} bound`, 10_000)));
+    const pv = getVolume(getClaim("shared").spec.volumeName);
+    expect(pv.spec.nodeAffinity.required.nodeSelectorTerms[0].matchExpressions[0].values).toEqual([nodes[0]]);
+    expect(new Set(nodes).size).toBe(1);
+    expect(c.registry.list(c.kind("persistentvolumes"), undefined).items.length).toBe(1);
+    expect(events).toContain("PersistentVolumeClaim/shared WaitForFirstConsumer: waiting for first consumer to be created before binding");
+  });
+
   test("a pod whose claim is bound to a local volume goes only to that volume's node", async () => {
     await volume("on-b", { storageClassName: "manual", hostPath: undefined, local: { path: "/srv/on-b" }, nodeAffinity: onNode("b") });
     await claim("pinned", { storageClassName: "manual" });
