@@ -105,7 +105,10 @@ export class LocalVolumes {
         } catch (e) {
           this.log(`skiff agent: cannot make ${path} for ${pv.metadata.name}: ${(e as Error).message}`);
         }
-      } else if ((pv.metadata.finalizers ?? []).includes(LOCAL_PATH_CLEANUP_FINALIZER)) void this.cleanUp(pv, path);
+      } else if (pv.metadata.finalizers?.length === 1 && pv.metadata.finalizers[0] === LOCAL_PATH_CLEANUP_FINALIZER) {
+        // Only once nothing else holds the volume (pv-protection lets go when its claim is gone).
+        void this.cleanUp(pv, path);
+      }
     }
   }
 

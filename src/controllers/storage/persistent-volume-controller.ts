@@ -21,6 +21,7 @@ import {
   podClaimNames,
   PROVISIONED_BY_ANNOTATION,
   PVC_PROTECTION_FINALIZER,
+  PV_PROTECTION_FINALIZER,
   SELECTED_NODE_ANNOTATION,
   volumeAvailableFor,
   volumeFitsClaim,
@@ -115,7 +116,7 @@ export function persistentVolumeController(registry: Registry, informers: Inform
         name,
         annotations: { [PROVISIONED_BY_ANNOTATION]: LOCAL_PATH_PROVISIONER },
         // The node's agent removes the directory, then lets the object go.
-        ...(reclaim === "Delete" ? { finalizers: [LOCAL_PATH_CLEANUP_FINALIZER] } : {}),
+        finalizers: reclaim === "Delete" ? [PV_PROTECTION_FINALIZER, LOCAL_PATH_CLEANUP_FINALIZER] : [PV_PROTECTION_FINALIZER],
       },
       spec: {
         capacity: { storage: spec(claim).resources?.requests?.storage },
@@ -160,11 +161,29 @@ export function persistentVolumeController(registry: Registry, informers: Inform
     await writeStatusIfChanged(registry, kinds.claim, claim, claim, { phase: "Bound", accessModes: spec(pv).accessModes, capacity: spec(pv).capacity });
   }
 
+  const updateVolume = (pv: KubeObject, change: (v: KubeObject) => void) =>
+    registry.replace(kinds.volume, "", pv.metadata.name!, (cur) => {
+      if (!cur || cur.metadata.uid !== pv.metadata.uid) throw Object.assign(new Error("volume replaced"), { code: 409 });
+      change(cur);
+      return cur;
+    });
+
   async function syncVolume(name: string) {
     const pv = volumes.get("", name);
-    if (!pv || pv.metadata.deletionTimestamp) return;
+    if (!pv) return;
     const ref = spec(pv).claimRef;
     const claim = ref ? claims.get(ref.namespace ?? "", ref.name ?? "") : undefined;
+    // kubernetes.io/pv-protection: a volume bound to a claim that still exists is not deleted under it.
+    const protectedBy = (pv.metadata.finalizers ?? []).includes(PV_PROTECTION_FINALIZER);
+    const inUse = !!claim && claim.metadata.uid === ref?.uid && spec(claim).volumeName === name;
+    if (pv.metadata.deletionTimestamp) {
+      if (protectedBy && !inUse) await updateVolume(pv, (v) => (v.metadata.finalizers = (v.metadata.finalizers ?? []).filter((f) => f !== PV_PROTECTION_FINALIZER)));
+      return;
+    }
+    if (!protectedBy) {
+      await updateVolume(pv, (v) => (v.metadata.finalizers = [...(v.metadata.finalizers ?? []), PV_PROTECTION_FINALIZER]));
+      return;
+    }
     let phase = "Available";
     if (ref && claim && (!ref.uid || ref.uid === claim.metadata.uid)) phase = spec(claim).volumeName === name ? "Bound" : "Available";
     else if (ref?.uid) {

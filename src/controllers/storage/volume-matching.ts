@@ -11,6 +11,7 @@ export const SELECTED_NODE_ANNOTATION = "volume.kubernetes.io/selected-node";
 export const PROVISIONED_BY_ANNOTATION = "pv.kubernetes.io/provisioned-by";
 export const BIND_COMPLETED_ANNOTATION = "pv.kubernetes.io/bind-completed";
 export const PVC_PROTECTION_FINALIZER = "kubernetes.io/pvc-protection";
+export const PV_PROTECTION_FINALIZER = "kubernetes.io/pv-protection";
 /** Held by a provisioned local volume until its node's agent has removed the directory. */
 export const LOCAL_PATH_CLEANUP_FINALIZER = "skiff.io/local-path-cleanup";
 

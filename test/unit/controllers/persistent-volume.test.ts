@@ -59,7 +59,7 @@ describe("persistent-volume controller with the scheduler", () => {
     expect(pv.spec.nodeAffinity).toEqual(onNode(node));
     expect(pv.spec.persistentVolumeReclaimPolicy).toBe("Delete");
     expect(pv.spec.claimRef).toMatchObject({ namespace: "default", name: "data", uid: claimed.metadata.uid });
-    expect(pv.metadata.finalizers).toEqual(["skiff.io/local-path-cleanup"]);
+    expect(pv.metadata.finalizers).toEqual(["kubernetes.io/pv-protection", "skiff.io/local-path-cleanup"]);
     expect(events).toContain(`PersistentVolumeClaim/data ProvisioningSucceeded: Successfully provisioned volume ${pvName} on node ${node}`);
   });
 
@@ -138,10 +138,24 @@ describe("persistent-volume controller with the scheduler", () => {
     expect(getVolume(pvName).metadata.deletionTimestamp).toBeUndefined();
     await c.registry.delete(c.kind("pods"), "default", "user", { gracePeriodSeconds: 0 });
     await eventually(() => !getClaim("busy"), "the claim gone once its pod is");
-    // The volume is deleted; its finalizer waits for the node's agent to remove the directory.
-    await eventually(() => getVolume(pvName)?.metadata.deletionTimestamp, "the volume deleted");
+    // The volume is deleted; pv-protection lets go, the cleanup finalizer waits for the node's agent to remove the directory.
+    await eventually(() => getVolume(pvName)?.metadata.finalizers?.length === 1 && getVolume(pvName), "the volume deleted, held by the cleanup finalizer only");
+    expect(getVolume(pvName).metadata.deletionTimestamp).toBeDefined();
+    expect(getVolume(pvName).metadata.finalizers).toEqual(["skiff.io/local-path-cleanup"]);
     await c.registry.replace(c.kind("persistentvolumes"), "", pvName, (cur) => ({ ...cur!, metadata: { ...cur!.metadata, finalizers: [] } }));
     await eventually(() => !getVolume(pvName), "the volume gone");
+  });
+
+  test("a bound volume deleted by hand waits for its claim (pv-protection)", async () => {
+    await volume("guarded", { storageClassName: "manual" });
+    await claim("guard", { storageClassName: "manual" });
+    await eventually(() => bound("guard") && getVolume("guarded")?.metadata.finalizers?.includes("kubernetes.io/pv-protection"), "bound and protected");
+    await c.registry.delete(c.kind("persistentvolumes"), "", "guarded");
+    await Bun.sleep(300);
+    expect(getVolume("guarded").metadata.deletionTimestamp).toBeDefined();
+    expect(getClaim("guard").status.phase).toBe("Bound");
+    await c.registry.delete(c.kind("persistentvolumeclaims"), "default", "guard");
+    await eventually(() => !getVolume("guarded"), "the volume gone with its claim");
   });
 
   test("reclaim Retain keeps a released volume, Released; a pre-bound volume goes to its claim only", async () => {
