@@ -14,6 +14,9 @@ import { PodSource, type Pod } from "./pod-source.ts";
 import { LocalVolumes } from "./local-volumes.ts";
 import { podClaimNames } from "../controllers/storage/volume-matching.ts";
 import { PodWorker, type WorkerContext } from "./pod-worker.ts";
+import { ProjectedTokens } from "./projected-tokens.ts";
+import { kubernetesServiceEnv } from "./env.ts";
+import { kubernetesServiceIp } from "../server/services/kubernetes-service.ts";
 import { RuntimeCache, type RuntimeSnapshot } from "./runtime-cache.ts";
 import { Backoff } from "./backoff.ts";
 import { EventRecorder } from "./events.ts";
@@ -198,6 +201,8 @@ export class Agent {
       wake: (uid, after) => this.wake(uid, after),
       onProbe: (kind, ok, seconds) => this.metrics.probe(kind, ok, seconds),
       clusterDns: this.dns ? (ns) => podDnsConfig(ns, this.dns!.address) : undefined,
+      tokens: new ProjectedTokens(this.client, (uid, after) => this.wake(uid, after)),
+      serviceEnv: kubernetesServiceEnv(kubernetesServiceIp(this.credential.serviceCidr ?? DEFAULT_SERVICE_CIDR)),
     };
     this.workerContext = ctx;
     this.followRuntimeEvents();

@@ -47,8 +47,27 @@ export function fieldValue(pod: Pod, path: string): string {
 
 const expand = (value: string, env: Record<string, string>) => value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name) => (m === "$$" ? "$" : name in env ? env[name]! : m));
 
-export function containerEnv(pod: Pod, container: any, lookup: ObjectLookup, podIP?: string): Record<string, string> {
-  const env: Record<string, string> = {};
+/**
+ * The variables of the `kubernetes` Service that every container gets, whatever
+ * enableServiceLinks says (upstream's master service variables).
+ */
+export function kubernetesServiceEnv(clusterIP: string, port = 443): Record<string, string> {
+  const url = `tcp://${clusterIP}:${port}`;
+  return {
+    KUBERNETES_SERVICE_HOST: clusterIP,
+    KUBERNETES_SERVICE_PORT: String(port),
+    KUBERNETES_SERVICE_PORT_HTTPS: String(port),
+    KUBERNETES_PORT: url,
+    [`KUBERNETES_PORT_${port}_TCP`]: url,
+    [`KUBERNETES_PORT_${port}_TCP_PROTO`]: "tcp",
+    [`KUBERNETES_PORT_${port}_TCP_PORT`]: String(port),
+    [`KUBERNETES_PORT_${port}_TCP_ADDR`]: clusterIP,
+  };
+}
+
+/** A container's environment; service variables come first, so the container's own may refer to or override them. */
+export function containerEnv(pod: Pod, container: any, lookup: ObjectLookup, podIP?: string, serviceEnv: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = { ...serviceEnv };
   const ns = pod.metadata.namespace!;
   const withIp: Pod = podIP ? { ...pod, status: { ...pod.status, podIP } } : pod;
   for (const from of container.envFrom ?? []) {

@@ -6,7 +6,8 @@ import { RuntimeError } from "./runtime/errors.ts";
 import { LABEL_NODE, LABEL_POD_NAME, LABEL_POD_NAMESPACE } from "./runtime/labels.ts";
 import type { Pod } from "./pod-source.ts";
 import { ContainerConfigError, containerEnv, parseQuantity, readsPodIP, type ObjectLookup } from "./env.ts";
-import { containerMounts, removePodDir, syncVolumes } from "./volumes.ts";
+import { containerMounts, removePodDir, syncVolumes, VolumeNotReady } from "./volumes.ts";
+import type { ProjectedTokens } from "./projected-tokens.ts";
 import { ProbeState, runProbe, type ProbeKind } from "./probes.ts";
 import { Backoff } from "./backoff.ts";
 import type { EventRecorder } from "./events.ts";
@@ -30,6 +31,10 @@ export type WorkerContext = {
   /** Ask for another sync of this pod soon. */
   wake: (uid: string, afterMs?: number) => void;
   onProbe?: (kind: ProbeKind, ok: boolean, seconds: number) => void;
+  /** Service account tokens of projected volumes. */
+  tokens?: ProjectedTokens;
+  /** The `kubernetes` Service's variables every container gets (KUBERNETES_SERVICE_HOST…). */
+  serviceEnv?: Record<string, string>;
   /** resolv.conf settings for ClusterFirst pods, when this node serves cluster DNS. */
   clusterDns?: (namespace: string) => { nameservers: string[]; searches: string[]; options: string[] };
 };
@@ -68,10 +73,12 @@ export class PodWorker {
     }
     let volumes: Map<string, string>;
     try {
-      volumes = syncVolumes(this.ctx.agentDir, pod, this.ctx.lookup);
+      volumes = syncVolumes(this.ctx.agentDir, pod, this.ctx.lookup, this.ctx.tokens);
     } catch (e) {
-      for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) this.waiting.set(c.name, { reason: "CreateContainerConfigError", message: (e as Error).message });
-      this.ctx.wake(this.uid, 2000);
+      // A volume still waiting for its token leaves the pod creating, as the kubelet's mount wait does.
+      const notReady = e instanceof VolumeNotReady;
+      for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) this.waiting.set(c.name, notReady ? { reason: "ContainerCreating" } : { reason: "CreateContainerConfigError", message: (e as Error).message });
+      this.ctx.wake(this.uid, notReady ? 1000 : 2000);
       return this.report(pod, mine, sandbox);
     }
     this.sb = sandbox;
@@ -183,7 +190,7 @@ export class PodWorker {
         this.ctx.wake(this.uid, 5000);
         return;
       }
-      const env = containerEnv(pod, c, this.ctx.lookup, sb.ip);
+      const env = containerEnv(pod, c, this.ctx.lookup, sb.ip, this.ctx.serviceEnv);
       const mounts = containerMounts(c, volumes, pod);
       const limits = c.resources?.limits ?? {};
       const requests = c.resources?.requests ?? {};
@@ -298,7 +305,10 @@ export class PodWorker {
     await Promise.all(running.map((c) => this.ctx.driver.stopContainer(c.id, graceSeconds).catch(() => {})));
     if (removeAll && (mine.length || sandbox)) await this.ctx.driver.removeSandbox(this.uid).then(() => this.ctx.cache.forgetPod(this.uid), () => {});
     else if (running.length) await this.refresh();
-    if (removeAll) removePodDir(this.ctx.agentDir, this.uid);
+    if (removeAll) {
+      removePodDir(this.ctx.agentDir, this.uid);
+      this.ctx.tokens?.forget(this.uid);
+    }
     this.ctx.backoff.forget(`${this.uid}/`);
     this.tornDown = true;
   }

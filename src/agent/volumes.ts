@@ -8,6 +8,10 @@ import { ContainerConfigError, type ObjectLookup } from "./env.ts";
 import type { Pod } from "./pod-source.ts";
 import { downwardFiles } from "./downward-api.ts";
 import { claimVolumePath, readOnlyClaimVolumes } from "./claim-volumes.ts";
+import type { ProjectedTokens } from "./projected-tokens.ts";
+
+/** A volume that cannot be made yet but will be (its token is on the way): the pod waits, it is not misconfigured. */
+export class VolumeNotReady extends ContainerConfigError {}
 
 export function podDir(agentDir: string, uid: string): string {
   return join(agentDir, "pods", uid);
@@ -40,8 +44,23 @@ function keyFiles(lookup: ObjectLookup, ns: string, isSecret: boolean, source: K
   return wanted;
 }
 
+/**
+ * A service account token for the volume: the one held, else (offline after a restart, say)
+ * the file already written while it is still there; a pod waits until it has one.
+ */
+function tokenFile(pod: Pod, volume: string, dir: string, src: { path: string; audience?: string; expirationSeconds?: number }, mode: number, tokens: ProjectedTokens | undefined): Files {
+  const path = safeRelative(src.path);
+  const token = tokens?.token(pod, src);
+  if (token !== undefined) return new Map([[path, { data: Buffer.from(token), mode }]]);
+  const written = join(dir, path);
+  if (existsSync(written)) return new Map([[path, { data: readFileSync(written), mode }]]);
+  const why = tokens?.failure(pod, src);
+  if (why) throw new ContainerConfigError(`volume "${volume}": ${why}`);
+  throw new VolumeNotReady(`volume "${volume}": waiting for a service account token`);
+}
+
 /** A projected volume: its sources' files merged into one folder. */
-function projectedFiles(pod: Pod, volume: string, projected: any, lookup: ObjectLookup): Files {
+function projectedFiles(pod: Pod, volume: string, dir: string, projected: any, lookup: ObjectLookup, tokens: ProjectedTokens | undefined): Files {
   const ns = pod.metadata.namespace!;
   const mode = projected.defaultMode ?? 0o644;
   const all: Files = new Map();
@@ -50,8 +69,7 @@ function projectedFiles(pod: Pod, volume: string, projected: any, lookup: Object
     if (src.configMap) files = keyFiles(lookup, ns, false, src.configMap, mode);
     else if (src.secret) files = keyFiles(lookup, ns, true, src.secret, mode);
     else if (src.downwardAPI) files = downwardFiles(pod, volume, src.downwardAPI.items, mode);
-    // Refused rather than left out: a program waiting for its token would fail in obscure ways.
-    else if (src.serviceAccountToken) throw new ContainerConfigError(`volume "${volume}": serviceAccountToken projections are not supported (this cluster issues no service account tokens)`);
+    else if (src.serviceAccountToken) files = tokenFile(pod, volume, dir, src.serviceAccountToken, mode, tokens);
     else throw new ContainerConfigError(`volume "${volume}": projected source ${Object.keys(src).join(", ") || "(empty)"} is not supported`);
     for (const [path, file] of files) all.set(path, file);
   }
@@ -61,7 +79,7 @@ function projectedFiles(pod: Pod, volume: string, projected: any, lookup: Object
 const SERVED_TYPES = "emptyDir, hostPath, persistentVolumeClaim, configMap, secret, downwardAPI and projected";
 
 /** Make or refresh every volume of the pod; returns host paths by volume name. */
-export function syncVolumes(agentDir: string, pod: Pod, lookup: ObjectLookup): Map<string, string> {
+export function syncVolumes(agentDir: string, pod: Pod, lookup: ObjectLookup, tokens?: ProjectedTokens): Map<string, string> {
   const paths = new Map<string, string>();
   const base = join(podDir(agentDir, pod.metadata.uid!), "volumes");
   const ns = pod.metadata.namespace!;
@@ -84,7 +102,7 @@ export function syncVolumes(agentDir: string, pod: Pod, lookup: ObjectLookup): M
     } else if (v.configMap) files = keyFiles(lookup, ns, false, v.configMap, v.configMap.defaultMode ?? 0o644);
     else if (v.secret) files = keyFiles(lookup, ns, true, { ...v.secret, name: v.secret.secretName }, v.secret.defaultMode ?? 0o644);
     else if (v.downwardAPI) files = downwardFiles(pod, v.name, v.downwardAPI.items, v.downwardAPI.defaultMode ?? 0o644);
-    else if (v.projected) files = projectedFiles(pod, v.name, v.projected, lookup);
+    else if (v.projected) files = projectedFiles(pod, v.name, dir, v.projected, lookup, tokens);
     else {
       // An empty folder in place of a network volume would lose data silently.
       const type = Object.keys(v).find((k) => k !== "name") ?? "(no source)";

@@ -23,6 +23,8 @@ export type ControlPlaneOptions = {
   onScheduleAttempt?: SchedulerOptions["onAttempt"];
   /** The HorizontalPodAutoscaler controller's metrics source and sync period. */
   hpa?: ControllerContext["hpa"];
+  /** The cluster CA, published in every namespace as kube-root-ca.crt. */
+  caPem?: string;
 };
 
 export type ControlPlaneLoops = {
@@ -45,7 +47,7 @@ export function startControlPlaneLoops(registry: Registry, opts: ControlPlaneOpt
   };
 
   const all = opts.all ?? true;
-  const ctx = { registry, informers, kinds, events, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, eventTtlMs: opts.eventTtlMs, hpa: opts.hpa, localStoragePath: opts.localStoragePath };
+  const ctx = { registry, informers, kinds, events, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, eventTtlMs: opts.eventTtlMs, hpa: opts.hpa, localStoragePath: opts.localStoragePath, caPem: opts.caPem };
   const controllers: Controller[] = [];
   for (const r of controllerRegistrations) {
     const c = all || r.always ? r.create(ctx) : undefined;

@@ -22,6 +22,8 @@ import { jobController } from "./job/job-controller.ts";
 import { cronJobController } from "./cronjob/cronjob-controller.ts";
 import { eventTtlController } from "./event-ttl.ts";
 import { persistentVolumeController } from "./storage/persistent-volume-controller.ts";
+import { serviceAccountController } from "./service-account.ts";
+import { rootCaPublisher } from "./root-ca-publisher.ts";
 
 export type ControllerContext = {
   registry: Registry;
@@ -35,6 +37,8 @@ export type ControllerContext = {
   eventTtlMs?: number;
   /** Where local-path volumes are made on the nodes (DATA/storage of the server by default). */
   localStoragePath?: string;
+  /** The cluster CA (PEM) the root CA publisher puts in every namespace's kube-root-ca.crt. */
+  caPem?: string;
   /** What the HorizontalPodAutoscaler controller reads (pods' usage) and how often it runs. */
   hpa?: Omit<HpaControllerOptions, "podUsage"> & Partial<Pick<HpaControllerOptions, "podUsage">>;
 };
@@ -112,6 +116,20 @@ export const controllerRegistrations: ControllerRegistration[] = [
     create: ({ registry, informers, kinds, events, hpa }) => {
       const kind = registry.kind("autoscaling", "v2", "horizontalpodautoscalers");
       return kind && hpaController(registry, informers, { hpa: kind, pod: kinds.pod }, events("horizontal-pod-autoscaler"), { ...hpa, podUsage: hpa?.podUsage ?? (() => []) });
+    },
+  },
+  {
+    name: "serviceaccount",
+    create: ({ registry, informers, kinds }) => {
+      const serviceAccount = registry.kind("", "v1", "serviceaccounts");
+      return kinds.namespace && serviceAccount && serviceAccountController(registry, informers, { namespace: kinds.namespace, serviceAccount });
+    },
+  },
+  {
+    name: "root-ca-cert-publisher",
+    create: ({ registry, informers, kinds, caPem }) => {
+      const configMap = registry.kind("", "v1", "configmaps");
+      return caPem && kinds.namespace && configMap ? rootCaPublisher(registry, informers, { namespace: kinds.namespace, configMap }, caPem) : undefined;
     },
   },
   {

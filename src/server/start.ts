@@ -24,9 +24,12 @@ import { NodeProxy } from "./node-proxy.ts";
 import { execBridgeHandler, tryExecUpgrade, type BridgeData } from "./exec-bridge.ts";
 import { podCidrAllocator } from "./pod-cidr.ts";
 import { installQuotaAdmission } from "./quota/admission.ts";
+import { installServiceAccountAdmission } from "./auth/service-account-admission.ts";
+import { ServiceAccountTokenSigner } from "./auth/service-account-tokens.ts";
+import { serviceAccountAuthenticator, tokenRequestHandler } from "./auth/service-account-token-request.ts";
 import type { Agent } from "../agent/agent.ts";
 import type { ServerOptions } from "./options.ts";
-import { ensureKubernetesService, installServiceAllocation } from "./services/index.ts";
+import { ensureKubernetesService, installServiceAllocation, kubernetesServiceIp } from "./services/index.ts";
 import { nodeIpFor } from "../agent/node-info.ts";
 import { startManifestsWatcher } from "./manifests/manifests-watcher.ts";
 import { startControlPlaneLoops } from "../controllers/index.ts";
@@ -79,7 +82,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
 
   // Agents dial the server on one of this machine's addresses: all of them go in the certificate, as k3s does.
   const localAddresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address.split("%")[0]!));
-  const pki = await step(ensureServerPki(serverDir, { hostname: opts.nodeName, bindAddress: opts.bindAddress, extraSans: [...localAddresses, ...(opts.tlsSans ?? [])] }));
+  const pki = await step(ensureServerPki(serverDir, { hostname: opts.nodeName, bindAddress: opts.bindAddress, extraSans: [...localAddresses, kubernetesServiceIp(opts.serviceCidr), ...(opts.tlsSans ?? [])] }));
   const tokens = await step(ensureTokens(serverDir, pki.caPem, { secret: opts.token }));
 
   const store = await Store.open({
@@ -94,14 +97,17 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   podCidrAllocator(registry, opts.clusterCidr);
   installServiceAllocation(registry, { serviceCidr: opts.serviceCidr });
   installQuotaAdmission(registry);
+  installServiceAccountAdmission(registry);
+  const serviceAccountTokens = await step(ServiceAccountTokenSigner.open(serverDir));
   await step(bootstrapObjects(registry));
 
   const admin: UserInfo = { name: "system:admin", groups: ["system:masters", "system:authenticated"] };
   const credentials = new NodeCredentials(registry);
+  const serviceAccountUser = serviceAccountAuthenticator(registry, serviceAccountTokens);
   const authenticate = (token: string): UserInfo | undefined => {
     if (token === tokens.adminToken) return admin;
     const node = credentials.nodeOf(token);
-    return node ? { name: `system:node:${node}`, groups: ["system:nodes", "system:authenticated"], node } : undefined;
+    return node ? { name: `system:node:${node}`, groups: ["system:nodes", "system:authenticated"], node } : serviceAccountUser(token);
   };
   const authorize = authorizer(registry);
 
@@ -118,6 +124,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   const proxy = new NodeProxy(registry, (node) => credentials.proxyTokenOf(node), pki.caPem);
   const subresources = podSubresources(registry, authorize);
   subresources.set("pods/log", proxy.logHandler(authorize));
+  subresources.set("serviceaccounts/token", tokenRequestHandler(registry, serviceAccountTokens, authorize));
 
   const app = createApiApp({
     registry,
@@ -191,7 +198,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   });
 
   // Without runControllers only the controllers the API itself relies on run (no scheduler).
-  loops = startControlPlaneLoops(registry, { all: opts.runControllers, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, eventTtlMs: opts.eventTtlMs, localStoragePath: opts.defaultLocalStoragePath ?? join(opts.dataDir, "storage"), onScheduleAttempt: metrics.scheduler.attempt, hpa: { podUsage: () => resourceStats.stats().pods, syncPeriodMs: opts.hpaSyncPeriodMs } });
+  loops = startControlPlaneLoops(registry, { all: opts.runControllers, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, eventTtlMs: opts.eventTtlMs, localStoragePath: opts.defaultLocalStoragePath ?? join(opts.dataDir, "storage"), onScheduleAttempt: metrics.scheduler.attempt, hpa: { podUsage: () => resourceStats.stats().pods, syncPeriodMs: opts.hpaSyncPeriodMs }, caPem: pki.caPem });
   closers.add("skiff server: scheduler and controllers", () => loops?.stop());
   for (const c of loops.controllers) c.opts.onReconciled = metrics.onReconciled;
   metrics.start();

@@ -123,11 +123,13 @@ async function waitingOf(pod: string): Promise<{ reason: string; message: string
   });
 }
 
-test("a projected service account token is refused with CreateContainerConfigError, never an empty folder", async () => {
-  await c.k(["apply", "-f", "-"], refusedPod("wants-token", { projected: { sources: [{ serviceAccountToken: { path: "token" } }] } }));
-  const w = await waitingOf("wants-token");
-  expect(w.message).toBe('volume "v": serviceAccountToken projections are not supported (this cluster issues no service account tokens)');
-  expect(await c.k(["get", "pod", "wants-token", "--no-headers"])).toContain("CreateContainerConfigError");
+test("a projected service account token is written with its audience and expiry, bound to the pod", async () => {
+  await c.k(["apply", "-f", "-"], refusedPod("wants-token", { projected: { sources: [{ serviceAccountToken: { path: "token", audience: "vault", expirationSeconds: 600 } }] } }));
+  const token = await eventually("the token file", async () => (await cat("wants-token", "/v/token")) || undefined, 90_000);
+  const claims = JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8"));
+  expect(claims.aud).toEqual(["vault"]);
+  expect(claims.exp - claims.iat).toBe(600);
+  expect(claims["kubernetes.io"].pod.name).toBe("wants-token");
 });
 
 test("a volume type the node does not serve is refused with its name", async () => {

@@ -18,6 +18,7 @@ function subresourcesOf(k: KindDef): Sub[] {
     else if (extra === "exec") subs.push({ name: "exec", group: "", version: "v1", kind: "PodExecOptions", verbs: ["create", "get"] });
     else if (extra === "eviction") subs.push({ name: "eviction", group: "policy", version: "v1", kind: "Eviction", verbs: ["create"] });
     else if (extra === "binding") subs.push({ name: "binding", group: "", version: "v1", kind: "Binding", verbs: ["create"] });
+    else if (extra === "token") subs.push({ name: "token", group: "authentication.k8s.io", version: "v1", kind: "TokenRequest", verbs: ["create"] });
     else if (extra === "finalize") subs.push({ name: "finalize", ...self, verbs: ["update"] });
     else if (extra === "portforward") subs.push({ name: "portforward", group: "", version: "v1", kind: "PodPortForwardOptions", verbs: ["create", "get"] });
     else if (extra === "proxy") subs.push({ name: "proxy", group: "", version: "v1", kind: k.kind === "Node" ? "NodeProxyOptions" : "PodProxyOptions", verbs: ["create", "delete", "get", "patch", "update"] });

@@ -7,6 +7,10 @@ export type UserInfo = {
   groups: string[];
   /** Set for a node agent's credential: the node it may act for. */
   node?: string;
+  /** The identity's uid (a service account's), when it has one. */
+  uid?: string;
+  /** What the authenticator adds (a service account token's pod name and uid, its credential id). */
+  extra?: Record<string, string[]>;
 };
 
 export type RequestAttributes = {

@@ -13,6 +13,8 @@ export const serviceAccountKind: KindDef = {
   singular: "serviceaccount",
   namespaced: true,
   shortNames: ["sa"],
+  // POST .../serviceaccounts/NAME/token (TokenRequest) is served by the server's auth part.
+  subresources: { extra: ["token"] },
   validate: validateServiceAccount,
   columns: serviceAccountColumns,
   example: {},

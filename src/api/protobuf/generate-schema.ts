@@ -20,8 +20,11 @@ export function findKubectl(): string | undefined {
 }
 const typesRoot = join(import.meta.dir, "../../../node_modules/kubernetes-types");
 
-/** Accepted as protobuf besides the kinds: the body of a DELETE. */
-const EXTRA_ROOTS: [string, string][] = [["meta.k8s.io/v1/DeleteOptions", "k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions"]];
+/** Accepted as protobuf besides the kinds: the body of a DELETE, and of `kubectl create token`. */
+const EXTRA_ROOTS: [string, string][] = [
+  ["meta.k8s.io/v1/DeleteOptions", "k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions"],
+  ["authentication.k8s.io/v1/TokenRequest", "k8s.io.api.authentication.v1.TokenRequest"],
+];
 /** Messages whose JSON form is not an object of their fields; the decoder knows each by name. */
 const special = new Set(["meta/v1.Time", "meta/v1.MicroTime", "meta/v1.Duration", "meta/v1.FieldsV1", "resource.Quantity", "intstr.IntOrString", "runtime.RawExtension"]);
 

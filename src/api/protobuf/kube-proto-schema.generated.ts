@@ -33,6 +33,7 @@ export const protoKinds: Record<string, string> = {
   "storage.k8s.io/v1/StorageClass": "storage/v1.StorageClass",
   "autoscaling/v1/HorizontalPodAutoscaler": "autoscaling/v1.HorizontalPodAutoscaler",
   "meta.k8s.io/v1/DeleteOptions": "meta/v1.DeleteOptions",
+  "authentication.k8s.io/v1/TokenRequest": "authentication/v1.TokenRequest",
 };
 
 export const protoMessages: Record<string, Record<number, ProtoField>> = {
@@ -61,6 +62,10 @@ export const protoMessages: Record<string, Record<number, ProtoField>> = {
   "apps/v1.StatefulSetSpec": { 1: ["replicas", "int32", "z"], 2: ["selector", "meta/v1.LabelSelector"], 3: ["template", "core/v1.PodTemplateSpec"], 4: ["volumeClaimTemplates", "core/v1.PersistentVolumeClaim", "r"], 5: ["serviceName", "string", "z"], 6: ["podManagementPolicy", "string"], 7: ["updateStrategy", "apps/v1.StatefulSetUpdateStrategy"], 8: ["revisionHistoryLimit", "int32", "z"], 9: ["minReadySeconds", "int32"], 10: ["persistentVolumeClaimRetentionPolicy", "apps/v1.StatefulSetPersistentVolumeClaimRetentionPolicy"], 11: ["ordinals", "apps/v1.StatefulSetOrdinals"] },
   "apps/v1.StatefulSetStatus": { 1: ["observedGeneration", "int64"], 2: ["replicas", "int32", "z"], 3: ["readyReplicas", "int32"], 4: ["currentReplicas", "int32"], 5: ["updatedReplicas", "int32"], 6: ["currentRevision", "string"], 7: ["updateRevision", "string"], 9: ["collisionCount", "int32", "z"], 10: ["conditions", "apps/v1.StatefulSetCondition", "r"], 11: ["availableReplicas", "int32"] },
   "apps/v1.StatefulSetUpdateStrategy": { 1: ["type", "string"], 2: ["rollingUpdate", "apps/v1.RollingUpdateStatefulSetStrategy"] },
+  "authentication/v1.BoundObjectReference": { 1: ["kind", "string"], 2: ["apiVersion", "string"], 3: ["name", "string"], 4: ["uID", "string"] },
+  "authentication/v1.TokenRequest": { 1: ["metadata", "meta/v1.ObjectMeta"], 2: ["spec", "authentication/v1.TokenRequestSpec"], 3: ["status", "authentication/v1.TokenRequestStatus"] },
+  "authentication/v1.TokenRequestSpec": { 1: ["audiences", "string", "r"], 4: ["expirationSeconds", "int64", "z"], 3: ["boundObjectRef", "authentication/v1.BoundObjectReference"] },
+  "authentication/v1.TokenRequestStatus": { 1: ["token", "string", "z"], 2: ["expirationTimestamp", "meta/v1.Time"] },
   "autoscaling/v1.CrossVersionObjectReference": { 1: ["kind", "string", "z"], 2: ["name", "string", "z"], 3: ["apiVersion", "string"] },
   "autoscaling/v1.HorizontalPodAutoscaler": { 1: ["metadata", "meta/v1.ObjectMeta"], 2: ["spec", "autoscaling/v1.HorizontalPodAutoscalerSpec"], 3: ["status", "autoscaling/v1.HorizontalPodAutoscalerStatus"] },
   "autoscaling/v1.HorizontalPodAutoscalerSpec": { 1: ["scaleTargetRef", "autoscaling/v1.CrossVersionObjectReference"], 2: ["minReplicas", "int32", "z"], 3: ["maxReplicas", "int32", "z"], 4: ["targetCPUUtilizationPercentage", "int32", "z"] },

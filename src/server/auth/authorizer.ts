@@ -46,7 +46,9 @@ function nodeMay(registry: Registry, node: string, a: RequestAttributes): boolea
     case "secrets":
       return a.verb === "get" && !!a.name && referencedByPodOn(registry, node, a.namespace ?? "", plural, a.name);
     case "serviceaccounts":
-      return a.verb === "get";
+      // Tokens only for the accounts of its own pods (the TokenRequest handler checks the pod binding).
+      if (sub === "token") return a.verb === "create" && !!a.name && serviceAccountOfPodOn(registry, node, a.namespace ?? "", a.name);
+      return a.verb === "get" && !sub;
     // Claims and volumes are read whole (the agent mirrors them); a volume is written only to
     // release it once its directory on this node is gone.
     case "persistentvolumeclaims":
@@ -58,6 +60,11 @@ function nodeMay(registry: Registry, node: string, a: RequestAttributes): boolea
     }
   }
   return false;
+}
+
+function serviceAccountOfPodOn(registry: Registry, node: string, namespace: string, name: string): boolean {
+  const pods = registry.kinds.find((k) => k.kind === "Pod")!;
+  return registry.list(pods, namespace, (p) => (p.spec as { nodeName?: string })?.nodeName === node && (p.spec as { serviceAccountName?: string }).serviceAccountName === name).items.length > 0;
 }
 
 /** A node may read a ConfigMap or Secret only when one of its pods uses it. */

@@ -25,10 +25,13 @@ async function upsert(registry: Registry, kind: KindDef, body: KubeObject, same:
   await registry.replace(kind, NAMESPACE, NAME, (cur) => ({ ...cur!, ...body, metadata: { ...cur!.metadata, labels: body.metadata.labels } }));
 }
 
+/** The `kubernetes` Service's ClusterIP: the first address of the service range. */
+export const kubernetesServiceIp = (serviceCidr = DEFAULT_SERVICE_CIDR) => nthAddress(serviceCidr, KUBERNETES_SERVICE_OFFSET);
+
 export async function ensureKubernetesService(registry: Registry, serverIp: string, port: number, serviceCidr = DEFAULT_SERVICE_CIDR): Promise<void> {
   const serviceKind = kindOf(registry, "", "Service");
   if (!serviceKind) throw new Error("the Service kind is not served");
-  const clusterIP = nthAddress(serviceCidr, KUBERNETES_SERVICE_OFFSET);
+  const clusterIP = kubernetesServiceIp(serviceCidr);
   const labels = { component: "apiserver", provider: "kubernetes" };
   const servicePort = { name: "https", protocol: "TCP", port: 443, targetPort: port };
   await upsert(
