@@ -1,11 +1,11 @@
 // The claims of service account tokens (as upstream's) and the signer's checks, without a server.
 import { afterAll, describe, expect, test } from "bun:test";
-import { rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { API_AUDIENCES, claimsFor, serviceAccountKeyPath, ServiceAccountTokenSigner, SERVICE_ACCOUNT_ISSUER } from "../../../src/server/auth/service-account-tokens.ts";
-import { tempDir } from "../../support/server.ts";
 
-const dir = tempDir("skiff-sa-claims-");
+const dir = mkdtempSync(join(tmpdir(), "skiff-sa-claims-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const sa = { name: "builder", uid: "0b6e0f5e-5d1c-4b43-9d3c-2f4bd7d1a001" };
 
