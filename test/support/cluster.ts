@@ -35,8 +35,10 @@ async function seedImages(dataDir: string) {
   }
 }
 
-export async function startCluster(tag: string, opts: { prefer?: "binary" | "source"; serverArgs?: string[] } = {}): Promise<TestCluster> {
+export async function startCluster(tag: string, opts: { prefer?: "binary" | "source"; serverArgs?: string[]; setupNetns?: (netns: TestNetns) => Promise<void> } = {}): Promise<TestCluster> {
   const netns = await createNetns(tag);
+  // Addresses the server needs before it starts (say, a node address pods can reach).
+  await opts.setupNetns?.(netns);
   const serverDir = tempDir(`skiff-${tag}-server-`);
   await seedImages(serverDir);
   const port = 6443;
