@@ -11,6 +11,14 @@ export type WatchOptions = {
   matches?: (o: KubeObject) => boolean;
   /** undefined or "0": start with synthetic ADDED events for the current state. */
   resourceVersion?: string;
+  /**
+   * Watch-list: true sends the current state as ADDED events whatever resourceVersion says
+   * (the state is never older than it), false sends none and starts at the current revision;
+   * undefined keeps the classic meaning of resourceVersion.
+   */
+  sendInitialEvents?: boolean;
+  /** Called once the initial ADDED events of a watch-list are out, with the revision they show. */
+  initialEventsEnd?: (resourceVersion: string) => void;
 };
 
 /**
@@ -37,7 +45,13 @@ export function openWatch(registry: Registry, kind: KindDef, opts: WatchOptions,
   };
 
   const rv = opts.resourceVersion;
-  if (rv === undefined || rv === "" || rv === "0") {
+  if (opts.sendInitialEvents !== undefined && (opts.sendInitialEvents || rv === undefined || rv === "" || rv === "0")) {
+    if (opts.sendInitialEvents) {
+      const state = registry.list(kind, namespace, matches);
+      for (const o of state.items) emit("ADDED", o);
+      opts.initialEventsEnd?.(state.resourceVersion);
+    }
+  } else if (rv === undefined || rv === "" || rv === "0") {
     for (const o of registry.list(kind, namespace, matches).items) emit("ADDED", o);
   } else {
     const from = Number(rv);

@@ -12,16 +12,16 @@ import { KUBE_PROTOBUF_CONTENT_TYPE } from "../protobuf/content-type.ts";
 import { includeObjectParam, representation } from "./negotiate.ts";
 import type { ResourcePath } from "./paths.ts";
 import { intParam, objectFilter, resourceVersionParam } from "./query.ts";
-import type { RequestAttributes, SubresourceHandler, UserInfo, WatchMetrics } from "./types.ts";
+import type { SubresourceHandler, UserInfo, WatchMetrics } from "./types.ts";
 import { watchResponse } from "./watch-stream.ts";
 import { handleOtherVersion, otherVersionOf } from "./other-versions.ts";
 import { nowTimestamp } from "../registry/metadata.ts";
+import { listOptions } from "./list-options.ts";
 
 export type ResourceContext = {
   registry: Registry;
   bookmarkIntervalMs: number;
   subresources: Map<string, SubresourceHandler>;
-  authorize: (user: UserInfo, attrs: RequestAttributes) => void;
   watchMetrics?: WatchMetrics;
 };
 
@@ -55,19 +55,16 @@ export async function handleResource(req: Request, url: URL, path: ResourcePath,
   if (!path.name) {
     switch (method) {
       case "GET": {
-        ctx.authorize(user, { verb: watch ? "watch" : "list", kind, namespace: path.namespace });
         return watch ? startWatch(req, url, kind, path.namespace, ctx) : list(req, url, kind, path.namespace, ctx);
       }
       case "POST": {
-        ctx.authorize(user, { verb: "create", kind, namespace });
-        const opts = writeOptions(params, req);
+        const opts = writeOptions(params, req, user);
         const body = await readBody(req, bodyFormat(req.headers.get("content-type"), method));
         ctx.registry.checkFields(kind, body, nameOf(body), opts);
         const created = await ctx.registry.create(kind, namespace, body, opts);
         return json(created, 201, opts.warnings);
       }
       case "DELETE": {
-        ctx.authorize(user, { verb: "deletecollection", kind, namespace: path.namespace });
         const opts = await deleteOptions(req, params);
         const filter = objectFilter(kind, params);
         const deleted: KubeObject[] = [];
@@ -90,29 +87,24 @@ export async function handleResource(req: Request, url: URL, path: ResourcePath,
     case "GET": {
       if (watch) {
         // Legacy single-object watch: /watch/namespaces/ns/pods/name.
-        ctx.authorize(user, { verb: "watch", kind, namespace: path.namespace, name });
         params.set("fieldSelector", `metadata.name=${name}`);
         return startWatch(req, url, kind, path.namespace, ctx);
       }
-      ctx.authorize(user, { verb: "get", kind, namespace, name });
       resourceVersionParam(params);
       const obj = ctx.registry.get(kind, namespace, name);
       return json(render(req, url, kind, [obj]) ?? obj);
     }
     case "PUT": {
-      ctx.authorize(user, { verb: "update", kind, namespace, name });
-      const opts = writeOptions(params, req);
+      const opts = writeOptions(params, req, user);
       const body = await readBody(req, bodyFormat(req.headers.get("content-type"), method));
       ctx.registry.checkFields(kind, body, name, opts);
       return json(await ctx.registry.update(kind, namespace, name, body, opts), 200, opts.warnings);
     }
     case "PATCH": {
-      ctx.authorize(user, { verb: "patch", kind, namespace, name });
-      const r = await patch(req, params, kind, namespace, name, ctx);
+      const r = await patch(req, params, kind, namespace, name, ctx, undefined, user);
       return json(r.object, r.created ? 201 : 200, r.warnings);
     }
     case "DELETE": {
-      ctx.authorize(user, { verb: "delete", kind, namespace, name });
       const opts = await deleteOptions(req, params);
       const r = await ctx.registry.delete(kind, namespace, name, opts);
       return json(r.object, r.deleted ? 200 : 202, opts.warnings);
@@ -130,6 +122,7 @@ function nameOf(body: unknown): string {
 function list(req: Request, url: URL, kind: KindDef, namespace: string | undefined, ctx: ResourceContext): Response {
   const params = url.searchParams;
   resourceVersionParam(params);
+  listOptions(params, false);
   const result = ctx.registry.list(kind, namespace, objectFilter(kind, params), intParam(params, "limit"), params.get("continue") ?? undefined);
   const table = render(req, url, kind, result.items);
   const metadata = { resourceVersion: result.resourceVersion, ...(result.continue ? { continue: result.continue, remainingItemCount: result.remainingItemCount } : {}) };
@@ -147,10 +140,12 @@ function render(req: Request, url: URL, kind: KindDef, objects: KubeObject[]) {
 function startWatch(req: Request, url: URL, kind: KindDef, namespace: string | undefined, ctx: ResourceContext): Response {
   const params = url.searchParams;
   const rep = representation(req.headers.get("accept"));
+  const { sendInitialEvents } = listOptions(params, true);
   return watchResponse(ctx.registry, kind, {
     namespace,
     matches: objectFilter(kind, params),
     resourceVersion: resourceVersionParam(params),
+    sendInitialEvents,
     allowBookmarks: params.get("allowWatchBookmarks") === "true",
     bookmarkIntervalMs: ctx.bookmarkIntervalMs,
     timeoutSeconds: intParam(params, "timeoutSeconds"),
@@ -166,14 +161,16 @@ function defaultManager(req: Request): string {
   return ua.split("/")[0]!.trim().slice(0, 128) || "unknown";
 }
 
-function writeOptions(params: URLSearchParams, req?: Request): WriteOptions {
+function writeOptions(params: URLSearchParams, req?: Request, requester?: UserInfo): WriteOptions {
   const dryRun = params.getAll("dryRun");
   if (dryRun.some((d) => d !== "All")) throw badRequest(`dryRun: Unsupported value: "${dryRun.find((d) => d !== "All")}": supported values: "All"`);
   const fv = params.get("fieldValidation") ?? "Strict";
   if (!["Strict", "Warn", "Ignore"].includes(fv)) throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
   const fieldManager = params.get("fieldManager") ?? (req ? defaultManager(req) : undefined);
   if (fieldManager !== undefined && fieldManager.length > 128) throw badRequest("fieldManager: Too long: may not be longer than 128");
-  return { dryRun: dryRun.length > 0, fieldManager, fieldValidation: fv as FieldValidation, warnings: [] };
+  const opts: WriteOptions = { dryRun: dryRun.length > 0, fieldManager, fieldValidation: fv as FieldValidation, warnings: [] };
+  if (requester) opts.requester = requester;
+  return opts;
 }
 
 async function deleteOptions(req: Request, params: URLSearchParams): Promise<DeleteOptions> {
@@ -206,8 +203,8 @@ async function deleteOptions(req: Request, params: URLSearchParams): Promise<Del
 type PatchResult = { object: KubeObject; created: boolean; warnings: string[] };
 
 /** Apply a PATCH of any of the four types to the object (or, for status, to its status). */
-async function patch(req: Request, params: URLSearchParams, kind: KindDef, namespace: string, name: string, ctx: ResourceContext, subresource?: "status"): Promise<PatchResult> {
-  const opts = writeOptions(params, req);
+async function patch(req: Request, params: URLSearchParams, kind: KindDef, namespace: string, name: string, ctx: ResourceContext, subresource?: "status", requester?: UserInfo): Promise<PatchResult> {
+  const opts = writeOptions(params, req, requester);
   const format = bodyFormat(req.headers.get("content-type"), "PATCH");
   const body = await readBody(req, format);
   if (body === undefined) throw badRequest("the patch body is empty");
@@ -294,17 +291,14 @@ async function handleStatus(req: Request, url: URL, kind: KindDef, namespace: st
   const params = url.searchParams;
   switch (req.method) {
     case "GET":
-      ctx.authorize(user, { verb: "get", kind, namespace, name, subresource: "status" });
       return json(ctx.registry.get(kind, namespace, name));
     case "PUT": {
-      ctx.authorize(user, { verb: "update", kind, namespace, name, subresource: "status" });
       const opts = writeOptions(params, req);
       const body = await readBody(req, bodyFormat(req.headers.get("content-type"), "PUT"));
       ctx.registry.checkFields(kind, body, name, opts);
       return json(await ctx.registry.update(kind, namespace, name, body, opts, "status"), 200, opts.warnings);
     }
     case "PATCH": {
-      ctx.authorize(user, { verb: "patch", kind, namespace, name, subresource: "status" });
       const r = await patch(req, params, kind, namespace, name, ctx, "status");
       return json(r.object, 200, r.warnings);
     }
@@ -317,11 +311,9 @@ async function handleScale(req: Request, url: URL, kind: KindDef, namespace: str
   const params = url.searchParams;
   const scaleSpec = kind.subresources!.scale!;
   if (req.method === "GET") {
-    ctx.authorize(user, { verb: "get", kind, namespace, name, subresource: "scale" });
     return json(scaleOf(scaleSpec, ctx.registry.get(kind, namespace, name)));
   }
   if (req.method !== "PUT" && req.method !== "PATCH") throw methodNotAllowed(req.method, `${kind.plural}/scale`);
-  ctx.authorize(user, { verb: req.method === "PUT" ? "update" : "patch", kind, namespace, name, subresource: "scale" });
   const opts = writeOptions(params, req);
   const format = bodyFormat(req.headers.get("content-type"), req.method);
   const body = await readBody(req, format);

@@ -11,6 +11,8 @@ export type WatchStreamOptions = {
   namespace?: string;
   matches?: (o: KubeObject) => boolean;
   resourceVersion?: string;
+  /** Watch-list (sendInitialEvents): the initial state ends with a BOOKMARK annotated k8s.io/initial-events-end. */
+  sendInitialEvents?: boolean;
   allowBookmarks: boolean;
   bookmarkIntervalMs: number;
   timeoutSeconds?: number;
@@ -18,6 +20,9 @@ export type WatchStreamOptions = {
   signal: AbortSignal;
   metrics?: WatchMetrics;
 };
+
+/** The annotation of the BOOKMARK that ends a watch-list's initial events. */
+export const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
 
 /** A client this far behind is cut off; it will re-list and re-watch. */
 const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
@@ -65,13 +70,16 @@ export function watchResponse(registry: Registry, kind: KindDef, opts: WatchStre
         send({ type: "ERROR", object: err.toStatus() });
         close();
       };
+      const apiVersion = kind.group ? `${kind.group}/${kind.version}` : kind.version;
+      const bookmarkAt = (resourceVersion: string, annotations?: Record<string, string>) =>
+        send({ type: "BOOKMARK", object: { kind: kind.kind, apiVersion, metadata: { resourceVersion, ...(annotations ? { annotations } : {}) } } });
       opts.metrics?.opened(kind);
       opts.signal.addEventListener("abort", close);
       try {
         unsubscribe = openWatch(
           registry,
           kind,
-          opts,
+          { ...opts, initialEventsEnd: (rv) => bookmarkAt(rv, { [INITIAL_EVENTS_END]: "true" }) },
           (type, obj) => {
             send({ type, object: encodeObject(obj) });
             opts.metrics?.sent(kind);
@@ -86,9 +94,7 @@ export function watchResponse(registry: Registry, kind: KindDef, opts: WatchStre
       // (whitespace between JSON documents, skipped by every decoder).
       if (!sentAny) controller.enqueue(encoder.encode("\n"));
       if (opts.allowBookmarks) {
-        const bookmark = () =>
-          send({ type: "BOOKMARK", object: { kind: kind.kind, apiVersion: kind.group ? `${kind.group}/${kind.version}` : kind.version, metadata: { resourceVersion: String(registry.store.revision) } } });
-        timers.push(setInterval(bookmark, opts.bookmarkIntervalMs));
+        timers.push(setInterval(() => bookmarkAt(String(registry.store.revision)), opts.bookmarkIntervalMs));
       }
       if (opts.timeoutSeconds) timers.push(setTimeout(close, opts.timeoutSeconds * 1000) as unknown as Timer);
     },

@@ -24,6 +24,10 @@ import { statefulSetKind } from "./statefulset.ts";
 import { persistentVolumeKind } from "./persistentvolume.ts";
 import { persistentVolumeClaimKind } from "./persistentvolumeclaim.ts";
 import { storageClassKind } from "./storageclass.ts";
+import { ingressKind } from "./ingress.ts";
+import { ingressClassKind } from "./ingressclass.ts";
+import { networkPolicyKind } from "./networkpolicy.ts";
+import { podDisruptionBudgetKind } from "./poddisruptionbudget.ts";
 
 export {
   jobKind,
@@ -50,6 +54,10 @@ export {
   persistentVolumeClaimKind,
   storageClassKind,
   statefulSetKind,
+  ingressKind,
+  ingressClassKind,
+  networkPolicyKind,
+  podDisruptionBudgetKind,
 };
 
 export const allKinds: KindDef[] = [
@@ -76,6 +84,10 @@ export const allKinds: KindDef[] = [
   leaseKind,
   endpointSliceKind,
   horizontalPodAutoscalerKind,
+  ingressClassKind,
+  ingressKind,
+  networkPolicyKind,
+  podDisruptionBudgetKind,
   storageClassKind,
 ];
 

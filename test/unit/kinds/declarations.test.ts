@@ -68,6 +68,10 @@ describe("discovery metadata as upstream serves it", () => {
     ["v1", "PersistentVolume", "persistentvolumes", "persistentvolume", false, ["pv"], []],
     ["v1", "PersistentVolumeClaim", "persistentvolumeclaims", "persistentvolumeclaim", true, ["pvc"], []],
     ["storage.k8s.io/v1", "StorageClass", "storageclasses", "storageclass", false, ["sc"], []],
+    ["networking.k8s.io/v1", "Ingress", "ingresses", "ingress", true, ["ing"], []],
+    ["networking.k8s.io/v1", "IngressClass", "ingressclasses", "ingressclass", false, [], []],
+    ["networking.k8s.io/v1", "NetworkPolicy", "networkpolicies", "networkpolicy", true, ["netpol"], []],
+    ["policy/v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget", true, ["pdb"], []],
   ];
   test("every served kind, each once", () => {
     expect(allKinds.map((k) => `${apiVersionOf(k)}/${k.kind}`).sort()).toEqual(table.map(([v, k]) => `${v}/${k}`).sort());
