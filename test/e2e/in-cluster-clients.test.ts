@@ -138,3 +138,29 @@ describe("tokens from outside", () => {
     expect(old.stderr).toContain("Unauthorized");
   });
 });
+
+describe("across a restart of the server and its agent (kill -9)", () => {
+  test("the signing key stays, so tokens stay valid; the running container's token file is rewritten with a new token, no container restarts", async () => {
+    const read = async () => (await inPod("kubectl", ["cat", `${SA_DIR}/token`])).stdout;
+    const restarts = async () => JSON.parse(await c.k(["get", "pod", "-n", NS, "kubectl", "-o", "json"])).status.containerStatuses.map((s: { restartCount: number; state: { running?: { startedAt: string } } }) => `${s.restartCount}:${s.state.running?.startedAt}`).join(",");
+    const before = await read();
+    const started = await restarts();
+    const outside = (await c.k(["create", "token", "default", "-n", NS])).trim();
+    c.server.proc.kill("SIGKILL");
+    await c.server.proc.exited;
+    await c.startServer();
+    const after = await eventually("a new token in the running container", async () => {
+      const t = await read();
+      return t && t !== before ? t : undefined;
+    }, 120_000, 1000);
+    const [was, now] = [claimsOf(before), claimsOf(after)];
+    expect(now["kubernetes.io"].pod).toEqual(was["kubernetes.io"].pod);
+    expect(now.iat).toBeGreaterThanOrEqual(was.iat);
+    expect(now.jti).not.toBe(was.jti);
+    expect(await restarts()).toBe(started);
+    // Tokens issued before the restart are still good (same key under DIR/server/cred), as is the new one.
+    for (const t of [outside, before, after]) expect((await c.kr(["--token", t, "get", "pods", "-n", NS])).stderr).toContain(`User "system:serviceaccount:${NS}:default" cannot list resource "pods"`);
+    const r = await inPod("kubectl", ["kubectl", "get", "pods", "-n", NS]);
+    expect(r.stderr).toContain("Forbidden");
+  });
+});
