@@ -53,7 +53,7 @@ describe("TokenRequest", () => {
   test("the official client gets a JWT with upstream's claims, accepted as the service account", async () => {
     const sa = await eventually("default SA", () => core.readNamespacedServiceAccount({ namespace: NS, name: "default" }).catch(() => undefined), 10_000, 100);
     const tr = await core.createNamespacedServiceAccountToken({ namespace: NS, name: "default", body: { spec: { audiences: [], expirationSeconds: 600 } } as k8s.AuthenticationV1TokenRequest });
-    const token = tr.status!.token;
+    const token = tr.status!.token!;
     const c = claimsOf(token);
     expect(c.iss).toBe(SERVICE_ACCOUNT_ISSUER);
     expect(c.sub).toBe(`system:serviceaccount:${NS}:default`);
@@ -68,7 +68,7 @@ describe("TokenRequest", () => {
     expect(await statusWith(token)).toBe(200);
     const denied = await apiFetch(server, `/api/v1/namespaces/${NS}/pods`, { token });
     expect(denied.status).toBe(403);
-    expect((await denied.json()).message).toContain(`User "system:serviceaccount:${NS}:default" cannot list resource "pods"`);
+    expect(((await denied.json()) as any).message).toContain(`User "system:serviceaccount:${NS}:default" cannot list resource "pods"`);
   });
 
   test("kubectl create token with --duration and --audience", async () => {
@@ -128,7 +128,7 @@ describe("TokenRequest", () => {
     await eventually("default SA", () => core.readNamespacedServiceAccount({ namespace: NS, name: "default" }).catch(() => undefined), 10_000, 100);
     const expectStatus = async (res: Promise<Response>, code: number, message: string) => {
       const r = await res;
-      const body = await r.json();
+      const body = (await r.json()) as any;
       expect({ code: r.status, kind: body.kind }).toEqual({ code, kind: "Status" });
       expect(body.message).toContain(message);
     };
@@ -144,7 +144,7 @@ describe("TokenRequest", () => {
     await expectStatus(apiFetch(server, `/api/v1/namespaces/${NS}/serviceaccounts/default/token`, { method: "POST", body: "{not json" }), 400, "not valid JSON");
     await expectStatus(apiFetch(server, `/api/v1/namespaces/${NS}/serviceaccounts/default/token`), 405, "GET");
     // Discovery lists the subresource as upstream does.
-    const v1 = await (await apiFetch(server, "/api/v1")).json();
+    const v1 = (await (await apiFetch(server, "/api/v1")).json()) as any;
     expect(v1.resources.find((r: { name: string }) => r.name === "serviceaccounts/token")).toMatchObject({ group: "authentication.k8s.io", version: "v1", kind: "TokenRequest", verbs: ["create"] });
   });
 });
@@ -182,7 +182,7 @@ describe("ServiceAccount admission of pods", () => {
   test("a pod naming a service account that does not exist is refused with 403", async () => {
     const r = await apiFetch(server, `/api/v1/namespaces/${NS}/pods`, { method: "POST", body: JSON.stringify(pod("ghost", { serviceAccountName: "ghost" })) });
     expect(r.status).toBe(403);
-    const body = await r.json();
+    const body = (await r.json()) as any;
     expect(body.message).toBe(`pods "ghost" is forbidden: error looking up service account ${NS}/ghost: serviceaccount "ghost" not found`);
   });
 });
@@ -198,7 +198,7 @@ describe("a node", () => {
 
     const ok = await requestToken("runner", { ...bound(mine), expirationSeconds: 3607 }, cred.token);
     expect(ok.status).toBe(201);
-    const token = (await ok.json()).status.token;
+    const token = ((await ok.json()) as any).status.token;
     expect(claimsOf(token)["kubernetes.io"].pod).toEqual({ name: "on-node", uid: mine.metadata!.uid });
     expect(await statusWith(token)).toBe(200);
 
@@ -208,7 +208,7 @@ describe("a node", () => {
     const other = await core.createNamespacedPod({ namespace: NS, body: pod("elsewhere-runner", { serviceAccountName: "runner", nodeName: "other-node" }) });
     const r = await requestToken("runner", bound(other), cred.token);
     expect(r.status).toBe(403);
-    expect((await r.json()).message).toContain("node requested token bound to a pod scheduled on a different node");
+    expect(((await r.json()) as any).message).toContain("node requested token bound to a pod scheduled on a different node");
   });
 
   test("the agent's token source asks for a pod-bound token, and a new one once 80 % of its life has passed", async () => {
