@@ -1,17 +1,21 @@
-// The agent's HTTPS port (like the kubelet's 10250): health, metrics, and the log and
-// exec streams the API server proxies to it. Only the API server (holding this node's
-// proxy token) may read logs or exec.
+// The agent's HTTPS port (like the kubelet's 10250): health, metrics, and the log,
+// exec, attach and port-forward streams the API server proxies to it. Only the API
+// server (holding this node's proxy token) may read logs, exec, attach or forward.
 import type { Server, ServerWebSocket } from "bun";
 import type { Agent } from "./agent.ts";
 import type { ExecSession } from "./runtime/types.ts";
 import { CHANNEL, encodeFrame, exitStatus } from "../api/exec-protocol.ts";
 import { ANONYMOUS_IDLE_SECONDS, frontDoor } from "../api/http/front-door.ts";
+import { RELAY_PROTOCOL } from "../api/portforward-protocol.ts";
+import { proxyToPod } from "./pod-proxy.ts";
+import { closeRelay, openRelay, podAddress, relayMessage, type RelayData } from "./port-forward.ts";
 
-type ExecData = { container: string; command: string[]; stdin: boolean; tty: boolean; session?: ExecSession };
+type ExecData = { mode: "exec" | "attach"; container: string; command: string[]; stdin: boolean; tty: boolean; session?: ExecSession };
+type StreamData = ExecData | ({ mode: "portforward" } & RelayData);
 
-export function startAgentServer(agent: Agent, opts: { port: number; hostname: string; certPem: string; keyPem: string; proxyToken: string; metricsAnonymous: boolean }): Server<ExecData> {
+export function startAgentServer(agent: Agent, opts: { port: number; hostname: string; certPem: string; keyPem: string; proxyToken: string; metricsAnonymous: boolean }): Server<StreamData> {
   const authorized = (req: Request) => req.headers.get("authorization") === `Bearer ${opts.proxyToken}`;
-  return Bun.serve<ExecData>({
+  return Bun.serve<StreamData>({
     port: opts.port,
     hostname: opts.hostname,
     tls: { cert: opts.certPem, key: opts.keyPem },
@@ -19,7 +23,7 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
     development: false,
     // Before the proxy token; the front door lengthens it per connection after it.
     idleTimeout: ANONYMOUS_IDLE_SECONDS,
-    ...frontDoor<ExecData>(async (req, server) => {
+    ...frontDoor<StreamData>(async (req, server) => {
       const url = new URL(req.url);
       const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
       if (url.pathname === "/healthz" || url.pathname === "/livez" || url.pathname === "/readyz") return new Response("ok");
@@ -51,20 +55,33 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
         });
         return new Response(stream, { headers: { "Content-Type": "text/plain", "Cache-Control": "no-cache" } });
       }
-      if (parts[0] === "exec" && parts.length === 4) {
-        const [, ns, pod, container] = parts as [string, string, string, string];
+      if ((parts[0] === "exec" || parts[0] === "attach") && parts.length === 4) {
+        const [mode, ns, pod, container] = parts as ["exec" | "attach", string, string, string];
         const inst = await agent.findContainer(ns, pod, container);
         if (!inst || inst.state !== "running") return new Response(`container ${container} is not running\n`, { status: 400 });
-        const data: ExecData = { container: inst.id, command: q.getAll("command"), stdin: q.get("stdin") === "true", tty: q.get("tty") === "true" };
+        const data: ExecData = { mode, container: inst.id, command: q.getAll("command"), stdin: q.get("stdin") === "true", tty: q.get("tty") === "true" };
         if (server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": "v5.channel.k8s.io" } })) return undefined;
+        return new Response("expected a websocket upgrade\n", { status: 400 });
+      }
+      if (parts[0] === "podProxy") return proxyToPod(agent, req, url);
+      if (parts[0] === "portForward" && parts.length === 3) {
+        const [, ns, pod] = parts as [string, string, string];
+        const port = Number(q.get("port"));
+        if (!Number.isInteger(port) || port < 1 || port > 65535) return new Response("a port between 1 and 65535 is required\n", { status: 400 });
+        const address = await podAddress(agent, ns, pod);
+        if ("error" in address) return new Response(`${address.error}\n`, { status: 400 });
+        const data: StreamData = { mode: "portforward", host: address.ip, port, podName: pod };
+        if (server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": RELAY_PROTOCOL } })) return undefined;
         return new Response("expected a websocket upgrade\n", { status: 400 });
       }
       return new Response("not found\n", { status: 404 });
     }, { authenticated: authorized }),
     websocket: {
-      open(ws: ServerWebSocket<ExecData>) {
+      open(ws: ServerWebSocket<StreamData>) {
+        if (ws.data.mode === "portforward") return openRelay(ws as ServerWebSocket<RelayData>);
         const d = ws.data;
-        const session = agent.driver.exec(d.container, d.command, { stdin: d.stdin, tty: d.tty });
+        const opts = { stdin: d.stdin, tty: d.tty };
+        const session = d.mode === "attach" ? agent.driver.attach(d.container, opts) : agent.driver.exec(d.container, d.command, opts);
         d.session = session;
         const pump = async (stream: ReadableStream<Uint8Array> | null, channel: number) => {
           if (!stream) return;
@@ -74,7 +91,8 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
           .then(() => session.exitCode)
           .then(
             (code) => {
-              ws.send(encodeFrame(CHANNEL.error, new TextEncoder().encode(JSON.stringify(exitStatus(code)))));
+              // Attach ends with the container's output; its exit code is the pod's status, not the stream's.
+              ws.send(encodeFrame(CHANNEL.error, new TextEncoder().encode(JSON.stringify(exitStatus(d.mode === "attach" ? 0 : code)))));
               ws.close(1000);
             },
             () => ws.close(1011),
@@ -82,6 +100,7 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
       },
       async message(ws, message) {
         const bytes = typeof message === "string" ? new TextEncoder().encode(message) : new Uint8Array(message);
+        if (ws.data.mode === "portforward") return relayMessage(ws as ServerWebSocket<RelayData>, bytes);
         const session = ws.data.session;
         if (!session || bytes.length === 0) return;
         const channel = bytes[0];
@@ -100,6 +119,7 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
         }
       },
       close(ws) {
+        if (ws.data.mode === "portforward") return closeRelay(ws as ServerWebSocket<RelayData>);
         ws.data.session?.kill();
       },
     },

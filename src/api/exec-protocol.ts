@@ -21,3 +21,6 @@ export function exitStatus(code: number) {
     details: { causes: [{ reason: "ExitCode", message: String(code) }] },
   };
 }
+
+/** The channel protocols the agent serves for exec and attach, best first. */
+export const STREAM_PROTOCOLS = [EXEC_PROTOCOL];

@@ -1,44 +1,49 @@
-// kubectl exec: the client's websocket (v5.channel.k8s.io) is accepted here and relayed
-// frame by frame to the pod's node agent, which runs the command.
+// kubectl exec, attach and port-forward: the client's websocket is accepted here. Exec
+// and attach (v5.channel.k8s.io and older channel protocols) are relayed frame by frame
+// to the pod's node agent, which runs the command or attaches to the container.
+// Port-forward (SPDY tunnelled in the websocket) is answered here, each forwarded
+// connection relayed through the agent (port-forward.ts).
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
-import { ApiError, toApiError, unauthorized } from "../api/errors.ts";
+import { ApiError, badRequest, toApiError, unauthorized } from "../api/errors.ts";
 import { json } from "../api/http/resources.ts";
 import type { RequestAttributes, UserInfo } from "../api/http/types.ts";
-import { EXEC_PROTOCOL } from "../api/exec-protocol.ts";
+import { EXEC_PROTOCOL, STREAM_PROTOCOLS } from "../api/exec-protocol.ts";
+import { PORT_FORWARD_TUNNEL_PROTOCOL } from "../api/portforward-protocol.ts";
 import type { Registry } from "../api/registry/registry.ts";
 import { agentTls, type NodeProxy } from "./node-proxy.ts";
+import { agentRelayOpener, PortForwardSession } from "./port-forward.ts";
 
-export type BridgeData = { url: string; token: string; caPem: string; agent?: WebSocket; queue: (string | Uint8Array)[] };
+export type BridgeData = {
+  url: string;
+  token: string;
+  caPem: string;
+  protocol: string;
+  agent?: WebSocket;
+  queue: (string | Uint8Array)[];
+  /** Set for port-forward: the session is made when the client's socket opens. */
+  portForward?: (ws: ServerWebSocket<BridgeData>) => PortForwardSession;
+  session?: PortForwardSession;
+};
 
-const EXEC_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach)$/;
+const STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/;
 
-/** Upgrades an exec request to a bridged websocket; null when the request is not an exec. */
-export function tryExecUpgrade(
-  req: Request,
-  server: Server<BridgeData>,
-  deps: { registry: Registry; proxy: NodeProxy; authenticate: (t: string) => UserInfo | undefined; authorize: (u: UserInfo, a: RequestAttributes) => void },
-): Response | undefined | null {
+type Deps = { registry: Registry; proxy: NodeProxy; authenticate: (t: string) => UserInfo | undefined; authorize: (u: UserInfo, a: RequestAttributes) => void };
+
+/** Upgrades an exec, attach or port-forward request; null when the request is none of them. */
+export function tryExecUpgrade(req: Request, server: Server<BridgeData>, deps: Deps): Response | undefined | null {
   const url = new URL(req.url);
-  const m = url.pathname.match(EXEC_PATH);
+  const m = url.pathname.match(STREAM_PATH);
   if (!m || (req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") return null;
   try {
     const header = req.headers.get("authorization") ?? "";
     const user = header.startsWith("Bearer ") ? deps.authenticate(header.slice(7).trim()) : undefined;
     if (!user) throw unauthorized();
-    const [, namespace, name] = m.map(decodeURIComponent) as [string, string, string];
+    const [, namespace, name, verb] = m.map(decodeURIComponent) as [string, string, string, "exec" | "attach" | "portforward"];
     const pods = deps.registry.kinds.find((k) => k.kind === "Pod")!;
-    deps.authorize(user, { verb: "create", kind: pods, namespace, name, subresource: "exec" });
+    deps.authorize(user, { verb: "create", kind: pods, namespace, name, subresource: verb });
     const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim());
-    if (!offered.includes(EXEC_PROTOCOL)) throw new ApiError(400, "BadRequest", `exec needs the ${EXEC_PROTOCOL} websocket protocol`);
-    const { pod, container, target } = deps.proxy.resolve(namespace, name, url.searchParams.get("container"));
-    const phase = (pod.status as { phase?: string } | undefined)?.phase;
-    if (phase === "Succeeded" || phase === "Failed") throw new ApiError(400, "BadRequest", `cannot exec into a container in a completed pod; current phase is ${phase}`);
-    const q = new URLSearchParams();
-    for (const c of url.searchParams.getAll("command")) q.append("command", c);
-    for (const k of ["stdin", "tty"]) if (url.searchParams.get(k) === "true") q.set(k, "true");
-    const agentUrl = `${target.base.replace(/^https/, "wss")}/exec/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${q}`;
-    const data: BridgeData = { url: agentUrl, token: target.token, caPem: target.caPem, queue: [] };
-    if (server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": EXEC_PROTOCOL } })) return undefined;
+    const data = verb === "portforward" ? portForwardData(url, namespace, name, offered, deps) : channelData(url, namespace, name, verb, offered, deps);
+    if (server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": data.protocol } })) return undefined;
     throw new ApiError(400, "BadRequest", "websocket upgrade failed");
   } catch (e) {
     const err = toApiError(e);
@@ -46,10 +51,48 @@ export function tryExecUpgrade(
   }
 }
 
+function channelData(url: URL, namespace: string, name: string, verb: "exec" | "attach", offered: string[], deps: Deps): BridgeData {
+  const protocol = STREAM_PROTOCOLS.find((p) => offered.includes(p));
+  if (!protocol) throw badRequest(`${verb} needs one of the websocket protocols ${STREAM_PROTOCOLS.join(", ")}`);
+  const { pod, container, target } = deps.proxy.resolve(namespace, name, url.searchParams.get("container"), { ephemeral: true });
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  if (phase === "Succeeded" || phase === "Failed") throw badRequest(`cannot ${verb} ${verb === "exec" ? "into" : "to"} a container in a completed pod; current phase is ${phase}`);
+  const q = new URLSearchParams();
+  if (verb === "exec") for (const c of url.searchParams.getAll("command")) q.append("command", c);
+  for (const k of ["stdin", "stdout", "stderr", "tty"]) if (url.searchParams.get(k) === "true" || url.searchParams.get(k) === "1") q.set(k, "true");
+  const agentUrl = `${target.base.replace(/^https/, "wss")}/${verb}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${q}`;
+  return { url: agentUrl, token: target.token, caPem: target.caPem, protocol, queue: [] };
+}
+
+function portForwardData(url: URL, namespace: string, name: string, offered: string[], deps: Deps): BridgeData {
+  if (!offered.includes(PORT_FORWARD_TUNNEL_PROTOCOL)) throw badRequest(`port-forward needs the ${PORT_FORWARD_TUNNEL_PROTOCOL} websocket protocol`);
+  const ports = url.searchParams.getAll("ports").flatMap((p) => p.split(",")).filter((p) => p !== "");
+  for (const p of ports) {
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw badRequest(`invalid port "${p}": a port must be between 1 and 65535`);
+  }
+  const { pod, target } = deps.proxy.resolve(namespace, name, null, { anyContainer: true });
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  if (phase !== "Running") throw badRequest(`unable to forward port because pod is not running. Current status=${phase ?? "Pending"}`);
+  const open = agentRelayOpener(target, namespace, name);
+  return {
+    url: "",
+    token: target.token,
+    caPem: target.caPem,
+    protocol: PORT_FORWARD_TUNNEL_PROTOCOL,
+    queue: [],
+    portForward: (ws) => new PortForwardSession((bytes) => void ws.send(bytes), () => ws.close(1000), open, ports.map(Number)),
+  };
+}
+
 export const execBridgeHandler: WebSocketHandler<BridgeData> = {
   open(ws: ServerWebSocket<BridgeData>) {
     const d = ws.data;
-    const agent = new WebSocket(d.url, { headers: { Authorization: `Bearer ${d.token}` }, protocols: [EXEC_PROTOCOL], tls: agentTls(d.caPem) } as unknown as string[]);
+    if (d.portForward) {
+      d.session = d.portForward(ws);
+      return;
+    }
+    const agent = new WebSocket(d.url, { headers: { Authorization: `Bearer ${d.token}` }, protocols: [d.protocol], tls: agentTls(d.caPem) } as unknown as string[]);
     agent.binaryType = "arraybuffer";
     d.agent = agent;
     agent.onopen = () => {
@@ -61,11 +104,16 @@ export const execBridgeHandler: WebSocketHandler<BridgeData> = {
   },
   message(ws, message) {
     const d = ws.data;
+    if (d.session) {
+      if (typeof message !== "string") d.session.receive(new Uint8Array(message));
+      return;
+    }
     const m = typeof message === "string" ? message : new Uint8Array(message);
     if (d.agent?.readyState === WebSocket.OPEN) d.agent.send(m);
     else d.queue.push(m);
   },
   close(ws) {
+    ws.data.session?.close();
     ws.data.agent?.close();
   },
 };

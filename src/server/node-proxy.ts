@@ -16,35 +16,41 @@ export class NodeProxy {
   ) {}
 
   /** The pod, the container to use, and its node's agent address; errors as upstream words them. */
-  resolve(namespace: string, podName: string, container: string | null): { pod: KubeObject; container: string; target: AgentTarget } {
+  resolve(namespace: string, podName: string, container: string | null, opts: { ephemeral?: boolean; anyContainer?: boolean } = {}): { pod: KubeObject; container: string; target: AgentTarget } {
     const pods = this.registry.kinds.find((k) => k.kind === "Pod")!;
     const pod = this.registry.get(pods, namespace, podName);
-    const spec = pod.spec as { nodeName?: string; containers: { name: string }[]; initContainers?: { name: string }[] };
+    const spec = pod.spec as { nodeName?: string; containers: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] };
     const names = spec.containers.map((c) => c.name);
-    const all = [...names, ...(spec.initContainers ?? []).map((c) => c.name)];
+    const all = [...names, ...(spec.initContainers ?? []).map((c) => c.name), ...(opts.ephemeral ? (spec.ephemeralContainers ?? []).map((c) => c.name) : [])];
     let name = container ?? pod.metadata.annotations?.["kubectl.kubernetes.io/default-container"] ?? undefined;
+    if (!name && opts.anyContainer) name = names[0]!;
     if (!name) {
       if (names.length !== 1) throw badRequest(`a container name must be specified for pod ${podName}, choose one of: [${names.join(" ")}]`);
       name = names[0]!;
     }
     if (!all.includes(name)) throw badRequest(`container ${name} is not valid for pod ${podName}`);
     if (!spec.nodeName) throw badRequest(`pod ${podName} does not have a host assigned`);
+    return { pod, container: name, target: this.agentOf(spec.nodeName) };
+  }
+
+  /** The address and proxy token of a node's agent. */
+  agentOf(nodeName: string): AgentTarget {
     const nodes = this.registry.kinds.find((k) => k.kind === "Node")!;
-    const node = this.registry.tryGet(nodes, "", spec.nodeName);
+    const node = this.registry.tryGet(nodes, "", nodeName);
     const status = node?.status as { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } | undefined;
     const address = status?.addresses?.find((a) => a.type === "InternalIP")?.address;
     const port = status?.daemonEndpoints?.kubeletEndpoint?.Port;
-    const token = this.proxyTokenOf(spec.nodeName);
-    if (!address || !port || !token) throw new ApiError(503, "ServiceUnavailable", `node ${spec.nodeName} has not reported an agent endpoint`);
+    const token = this.proxyTokenOf(nodeName);
+    if (!address || !port || !token) throw new ApiError(503, "ServiceUnavailable", `node ${nodeName} has not reported an agent endpoint`);
     const host = address.includes(":") ? `[${address}]` : address;
-    return { pod, container: name, target: { base: `https://${host}:${port}`, token, caPem: this.caPem } };
+    return { base: `https://${host}:${port}`, token, caPem: this.caPem };
   }
 
   logHandler(authorize: (u: UserInfo, a: RequestAttributes) => void): SubresourceHandler {
     return async (req, url, path, user) => {
       const pods = this.registry.kinds.find((k) => k.kind === "Pod")!;
       authorize(user, { verb: "get", kind: pods, namespace: path.namespace, name: path.name, subresource: "log" });
-      const { container, target } = this.resolve(path.namespace!, path.name!, url.searchParams.get("container"));
+      const { container, target } = this.resolve(path.namespace!, path.name!, url.searchParams.get("container"), { ephemeral: true });
       const q = new URLSearchParams();
       for (const k of ["follow", "tailLines", "timestamps", "previous", "sinceSeconds", "sinceTime", "limitBytes"]) {
         const v = url.searchParams.get(k);

@@ -1,7 +1,12 @@
-// pods/binding (the scheduler's write) and pods/eviction (kubectl drain's).
+// pods/binding (the scheduler's write), pods/eviction (kubectl drain's) and
+// pods/ephemeralcontainers (kubectl debug's).
+import type { EphemeralContainer, PodSpec } from "kubernetes-types/core/v1";
 import type { Registry } from "../api/registry/registry.ts";
-import { ApiError, badRequest, conflict } from "../api/errors.ts";
-import { readBody } from "../api/http/body.ts";
+import type { KubeObject } from "../api/kinds/kind.ts";
+import { ApiError, badRequest, conflict, invalid } from "../api/errors.ts";
+import { bodyFormat, readBody } from "../api/http/body.ts";
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from "../api/patch/index.ts";
+import { validateEphemeralContainersUpdate } from "../api/validation/ephemeral-containers.ts";
 import { json } from "../api/http/resources.ts";
 import type { SubresourceHandler } from "../api/http/types.ts";
 import { nowTimestamp } from "../api/registry/metadata.ts";
@@ -27,6 +32,57 @@ export function podSubresources(registry: Registry, authorize: (user: any, attrs
     const opts = body?.deleteOptions ?? {};
     await registry.delete(pods, path.namespace!, path.name!, { gracePeriodSeconds: opts.gracePeriodSeconds, preconditions: opts.preconditions });
     return json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 }, 201);
+  });
+
+  handlers.set("pods/ephemeralcontainers", async (req, _url, path, user) => {
+    const namespace = path.namespace!;
+    const name = path.name!;
+    if (req.method === "GET") {
+      authorize(user, { verb: "get", kind: pods, namespace, name, subresource: "ephemeralcontainers" });
+      return json(registry.get(pods, namespace, name));
+    }
+    if (req.method !== "PUT" && req.method !== "PATCH") throw new ApiError(405, "MethodNotAllowed", `${req.method} is not allowed on pods/ephemeralcontainers`);
+    authorize(user, { verb: req.method === "PUT" ? "update" : "patch", kind: pods, namespace, name, subresource: "ephemeralcontainers" });
+    const format = bodyFormat(req.headers.get("content-type"), req.method);
+    const body = await readBody(req, format);
+    if (body === undefined) throw badRequest("the request body is empty");
+    const gvk = { group: "", version: "v1", kind: "Pod" };
+    const { object } = await registry.replace(
+      pods,
+      namespace,
+      name,
+      (cur) => {
+        const current = cur!;
+        let wanted: KubeObject;
+        try {
+          if (req.method === "PUT") wanted = body as KubeObject;
+          else if (format === "merge-patch") wanted = applyMergePatch(current as Record<string, unknown>, body) as KubeObject;
+          else if (format === "json-patch") wanted = applyJsonPatch(current as Record<string, unknown>, body) as KubeObject;
+          else if (format === "strategic-merge-patch") wanted = applyStrategicMergePatch(current as Record<string, unknown>, body, gvk) as KubeObject;
+          else throw badRequest(`unsupported patch type ${format}`);
+        } catch (e) {
+          if (e instanceof PatchError) throw badRequest(e.message);
+          throw e;
+        }
+        const rv = (wanted?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+        if (rv && rv !== current.metadata.resourceVersion) throw conflict({ ...pods, name }, "the object has been modified; please apply your changes to the latest version and try again");
+        const requested = (wanted?.spec as PodSpec | undefined)?.ephemeralContainers ?? [];
+        if (!Array.isArray(requested)) throw badRequest("spec.ephemeralContainers must be a list");
+        const next = structuredClone(current);
+        const spec = next.spec as PodSpec;
+        // Defaults first, so that an unchanged container compares equal to the stored one.
+        const probe = { spec: { containers: [], ephemeralContainers: structuredClone(requested) } } as unknown as KubeObject;
+        pods.defaults?.(probe);
+        const defaulted = (probe.spec as PodSpec).ephemeralContainers as EphemeralContainer[];
+        const errs = validateEphemeralContainersUpdate(defaulted, current.spec as PodSpec);
+        if (errs.length) throw invalid("Pod", "", name, errs);
+        spec.ephemeralContainers = defaulted;
+        if (defaulted.length === 0) delete spec.ephemeralContainers;
+        return next;
+      },
+      { systemSpecWrite: true },
+    );
+    return json(object);
   });
   return handlers;
 }

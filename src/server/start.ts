@@ -21,6 +21,7 @@ import { authorizer } from "./auth/authorizer.ts";
 import { JOIN_PATH, mountJoinRoute } from "./auth/join-route.ts";
 import { podSubresources } from "./pod-subresources.ts";
 import { NodeProxy } from "./node-proxy.ts";
+import { proxySubresources } from "./proxy.ts";
 import { execBridgeHandler, tryExecUpgrade, type BridgeData } from "./exec-bridge.ts";
 import { podCidrAllocator } from "./pod-cidr.ts";
 import { installQuotaAdmission } from "./quota/admission.ts";
@@ -124,6 +125,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   const proxy = new NodeProxy(registry, (node) => credentials.proxyTokenOf(node), pki.caPem);
   const subresources = podSubresources(registry, authorize);
   subresources.set("pods/log", proxy.logHandler(authorize));
+  for (const [path, handler] of proxySubresources(registry, proxy, authorize)) subresources.set(path, handler);
   subresources.set("serviceaccounts/token", tokenRequestHandler(registry, serviceAccountTokens, authorize));
 
   const app = createApiApp({

@@ -5,6 +5,7 @@
 import type { HostFacts } from "./host-detect.ts";
 import { RuntimeError } from "./errors.ts";
 import { openExecSession } from "./podman-exec.ts";
+import { openAttachSession } from "./podman-attach.ts";
 import type { PodmanCli } from "./podman-cli.ts";
 import type { PodmanPaths } from "./podman-config.ts";
 import { openLogStream } from "./podman-logs.ts";
@@ -34,6 +35,7 @@ import type {
   ContainerSpec,
   ContainerStats,
   EnsureSandboxOptions,
+  AttachOptions,
   ExecOptions,
   ExecSession,
   LabelFilter,
@@ -256,6 +258,10 @@ export class PodmanDriver implements RuntimeDriver {
 
   exec(id: string, cmd: string[], opts: ExecOptions = {}): ExecSession {
     return openExecSession(this.cli, id, cmd, opts);
+  }
+
+  attach(id: string, opts: AttachOptions = {}): ExecSession {
+    return openAttachSession(this.cli, id, opts);
   }
 
   /** One `podman stats` for all; a container with no process left (exited) is not reported. */

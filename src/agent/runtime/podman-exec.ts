@@ -15,11 +15,16 @@ export function execArgs(id: string, cmd: string[], opts: ExecOptions): string[]
 }
 
 export function openExecSession(cli: PodmanCli, id: string, cmd: string[], opts: ExecOptions): ExecSession {
-  return opts.tty ? openTtySession(cli, id, cmd, opts) : openPipeSession(cli, id, cmd, opts);
+  return openPodmanSession(cli, execArgs(id, cmd, opts), opts);
 }
 
-function openPipeSession(cli: PodmanCli, id: string, cmd: string[], opts: ExecOptions): ExecSession {
-  const proc = cli.spawn(execArgs(id, cmd, opts), opts.stdin ? "pipe" : "ignore");
+/** Runs a podman command that streams a container's stdio (exec, attach), on a terminal with tty. */
+export function openPodmanSession(cli: PodmanCli, args: string[], opts: ExecOptions): ExecSession {
+  return opts.tty ? openTtySession(cli, args, opts) : openPipeSession(cli, args, opts);
+}
+
+function openPipeSession(cli: PodmanCli, args: string[], opts: ExecOptions): ExecSession {
+  const proc = cli.spawn(args, opts.stdin ? "pipe" : "ignore");
   return {
     stdin: opts.stdin && proc.stdin ? (Writable.toWeb(proc.stdin) as WritableStream<Uint8Array>) : null,
     stdout: Readable.toWeb(proc.stdout!) as unknown as ReadableStream<Uint8Array>,
@@ -32,8 +37,8 @@ function openPipeSession(cli: PodmanCli, id: string, cmd: string[], opts: ExecOp
   };
 }
 
-function openTtySession(cli: PodmanCli, id: string, cmd: string[], opts: ExecOptions): ExecSession {
-  const [file, argv] = cli.argv(execArgs(id, cmd, opts));
+function openTtySession(cli: PodmanCli, args: string[], opts: ExecOptions): ExecSession {
+  const [file, argv] = cli.argv(args);
   let out!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;
   const stdout = new ReadableStream<Uint8Array>({

@@ -100,6 +100,9 @@ export interface ExecOptions {
   rows?: number;
 }
 
+/** Attaching to a container's own stdio: stdin only when the container was made with stdin. */
+export type AttachOptions = ExecOptions;
+
 export interface ExecSession {
   /** Present when opened with stdin (or tty). Close it to send EOF. */
   stdin: WritableStream<Uint8Array> | null;
@@ -165,6 +168,11 @@ export interface RuntimeDriver {
   listContainers(filter?: LabelFilter): Promise<ContainerInfo[]>;
   logs(id: string, opts?: LogOptions): ReadableStream<Uint8Array>;
   exec(id: string, cmd: string[], opts?: ExecOptions): ExecSession;
+  /**
+   * Attaches to a running container's main process (kubectl attach). kill() detaches and
+   * leaves the container running; exitCode settles when the session ends.
+   */
+  attach(id: string, opts?: AttachOptions): ExecSession;
   stats(ids: string[]): Promise<ContainerStats[]>;
   /** Follows container events of this node until stopped. */
   watchEvents(onEvent: (e: RuntimeEvent) => void): RuntimeEventStream;

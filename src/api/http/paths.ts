@@ -1,6 +1,7 @@
 // Resource paths, as upstream lays them out:
 //   /api/v1[/namespaces/{ns}]/{plural}[/{name}[/{subresource}]]
 //   /apis/{group}/{version}[/namespaces/{ns}]/{plural}[/{name}[/{subresource}]]
+// (the proxy subresource takes any path after it: .../{name}/proxy/{path…}),
 // plus the legacy /watch/ prefix before the namespace/plural part.
 export type ResourcePath = {
   group: string;
@@ -44,10 +45,10 @@ export function parseResourcePath(pathname: string): ResourcePath | null {
   }
   if (rest[0] === "namespaces" && rest.length >= 3 && !(rest.length === 3 && (rest[2] === "status" || rest[2] === "finalize"))) {
     const [, namespace, plural, name, subresource, ...extra] = rest;
-    if (extra.length) return null;
+    if (extra.length && subresource !== "proxy") return null;
     return { group, version, namespace, plural: plural!, name, subresource, legacyWatch };
   }
   const [plural, name, subresource, ...extra] = rest;
-  if (!plural || extra.length) return null;
+  if (!plural || (extra.length && subresource !== "proxy")) return null;
   return { group, version, plural, name, subresource, legacyWatch };
 }

@@ -1,0 +1,45 @@
+// One forwarded connection (kubectl port-forward) as the agent carries it: a TCP
+// connection from this node to the pod's IP and port, relayed over the websocket the
+// API server opened. A port the pod binds on all of its addresses is reached this way;
+// one bound to the pod's loopback only is not (the agent never enters the pod's
+// network namespace).
+import { createConnection, type Socket } from "node:net";
+import type { ServerWebSocket } from "bun";
+import { RELAY, relayFrame } from "../api/portforward-protocol.ts";
+import type { Agent } from "./agent.ts";
+import { LABEL_POD_UID } from "./runtime/labels.ts";
+
+export type RelayData = { host: string; port: number; podName: string; socket?: Socket };
+
+/** The pod's IP on this node, or why there is none. */
+export async function podAddress(agent: Agent, namespace: string, podName: string): Promise<{ ip: string } | { error: string }> {
+  const pod = [...agent.source.pods.values()].find((p) => p.metadata.namespace === namespace && p.metadata.name === podName);
+  if (!pod) return { error: `pod ${namespace}/${podName} is not on this node` };
+  const sandboxes = await agent.driver.listSandboxes({ [LABEL_POD_UID]: pod.metadata.uid! });
+  const ip = sandboxes.find((s) => s.state === "ready" && s.ip)?.ip;
+  return ip ? { ip } : { error: `pod ${namespace}/${podName} has no IP address yet` };
+}
+
+export function openRelay(ws: ServerWebSocket<RelayData>) {
+  const d = ws.data;
+  const socket = createConnection({ host: d.host, port: d.port });
+  d.socket = socket;
+  socket.on("data", (chunk: Buffer) => {
+    ws.send(relayFrame(RELAY.data, chunk));
+  });
+  socket.on("error", (e: Error) => {
+    ws.send(relayFrame(RELAY.error, new TextEncoder().encode(`error forwarding port ${d.port} to pod ${d.podName}: ${e.message}`)));
+  });
+  socket.on("close", () => ws.close(1000));
+}
+
+export function relayMessage(ws: ServerWebSocket<RelayData>, bytes: Uint8Array) {
+  const socket = ws.data.socket;
+  if (!socket || bytes.length === 0) return;
+  if (bytes[0] === RELAY.data) socket.write(bytes.subarray(1));
+  else if (bytes[0] === RELAY.end) socket.end();
+}
+
+export function closeRelay(ws: ServerWebSocket<RelayData>) {
+  ws.data.socket?.destroy();
+}
