@@ -7,7 +7,9 @@ import type { Server } from "bun";
 import { allKinds } from "../api/kinds/index.ts";
 import { Registry } from "../api/registry/registry.ts";
 import { createApiApp } from "../api/http/app.ts";
-import { ANONYMOUS_IDLE_SECONDS, bearerToken, frontDoor } from "../api/http/front-door.ts";
+import { ANONYMOUS_IDLE_SECONDS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_URL_BYTES, bearerToken, frontDoor } from "../api/http/front-door.ts";
+import { SERVED_METHODS } from "../api/http/app.ts";
+import { startTlsFront, type TlsFront } from "../api/http/tls-front.ts";
 import type { UserInfo } from "../api/http/types.ts";
 import { Store } from "../store/store.ts";
 import { isDiskFull } from "../store/disk-reserve.ts";
@@ -157,11 +159,12 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   });
 
   let server: Server<BridgeData>;
+  let front: TlsFront | undefined;
+  // The HTTP server listens on a loopback port of its own; the public port is the TLS front's.
   try {
     server = Bun.serve<BridgeData>({
-      hostname: opts.bindAddress,
-      port: opts.httpsPort,
-      tls: { cert: pki.certPem, key: pki.keyPem },
+      hostname: "127.0.0.1",
+      port: 0,
       // Never Bun's error page (sources and paths of this machine), whatever NODE_ENV says.
       development: false,
       ...frontDoor<BridgeData>(
@@ -170,7 +173,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
           if (upgraded !== null) return upgraded;
           return app.fetch(req);
         },
-        { authenticated: (req) => bearerToken(req) !== "" && authenticate(bearerToken(req)) !== undefined },
+        { authenticated: (req) => bearerToken(req) !== "" && authenticate(bearerToken(req)) !== undefined, clientOf: (port) => front?.clientOf(port) },
       ),
       websocket: execBridgeHandler,
       // The API enforces its own 3 MiB limit with a Status; this only stops abuse earlier.
@@ -179,19 +182,36 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
       idleTimeout: ANONYMOUS_IDLE_SECONDS,
     });
   } catch (e) {
+    throw new StartupError(`cannot listen on a loopback port: ${(e as Error).message ?? String(e)}`);
+  }
+  // stop(true) also ends open connections (watches, exec streams), which would hold a stop forever.
+  closers.add("skiff server: API handler", () => server.stop(true));
+  try {
+    front = startTlsFront({
+      hostname: opts.bindAddress,
+      port: opts.httpsPort,
+      tls: { cert: pki.certPem, key: pki.keyPem },
+      upstreamPort: server.port!,
+      methods: SERVED_METHODS,
+      maxUrlBytes: MAX_URL_BYTES,
+      maxHeadBytes: MAX_URL_BYTES + MAX_HEADER_BYTES,
+      maxConnectionsPerAddress: opts.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS,
+      firstRequestSeconds: ANONYMOUS_IDLE_SECONDS,
+      log: opts.log,
+    });
+  } catch (e) {
     const msg = (e as Error).message ?? String(e);
     if (/EADDRINUSE|in use/i.test(msg) || (e as { code?: string }).code === "EADDRINUSE") throw new StartupError(`port ${opts.httpsPort} on ${opts.bindAddress} is already in use`);
     throw new StartupError(`cannot listen on ${opts.bindAddress}:${opts.httpsPort}: ${msg}`);
   }
-  // stop(true) also ends open connections (watches, exec streams), which would hold a stop forever.
-  closers.add("skiff server: API listener", () => server.stop(true));
-  const url = `https://127.0.0.1:${server.port}`;
+  closers.add("skiff server: API port", () => front?.stop());
+  const url = `https://127.0.0.1:${front.port}`;
   // On a full data disk the server still starts, read-only: what cannot be written now waits for space.
   const unlessDiskFull = (what: string) => (e: unknown) => {
     if (!isDiskFull(e)) throw e;
     opts.log(`skiff server: the data disk is full, ${what} is not written: free space on it`);
   };
-  await step(ensureKubernetesService(registry, nodeIpFor(opts.nodeIp, opts.bindAddress), server.port!, opts.serviceCidr).catch(unlessDiskFull("the kubernetes Service")));
+  await step(ensureKubernetesService(registry, nodeIpFor(opts.nodeIp, opts.bindAddress), front.port, opts.serviceCidr).catch(unlessDiskFull("the kubernetes Service")));
 
   const kubeconfigPath = opts.writeKubeconfig ?? join(opts.dataDir, "kubeconfig.yaml");
   await step(writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: tokens.adminToken }).catch(unlessDiskFull(kubeconfigPath))).catch((e) => {
