@@ -4,6 +4,7 @@ import { startServer, StartupError } from "../server/start.ts";
 import { StoreCorruptError } from "../store/store.ts";
 import { intFlag, parseFlags, UsageError } from "./flags.ts";
 import { settleAfterStartup } from "./settle.ts";
+import { MAX_CONNECTIONS_PER_ADDRESS } from "../api/http/front-door.ts";
 import { handleShutdownSignals } from "./shutdown-signals.ts";
 import { StartInterrupted } from "../lifecycle/closers.ts";
 
@@ -12,6 +13,8 @@ const help = `Usage: skiff server [flags]
   --data-dir DIR              state, certificates and tokens (default /var/lib/skiff as root, ~/.skiff otherwise)
   --bind-address ADDR         address to listen on (default 0.0.0.0)
   --https-listen-port PORT    HTTPS port of the API (default 6443)
+  --max-connections-per-address N
+                              open connections one client address may hold (default 256)
   --node-name NAME            this node's name (default: the host name)
   --token SECRET              the cluster secret joining agents present (default: generated once)
   --write-kubeconfig PATH     where to write the admin kubeconfig (default DIR/kubeconfig.yaml)
@@ -67,6 +70,7 @@ export async function run(args: string[]): Promise<number> {
       "data-dir": { type: "string" },
       "bind-address": { type: "string" },
       "https-listen-port": { type: "string" },
+      "max-connections-per-address": { type: "string" },
       "node-name": { type: "string" },
       token: { type: "string" },
       "write-kubeconfig": { type: "string" },
@@ -106,6 +110,7 @@ export async function run(args: string[]): Promise<number> {
       dataDir: flags["data-dir"] ?? defaults.dataDir,
       bindAddress: flags["bind-address"] ?? defaults.bindAddress,
       httpsPort: intFlag(flags["https-listen-port"], "https-listen-port", defaults.httpsPort),
+      maxConnectionsPerAddress: intFlag(flags["max-connections-per-address"], "max-connections-per-address", MAX_CONNECTIONS_PER_ADDRESS),
       nodeName: flags["node-name"] ?? defaults.nodeName,
       token: flags.token,
       writeKubeconfig: flags["write-kubeconfig"],

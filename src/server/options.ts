@@ -3,6 +3,8 @@ export type ServerOptions = {
   dataDir: string;
   bindAddress: string;
   httpsPort: number;
+  /** Open connections one client address may hold on the API port (past it: 429). */
+  maxConnectionsPerAddress?: number;
   nodeName: string;
   /** The cluster secret; generated on first start when absent. */
   token?: string;

@@ -17,10 +17,17 @@ export const ANONYMOUS_IDLE_SECONDS = 10;
 export const AUTHENTICATED_IDLE_SECONDS = 90;
 /** Generous for kubectl, agents and their watches; far below what exhausts descriptors. */
 export const MAX_REQUESTS_PER_ADDRESS = 400;
+/** Open connections per client address on the API port (kubectl, Helm and an agent use a few each). */
+export const MAX_CONNECTIONS_PER_ADDRESS = 256;
 
 export type FrontDoorOptions = {
   /** True when the request carries a credential this listener accepts. */
   authenticated: (req: Request) => boolean;
+  /**
+   * Behind the TLS front: the client address of the connection from this loopback port, or
+   * undefined when the front did not make it (then the request is refused).
+   */
+  clientOf?: (port: number) => string | undefined;
   maxRequestsPerAddress?: number;
 };
 
@@ -44,7 +51,9 @@ export function frontDoor<T>(handler: Handler<T>, opts: FrontDoorOptions) {
   async function fetch(req: Request, server: Server<T>): Promise<Response | undefined> {
     const checked = checkRequest(req, server);
     if (checked instanceof ApiError) return statusResponse(checked);
-    const address = server.requestIP(req)?.address ?? "";
+    const peer = server.requestIP(req);
+    const address = opts.clientOf ? (peer ? opts.clientOf(peer.port) : undefined) : peer?.address;
+    if (address === undefined) return statusResponse(new ApiError(403, "Forbidden", "connections are served on the API port only"));
     const release = limits.acquire(address);
     if (!release) {
       return statusResponse(new ApiError(429, "TooManyRequests", `too many requests in flight from ${address} (limit ${limits.maxPerAddress})`, { retryAfterSeconds: 1 }));

@@ -1,0 +1,230 @@
+// The API server's own TLS listener. Bun.serve's HTTP parser closes a connection without a
+// reply on a method it does not know (`FOO`) or a lowercase one (`get`), before any code of
+// ours runs, and tells nothing of connections opening or closing. So the public port is a
+// Bun.listen TLS socket of skiff's own: it counts connections per client address, frames
+// each request to find its method, and passes the bytes on to the HTTP server on a loopback
+// port, one upstream connection per client connection. A method the server does not serve
+// travels as GET with the real one in a header only the front may set; the API answers it
+// (401 without a valid token, else 405) as it answers any other request. The HTTP server
+// learns a request's client from the port of the upstream connection it came in on, and
+// refuses connections the front did not make.
+// (The upstream is TCP, not a unix socket: Bun drops a per-request idle timeout set before
+// an asynchronous response on unix sockets, and the front door relies on those.)
+import type { Socket, TCPSocketListener } from "bun";
+import { RequestFramer } from "./request-framer.ts";
+
+/** The method of a request the front passed on as GET because Bun's parser would drop it. */
+export const METHOD_HEADER = "x-skiff-method";
+/** Bytes waiting for a slow peer before the other side stops being read. */
+const HIGH_WATER = 1024 * 1024;
+
+export type TlsFrontOptions = {
+  hostname: string;
+  port: number;
+  tls: { cert: string; key: string };
+  /** The loopback port the HTTP server listens on. */
+  upstreamPort: number;
+  methods: ReadonlySet<string>;
+  maxUrlBytes: number;
+  maxHeadBytes: number;
+  maxConnectionsPerAddress: number;
+  /** Seconds a connection may stay silent before its first request (TLS handshake included). */
+  firstRequestSeconds: number;
+  /** Logs what went wrong with a connection, once. */
+  log?: (line: string) => void;
+};
+
+type Side = { socket?: Socket<unknown>; queue: Buffer[]; queued: number; ended: boolean };
+
+type Conn = {
+  address: string;
+  /** The local port of the upstream connection, once open. */
+  upstreamPort?: number;
+  framer: RequestFramer;
+  client: Side;
+  server: Side;
+  overLimit: boolean;
+  sawRequest: boolean;
+  closed: boolean;
+};
+
+export type TlsFront = {
+  port: number;
+  connections(address?: string): number;
+  /** The client behind an upstream connection from this local port, or undefined when the front did not make it. */
+  clientOf(upstreamPort: number): string | undefined;
+  stop(): void;
+};
+
+export function startTlsFront(opts: TlsFrontOptions): TlsFront {
+  const perAddress = new Map<string, number>();
+  const open = new Set<Conn>();
+  const byUpstreamPort = new Map<number, Conn>();
+
+  function statusBytes(code: number, reason: string, message: string): Buffer {
+    const body = JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code });
+    const text = code === 405 ? "Method Not Allowed" : code === 414 ? "URI Too Long" : code === 431 ? "Request Header Fields Too Large" : code === 429 ? "Too Many Requests" : "Bad Request";
+    return Buffer.from(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${code === 429 ? "Retry-After: 1\r\n" : ""}\r\n${body}`);
+  }
+
+  /** Writes what it can, queues the rest; the peer's reading pauses while too much waits. */
+  function send(to: Side, bytes: Uint8Array, from: Side) {
+    if (to.ended) return;
+    if (!to.socket || to.queued) {
+      to.queue.push(Buffer.from(bytes));
+      to.queued += bytes.byteLength;
+    } else {
+      const n = to.socket.write(bytes);
+      if (n < bytes.byteLength) {
+        to.queue.push(Buffer.from(bytes.subarray(Math.max(n, 0))));
+        to.queued += bytes.byteLength - Math.max(n, 0);
+      }
+    }
+    if (to.queued > HIGH_WATER) from.socket?.pause();
+  }
+
+  function flush(to: Side, from: Side) {
+    if (!to.socket) return;
+    while (to.queue.length) {
+      const head = to.queue[0]!;
+      const n = to.socket.write(head);
+      if (n < head.byteLength) {
+        to.queue[0] = head.subarray(Math.max(n, 0));
+        to.queued -= Math.max(n, 0);
+        return;
+      }
+      to.queue.shift();
+      to.queued -= head.byteLength;
+    }
+    from.socket?.resume();
+    if (to.ended) to.socket.end();
+  }
+
+  function endSide(side: Side) {
+    if (side.ended) return;
+    side.ended = true;
+    if (side.socket && !side.queued) side.socket.end();
+  }
+
+  function close(c: Conn) {
+    if (c.closed) return;
+    c.closed = true;
+    open.delete(c);
+    if (c.upstreamPort !== undefined && byUpstreamPort.get(c.upstreamPort) === c) byUpstreamPort.delete(c.upstreamPort);
+    const n = (perAddress.get(c.address) ?? 1) - 1;
+    if (n > 0) perAddress.set(c.address, n);
+    else perAddress.delete(c.address);
+    endSide(c.client);
+    endSide(c.server);
+  }
+
+  function refuse(c: Conn, code: number, reason: string, message: string) {
+    send(c.client, statusBytes(code, reason, message), c.server);
+    c.server.ended = true;
+    c.server.socket?.terminate();
+    endSide(c.client);
+  }
+
+  function connectUpstream(c: Conn) {
+    Bun.connect<Conn>({
+      hostname: "127.0.0.1",
+      port: opts.upstreamPort,
+      data: c,
+      socket: {
+        open(s) {
+          if (c.closed) return void s.end();
+          c.server.socket = s as Socket<unknown>;
+          c.upstreamPort = s.localPort;
+          byUpstreamPort.set(s.localPort, c);
+          flush(c.server, c.client);
+        },
+        data(_s, chunk) {
+          send(c.client, chunk, c.server);
+        },
+        drain() {
+          flush(c.server, c.client);
+        },
+        close() {
+          c.server.ended = true;
+          endSide(c.client);
+        },
+        error() {
+          c.server.ended = true;
+          endSide(c.client);
+        },
+      },
+    }).catch((e) => {
+      opts.log?.(`skiff server: cannot reach the API handler: ${(e as Error).message}`);
+      refuse(c, 503, "ServiceUnavailable", "the API server is not ready");
+    });
+  }
+
+  const listener: TCPSocketListener<Conn> = Bun.listen<Conn>({
+    hostname: opts.hostname,
+    port: opts.port,
+    tls: opts.tls,
+    socket: {
+      open(s) {
+        const address = s.remoteAddress;
+        const n = (perAddress.get(address) ?? 0) + 1;
+        perAddress.set(address, n);
+        const c: Conn = {
+          address,
+          framer: new RequestFramer({ maxHeadBytes: opts.maxHeadBytes, maxUrlBytes: opts.maxUrlBytes, methods: opts.methods, methodHeader: METHOD_HEADER }),
+          client: { socket: s as Socket<unknown>, queue: [], queued: 0, ended: false },
+          server: { queue: [], queued: 0, ended: false },
+          overLimit: n > opts.maxConnectionsPerAddress,
+          sawRequest: false,
+          closed: false,
+        };
+        s.data = c;
+        open.add(c);
+        s.timeout(opts.firstRequestSeconds);
+        if (!c.overLimit) connectUpstream(c);
+      },
+      data(s, chunk) {
+        const c = s.data;
+        if (c.closed || c.client.ended) return;
+        if (c.overLimit) {
+          return refuse(c, 429, "TooManyRequests", `too many connections from ${c.address} (limit ${opts.maxConnectionsPerAddress})`);
+        }
+        for (const out of c.framer.push(chunk)) {
+          if (out.kind === "forward") send(c.server, out.bytes, c.client);
+          else if (out.kind === "reject") return refuse(c, out.code, out.reason, out.message);
+        }
+        if (!c.sawRequest) {
+          // From the first request on, the HTTP server's own idle timeouts govern the connection.
+          c.sawRequest = true;
+          s.timeout(0);
+        }
+      },
+      drain(s) {
+        flush(s.data.client, s.data.server);
+      },
+      timeout(s) {
+        s.data.server.socket?.terminate();
+        close(s.data);
+      },
+      close(s) {
+        close(s.data);
+      },
+      error(s) {
+        close(s.data);
+      },
+    },
+  });
+
+  return {
+    port: listener.port,
+    connections: (address) => (address === undefined ? open.size : (perAddress.get(address) ?? 0)),
+    clientOf: (port) => byUpstreamPort.get(port)?.address,
+    stop() {
+      listener.stop(true);
+      for (const c of [...open]) {
+        c.server.socket?.terminate();
+        c.client.socket?.terminate();
+        close(c);
+      }
+    },
+  };
+}
