@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<Command>> = {
   server: () => import("./cli/server.ts"),
   agent: () => import("./cli/agent.ts"),
   token: () => import("./cli/token.ts"),
+  kubeconfig: () => import("./cli/kubeconfig-create.ts"),
   images: () => import("./cli/images.ts"),
   killall: () => import("./cli/killall.ts"),
   uninstall: () => import("./cli/uninstall.ts"),
@@ -29,6 +30,7 @@ Commands:
   server     run the control plane (API server, store, scheduler, controllers) and a node agent
   agent      join a node to a cluster and run its pods
   token      create, list and delete join tokens
+  kubeconfig create a kubeconfig for a user bound by RBAC to view, edit, admin or cluster-admin
   images     import image archives into this node's runtime
   killall    stop every pod of this node and remove what skiff put in the host network
   uninstall  killall, then delete the data dir

@@ -19,7 +19,11 @@ import { writeKubeconfig } from "./pki/kubeconfig.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import { secretCodec } from "./secret-codec.ts";
 import { NodeCredentials } from "./auth/node-credentials.ts";
-import { authorizer } from "./auth/authorizer.ts";
+import { Authorizer } from "./auth/authorizer.ts";
+import { ensureBootstrapPolicy } from "./auth/bootstrap-policy.ts";
+import { installEscalationCheck } from "./auth/escalation.ts";
+import { mountReviewRoutes } from "./auth/reviews.ts";
+import { UserTokens } from "./auth/user-tokens.ts";
 import { JOIN_PATH, mountJoinRoute } from "./auth/join-route.ts";
 import { podSubresources } from "./pod-subresources.ts";
 import { NodeProxy } from "./node-proxy.ts";
@@ -103,6 +107,10 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   installServiceAccountAdmission(registry);
   const serviceAccountTokens = await step(ServiceAccountTokenSigner.open(serverDir));
   await step(bootstrapObjects(registry));
+  await step(ensureBootstrapPolicy(registry));
+  const authz = new Authorizer(registry);
+  installEscalationCheck(registry, authz);
+  const userTokens = new UserTokens(registry);
 
   const admin: UserInfo = { name: "system:admin", groups: ["system:masters", "system:authenticated"] };
   const credentials = new NodeCredentials(registry);
@@ -110,9 +118,12 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   const authenticate = (token: string): UserInfo | undefined => {
     if (token === tokens.adminToken) return admin;
     const node = credentials.nodeOf(token);
-    return node ? { name: `system:node:${node}`, groups: ["system:nodes", "system:authenticated"], node } : serviceAccountUser(token);
+    return node ? { name: `system:node:${node}`, groups: ["system:nodes", "system:authenticated"], node } : (serviceAccountUser(token) ?? userTokens.userOf(token));
   };
-  const authorize = authorizer(registry);
+  // The API's authorization filter decides every request before its route runs, so the
+  // routes it reaches (subresources, proxies) need no check of their own; the exec upgrade,
+  // answered before the API's routes, asks the same authorizer.
+  const authorized = () => {};
 
   let loops: ReturnType<typeof startControlPlaneLoops> | undefined;
   const metrics = createServerMetrics({
@@ -125,19 +136,20 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   });
   const resourceStats = new ResourceStatsCollector();
   const proxy = new NodeProxy(registry, (node) => credentials.proxyTokenOf(node), pki.caPem);
-  const subresources = podSubresources(registry, authorize);
-  subresources.set("pods/log", proxy.logHandler(authorize));
-  for (const [path, handler] of proxySubresources(registry, proxy, authorize)) subresources.set(path, handler);
-  subresources.set("serviceaccounts/token", tokenRequestHandler(registry, serviceAccountTokens, authorize));
+  const subresources = podSubresources(registry, authorized);
+  subresources.set("pods/log", proxy.logHandler(authorized));
+  for (const [path, handler] of proxySubresources(registry, proxy, authorized)) subresources.set(path, handler);
+  subresources.set("serviceaccounts/token", tokenRequestHandler(registry, serviceAccountTokens, authorized));
 
   const app = createApiApp({
     registry,
     authenticate,
-    authorize,
+    authorize: authz.authorize,
     caPem: pki.caPem,
     anonymousPaths: [JOIN_PATH, ...metrics.anonymousPaths],
     extend: (a) => {
       mountJoinRoute(a, registry, credentials, tokens.secret, (node) => issueServingCert(serverDir, node), { serviceCidr: opts.serviceCidr });
+      mountReviewRoutes(a, authz);
       metrics.routes(a);
       mountMetricsApi(a, { stats: async () => resourceStats.stats() });
     },
@@ -169,7 +181,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
       development: false,
       ...frontDoor<BridgeData>(
         (req, srv) => {
-          const upgraded = tryExecUpgrade(req, srv, { registry, proxy, authenticate, authorize });
+          const upgraded = tryExecUpgrade(req, srv, { registry, proxy, authenticate, authorize: authz.authorizeKind });
           if (upgraded !== null) return upgraded;
           return app.fetch(req);
         },

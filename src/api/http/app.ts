@@ -12,14 +12,19 @@ import { parseResourcePath, pathSegments } from "./paths.ts";
 import { handleResource, json } from "./resources.ts";
 import { withOtherVersions } from "./other-versions.ts";
 import { METHOD_HEADER } from "./tls-front.ts";
-import type { RequestAttributes, SubresourceHandler, UserInfo, WatchMetrics } from "./types.ts";
+import type { AuthorizationAttributes, SubresourceHandler, UserInfo, WatchMetrics } from "./types.ts";
+import { requestAttributes } from "./request-attributes.ts";
 
 export type ApiAppOptions = {
   registry: Registry;
   /** Maps a bearer token to its user, or undefined when the token is unknown. */
   authenticate: (token: string) => UserInfo | undefined;
-  /** Throws a 403 ApiError when the user may not do this. */
-  authorize?: (user: UserInfo, attrs: RequestAttributes) => void;
+  /**
+   * Decides every authenticated request before any route runs, from attributes derived from
+   * its method and path alone (resources, subresources, plain paths); throws a 403 ApiError
+   * when the user may not make it.
+   */
+  authorize?: (user: UserInfo, attrs: AuthorizationAttributes) => void;
   health: { livez: HealthCheck[]; readyz: HealthCheck[] };
   caPem?: string;
   serverAddress: string;
@@ -47,7 +52,6 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
   const kinds: KindDef[] = withOtherVersions(opts.registry.kinds);
   const anonymous = new Set([...OPEN_PATHS, ...(opts.anonymousPaths ?? [])]);
   const subresources = opts.subresources ?? new Map();
-  const authorize = opts.authorize ?? (() => {});
 
   app.onError((err) => {
     const e = toApiError(err);
@@ -75,6 +79,17 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
       const e = methodNotAllowed(method, path);
       opts.onRequest?.({ verb: method, resource: path, code: e.code, seconds: (performance.now() - started) / 1000 });
       return json(e.toStatus(), e.code);
+    }
+    const user = c.get("user");
+    if (user && opts.authorize) {
+      try {
+        const upgrade = (c.req.header("upgrade") ?? "").toLowerCase() === "websocket";
+        opts.authorize(user, requestAttributes(method, path, new URL(c.req.url).searchParams, upgrade));
+      } catch (err) {
+        const e = toApiError(err);
+        opts.onRequest?.({ verb: method, resource: path, code: e.code, seconds: (performance.now() - started) / 1000 });
+        return json(e.toStatus(), e.code);
+      }
     }
     await next();
     opts.onRequest?.({ verb: c.req.method, resource: path, code: c.res.status, seconds: (performance.now() - started) / 1000 });
@@ -129,7 +144,7 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
     return doc ? c.json(doc) : c.notFound();
   });
 
-  const resources = { registry: opts.registry, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, subresources, authorize, watchMetrics: opts.watchMetrics };
+  const resources = { registry: opts.registry, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, subresources, watchMetrics: opts.watchMetrics };
   app.all("/api/*", (c) => route(c.req.raw, c.get("user")));
   app.all("/apis/*", (c) => route(c.req.raw, c.get("user")));
   function route(req: Request, user: UserInfo) {

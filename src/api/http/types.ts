@@ -21,6 +21,23 @@ export type RequestAttributes = {
   subresource?: string;
 };
 
+/**
+ * What authorization decides on, derived from the request's method and path alone (upstream's
+ * RequestInfo / authorizer.Attributes): a resource request names group, resource, subresource,
+ * namespace and name; any other path is a non-resource request with the method as its verb.
+ */
+export type AuthorizationAttributes = {
+  verb: string;
+  resourceRequest: boolean;
+  apiGroup: string;
+  apiVersion: string;
+  resource: string;
+  subresource: string;
+  namespace: string;
+  name: string;
+  path: string;
+};
+
 /** Routes like pods/log or pods/exec that another part of skiff answers (the node proxy). */
 export type SubresourceHandler = (req: Request, url: URL, path: ResourcePath, user: UserInfo) => Promise<Response> | Response;
 

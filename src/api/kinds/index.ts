@@ -28,6 +28,10 @@ import { ingressKind } from "./ingress.ts";
 import { ingressClassKind } from "./ingressclass.ts";
 import { networkPolicyKind } from "./networkpolicy.ts";
 import { podDisruptionBudgetKind } from "./poddisruptionbudget.ts";
+import { roleKind } from "./role.ts";
+import { clusterRoleKind } from "./clusterrole.ts";
+import { roleBindingKind } from "./rolebinding.ts";
+import { clusterRoleBindingKind } from "./clusterrolebinding.ts";
 
 export {
   jobKind,
@@ -58,6 +62,10 @@ export {
   ingressClassKind,
   networkPolicyKind,
   podDisruptionBudgetKind,
+  roleKind,
+  clusterRoleKind,
+  roleBindingKind,
+  clusterRoleBindingKind,
 };
 
 export const allKinds: KindDef[] = [
@@ -89,6 +97,10 @@ export const allKinds: KindDef[] = [
   networkPolicyKind,
   podDisruptionBudgetKind,
   storageClassKind,
+  clusterRoleBindingKind,
+  clusterRoleKind,
+  roleBindingKind,
+  roleKind,
 ];
 
 /** The declaration for an apiVersion and kind, e.g. ("apps/v1", "Deployment"). */

@@ -24,6 +24,12 @@ const typesRoot = join(import.meta.dir, "../../../node_modules/kubernetes-types"
 const EXTRA_ROOTS: [string, string][] = [
   ["meta.k8s.io/v1/DeleteOptions", "k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions"],
   ["authentication.k8s.io/v1/TokenRequest", "k8s.io.api.authentication.v1.TokenRequest"],
+  // The review APIs kubectl auth can-i / whoami post as protobuf.
+  ["authorization.k8s.io/v1/SelfSubjectAccessReview", "k8s.io.api.authorization.v1.SelfSubjectAccessReview"],
+  ["authorization.k8s.io/v1/SelfSubjectRulesReview", "k8s.io.api.authorization.v1.SelfSubjectRulesReview"],
+  ["authorization.k8s.io/v1/SubjectAccessReview", "k8s.io.api.authorization.v1.SubjectAccessReview"],
+  ["authorization.k8s.io/v1/LocalSubjectAccessReview", "k8s.io.api.authorization.v1.LocalSubjectAccessReview"],
+  ["authentication.k8s.io/v1/SelfSubjectReview", "k8s.io.api.authentication.v1.SelfSubjectReview"],
 ];
 /** Messages whose JSON form is not an object of their fields; the decoder knows each by name. */
 const special = new Set(["meta/v1.Time", "meta/v1.MicroTime", "meta/v1.Duration", "meta/v1.FieldsV1", "resource.Quantity", "intstr.IntOrString", "runtime.RawExtension"]);

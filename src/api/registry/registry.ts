@@ -29,6 +29,8 @@ export type WriteOptions = {
    * stored status; this one stores the status `produce` returns.
    */
   withStatus?: boolean;
+  /** Who asks for the write (an API request's user; absent for the server's own writes): admission checks that depend on the requester read it. */
+  requester?: { name: string; groups: string[]; node?: string };
 };
 
 export type DeleteOptions = WriteOptions & {
@@ -38,7 +40,7 @@ export type DeleteOptions = WriteOptions & {
 };
 
 /** A hook run inside the write lock before an object is stored (admission, in upstream terms). */
-export type Admission = (op: "create" | "update", kind: KindDef, next: KubeObject, old: KubeObject | undefined) => void;
+export type Admission = (op: "create" | "update", kind: KindDef, next: KubeObject, old: KubeObject | undefined, opts: WriteOptions) => void;
 
 type Planned = { type: "ADDED" | "MODIFIED" | "DELETED"; object: KubeObject };
 
@@ -120,7 +122,7 @@ export class Registry {
     const key = resourceKey(kind);
     const plan = (current: KubeObject | undefined) => {
       if (current) throw alreadyExists({ ...kind, name: m.name });
-      for (const a of this.admissions) a("create", kind, obj, undefined);
+      for (const a of this.admissions) a("create", kind, obj, undefined, opts);
       return { type: "ADDED" as const, object: obj };
     };
     const settled = (current: KubeObject | undefined) => this.settle(kind, current, plan(current));
@@ -179,7 +181,7 @@ export class Registry {
         next.metadata.name = name;
         if (kind.namespaced) next.metadata.namespace = nsKey;
         this.prepareCreate(kind, next, {});
-        for (const a of this.admissions) a("create", kind, next, undefined);
+        for (const a of this.admissions) a("create", kind, next, undefined, opts);
         created = true;
         return { type: "ADDED" as const, object: next };
       }
@@ -227,7 +229,7 @@ export class Registry {
 
   private finishUpdate(kind: KindDef, next: KubeObject, current: KubeObject, opts: WriteOptions, subresource?: string) {
     this.validate(kind, next, opts.systemSpecWrite ? undefined : current);
-    for (const a of this.admissions) a("update", kind, next, current);
+    for (const a of this.admissions) a("update", kind, next, current, opts);
     if (opts.fieldManager) recordManagedFields(current, next, opts.fieldManager, kind, "Update", subresource);
     return { type: "MODIFIED" as const, object: next };
   }

@@ -2,7 +2,7 @@
 // named "default", with the CA inline so the file works on its own.
 import { writePrivateFileIfChanged } from "./files.ts";
 
-export type KubeconfigOptions = { server: string; caPem: string; token: string; clusterName?: string; user?: string };
+export type KubeconfigOptions = { server: string; caPem: string; token: string; clusterName?: string; user?: string; namespace?: string };
 
 /** A value as YAML reads it back as the same string: plain when it safely can be (as k3s writes it), else a JSON string, which YAML reads as a double-quoted scalar. */
 function scalar(v: string): string {
@@ -26,6 +26,7 @@ export function renderKubeconfig(opts: KubeconfigOptions): string {
     "  - context:",
     `      cluster: ${cluster}`,
     `      user: ${user}`,
+    ...(opts.namespace ? [`      namespace: ${scalar(opts.namespace)}`] : []),
     "    name: default",
     "current-context: default",
     "kind: Config",

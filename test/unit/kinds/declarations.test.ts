@@ -72,6 +72,10 @@ describe("discovery metadata as upstream serves it", () => {
     ["networking.k8s.io/v1", "IngressClass", "ingressclasses", "ingressclass", false, [], []],
     ["networking.k8s.io/v1", "NetworkPolicy", "networkpolicies", "networkpolicy", true, ["netpol"], []],
     ["policy/v1", "PodDisruptionBudget", "poddisruptionbudgets", "poddisruptionbudget", true, ["pdb"], []],
+    ["rbac.authorization.k8s.io/v1", "Role", "roles", "role", true, [], []],
+    ["rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", "clusterrole", false, [], []],
+    ["rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings", "rolebinding", true, [], []],
+    ["rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "clusterrolebindings", "clusterrolebinding", false, [], []],
   ];
   test("every served kind, each once", () => {
     expect(allKinds.map((k) => `${apiVersionOf(k)}/${k.kind}`).sort()).toEqual(table.map(([v, k]) => `${v}/${k}`).sort());
