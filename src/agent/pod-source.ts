@@ -114,29 +114,44 @@ export class PodSource {
     this.onChange(uid);
   }
 
-  /** Re-read every ConfigMap and Secret the pods use, so updates reach their files and restarts. */
+  /**
+   * Re-read every ConfigMap and Secret the pods use, so updates reach their files and restarts:
+   * each object once per pass, however many pods use it (every pod reads kube-root-ca.crt).
+   */
   async refreshObjects() {
-    for (const p of this.pods.values()) await this.refreshObjectsOf(p);
+    const users = new Map<string, { plural: "configmaps" | "secrets"; ns: string; name: string; uids: string[] }>();
+    for (const p of this.pods.values()) {
+      const ns = p.metadata.namespace!;
+      for (const [plural, name] of referencedObjects(p)) {
+        const key = `${plural}/${ns}/${name}`;
+        const u = users.get(key) ?? { plural, ns, name, uids: [] };
+        u.uids.push(p.metadata.uid!);
+        users.set(key, u);
+      }
+    }
+    for (const u of users.values()) await this.refreshObject(u.plural, u.ns, u.name, u.uids);
   }
 
   private async refreshObjectsOf(pod: Pod) {
-    const ns = pod.metadata.namespace!;
-    for (const [plural, name] of referencedObjects(pod)) {
-      const key = `${plural}/${ns}/${name}`;
-      try {
-        const obj = await this.client.get(plural === "configmaps" ? resources.configmaps : resources.secrets, ns, name);
-        const old = this.objects.get(key);
-        this.objects.set(key, obj);
-        if (old?.metadata.resourceVersion !== obj.metadata.resourceVersion) {
-          this.scheduleSave();
-          this.onChange(pod.metadata.uid!);
-        }
-      } catch (e) {
-        if (e instanceof ApiRequestError && e.code === 404) {
-          if (this.objects.delete(key)) this.onChange(pod.metadata.uid!);
-        }
-        // Unreachable server: keep the last copy.
+    for (const [plural, name] of referencedObjects(pod)) await this.refreshObject(plural, pod.metadata.namespace!, name, [pod.metadata.uid!]);
+  }
+
+  /** Fetch one object; the pods using it are woken when it changed or went. */
+  private async refreshObject(plural: "configmaps" | "secrets", ns: string, name: string, uids: string[]) {
+    const key = `${plural}/${ns}/${name}`;
+    try {
+      const obj = await this.client.get(plural === "configmaps" ? resources.configmaps : resources.secrets, ns, name);
+      const old = this.objects.get(key);
+      this.objects.set(key, obj);
+      if (old?.metadata.resourceVersion !== obj.metadata.resourceVersion) {
+        this.scheduleSave();
+        for (const uid of uids) this.onChange(uid);
       }
+    } catch (e) {
+      if (e instanceof ApiRequestError && e.code === 404) {
+        if (this.objects.delete(key)) for (const uid of uids) this.onChange(uid);
+      }
+      // Unreachable server: keep the last copy.
     }
   }
 

@@ -117,7 +117,7 @@ export class ServiceAccountTokenSigner {
     if (!claims) {
       claims = this.checkSignature(token);
       if (!claims) return undefined;
-      if (this.verified.size >= 10_000) this.verified.clear();
+      if (this.verified.size >= 4096) this.verified.clear();
       this.verified.set(token, claims);
     }
     if (claims.iss !== SERVICE_ACCOUNT_ISSUER) return undefined;
