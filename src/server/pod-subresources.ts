@@ -10,6 +10,7 @@ import { validateEphemeralContainersUpdate } from "../api/validation/ephemeral-c
 import { json } from "../api/http/resources.ts";
 import type { SubresourceHandler } from "../api/http/types.ts";
 import { nowTimestamp } from "../api/registry/metadata.ts";
+import { evictionHandler } from "./eviction.ts";
 
 export function podSubresources(registry: Registry, authorize: (user: any, attrs: any) => void): Map<string, SubresourceHandler> {
   const pods = registry.kinds.find((k) => k.kind === "Pod")!;
@@ -25,14 +26,7 @@ export function podSubresources(registry: Registry, authorize: (user: any, attrs
     return json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 }, 201);
   });
 
-  handlers.set("pods/eviction", async (req, _url, path, user) => {
-    if (req.method !== "POST") throw new ApiError(405, "MethodNotAllowed", "only POST is allowed on pods/eviction");
-    authorize(user, { verb: "create", kind: pods, namespace: path.namespace, name: path.name, subresource: "eviction" });
-    const body = (await readBody(req, "json")) as { deleteOptions?: { gracePeriodSeconds?: number; preconditions?: { uid?: string } } } | undefined;
-    const opts = body?.deleteOptions ?? {};
-    await registry.delete(pods, path.namespace!, path.name!, { gracePeriodSeconds: opts.gracePeriodSeconds, preconditions: opts.preconditions });
-    return json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 }, 201);
-  });
+  handlers.set("pods/eviction", evictionHandler(registry, authorize));
 
   handlers.set("pods/ephemeralcontainers", async (req, _url, path, user) => {
     const namespace = path.namespace!;
