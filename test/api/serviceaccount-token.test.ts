@@ -71,6 +71,27 @@ describe("TokenRequest", () => {
     expect(((await denied.json()) as any).message).toContain(`User "system:serviceaccount:${NS}:default" cannot list resource "pods"`);
   });
 
+  test("a Role and RoleBinding for the account let its token list pods in its namespace, and nowhere else", async () => {
+    await eventually("default SA", () => core.readNamespacedServiceAccount({ namespace: NS, name: "default" }).catch(() => undefined), 10_000, 100);
+    await core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: "lister" } } });
+    const token = ((await (await requestToken("lister")).json()) as any).status.token as string;
+    expect((await apiFetch(server, `/api/v1/namespaces/${NS}/pods`, { token })).status).toBe(403);
+    const rbac = "/apis/rbac.authorization.k8s.io/v1";
+    const post = (path: string, body: object) => apiFetch(server, path, { method: "POST", body: JSON.stringify(body) }).then((r) => r.status);
+    expect(await post(`${rbac}/namespaces/${NS}/roles`, { metadata: { name: "pod-reader" }, rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }] })).toBe(201);
+    expect(await post(`${rbac}/namespaces/${NS}/rolebindings`, { metadata: { name: "lister-reads-pods" }, subjects: [{ kind: "ServiceAccount", name: "lister", namespace: NS }], roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "pod-reader" } })).toBe(201);
+    const allowed = await eventually("the binding in force", async () => {
+      const r = await apiFetch(server, `/api/v1/namespaces/${NS}/pods`, { token });
+      return r.status === 200 ? ((await r.json()) as any) : undefined;
+    }, 10_000, 50);
+    expect(allowed.kind).toBe("PodList");
+    expect((await apiFetch(server, "/api/v1/namespaces/default/pods", { token })).status).toBe(403);
+    expect((await apiFetch(server, `/api/v1/namespaces/${NS}/configmaps`, { token })).status).toBe(403);
+    // The group system:serviceaccounts:NS is the account's too.
+    expect(await post(`${rbac}/namespaces/${NS}/rolebindings`, { metadata: { name: "all-accounts-read-configmaps" }, subjects: [{ kind: "Group", name: `system:serviceaccounts:${NS}`, apiGroup: "rbac.authorization.k8s.io" }], roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" } })).toBe(201);
+    await eventually("the group binding in force", async () => ((await apiFetch(server, `/api/v1/namespaces/${NS}/configmaps`, { token })).status === 200 ? true : undefined), 10_000, 50);
+  });
+
   test("kubectl create token with --duration and --audience", async () => {
     await eventually("default SA", () => core.readNamespacedServiceAccount({ namespace: NS, name: "default" }).catch(() => undefined), 10_000, 100);
     const r = await kubectl(server.kubeconfigPath, ["create", "token", "default", "-n", NS, "--duration", "20m", "--audience", "vault"]);

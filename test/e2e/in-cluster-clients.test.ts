@@ -3,7 +3,8 @@
 // the real kubectl and one running @kubernetes/client-node's loadFromCluster() find the API
 // at kubernetes.default (KUBERNETES_SERVICE_HOST, the ClusterIP, port 443), verify it with the
 // mounted ca.crt and authenticate with the mounted, pod-bound token: the server knows them
-// as system:serviceaccount:apps:default, which no Role allows anything, so reads are 403.
+// as system:serviceaccount:apps:default: 403 until a Role and RoleBinding allow the reads,
+// then kubectl lists the namespace's pods and the client watches its ConfigMaps change.
 // automountServiceAccountToken: false mounts nothing; `kubectl create token` tokens are
 // accepted, tampered and expired ones are 401.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
@@ -32,6 +33,14 @@ const pod = (name: string, container: Record<string, unknown>, spec: Record<stri
   });
 const inPod = (name: string, cmd: string[]) => c.kr(["exec", "-n", NS, name, "--", ...cmd]);
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString("utf8"));
+/** A Role in apps allowing `verbs` on `resources`, bound to the namespace's default account. */
+const grant = (name: string, resources: string[], verbs: string[]) =>
+  [
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name, namespace: NS }, rules: [{ apiGroups: [""], resources, verbs }] },
+    { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name, namespace: NS }, subjects: [{ kind: "ServiceAccount", name: "default", namespace: NS }], roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name } },
+  ]
+    .map((o) => JSON.stringify(o))
+    .join("\n");
 
 async function running(name: string) {
   await eventually(`${name} running`, async () => {
@@ -105,6 +114,19 @@ describe("kubectl in a pod", () => {
   });
 });
 
+describe("kubectl in a pod, with a Role and RoleBinding", () => {
+  test("lists the pods of its namespace, and still not those of another", async () => {
+    await c.k(["apply", "-f", "-"], grant("pod-reader", ["pods"], ["get", "list", "watch"]));
+    const listed = await eventually("the pods listed from inside", async () => {
+      const r = await inPod("kubectl", ["kubectl", "get", "pods", "-n", NS, "-o", "name"]);
+      return r.code === 0 ? r.stdout : undefined;
+    }, 30_000, 500);
+    expect(listed.split("\n")).toContain("pod/kubectl");
+    const other = await inPod("kubectl", ["kubectl", "get", "pods", "-n", "default"]);
+    expect(other.stderr).toContain(`pods is forbidden: User "system:serviceaccount:${NS}:default" cannot list resource "pods" in API group "" in the namespace "default"`);
+  });
+});
+
 describe("@kubernetes/client-node in a pod", () => {
   test("loadFromCluster() finds the server, authenticates as the service account and is refused the ConfigMaps (403)", async () => {
     const logs = await eventually("the watcher's output", async () => {
@@ -114,14 +136,33 @@ describe("@kubernetes/client-node in a pod", () => {
     expect(logs).toContain(`server https://10.43.0.1:443 namespace ${NS}`);
     expect(logs).toContain(`list failed 403: configmaps is forbidden: User "system:serviceaccount:${NS}:default" cannot list resource "configmaps" in API group "" in the namespace "${NS}"`);
   });
+
+  test("with a Role allowing it, lists and watches the namespace's ConfigMaps as they are made and deleted", async () => {
+    await c.k(["apply", "-f", "-"], grant("configmap-watcher", ["configmaps"], ["get", "list", "watch"]));
+    await c.k(["apply", "-f", "-"], pod("watcher-allowed", { command: ["bun", "/app/watch.js"], env: [{ name: "NODE_EXTRA_CA_CERTS", value: `${SA_DIR}/ca.crt` }] }));
+    const logsOf = async () => (await c.kr(["logs", "-n", NS, "watcher-allowed"])).stdout;
+    const until = (what: string, line: string) => eventually(what, async () => ((await logsOf()).includes(line) ? true : undefined), 180_000, 500);
+    await until("the first list", "list kube-root-ca.crt");
+    await until("the initial events", "event ADDED kube-root-ca.crt");
+    await c.k(["create", "configmap", "hello", "-n", NS, "--from-literal=greeting=hi"]);
+    await until("ADDED hello", "event ADDED hello");
+    await c.k(["label", "configmap", "hello", "-n", NS, "seen=yes"]);
+    await until("MODIFIED hello", "event MODIFIED hello");
+    await c.k(["delete", "configmap", "hello", "-n", NS]);
+    await until("DELETED hello", "event DELETED hello");
+    expect(await logsOf()).not.toContain("watch ended");
+  });
 });
 
 describe("tokens from outside", () => {
   test("kubectl create token gives a token the server accepts; tampered and expired ones get 401", async () => {
     const token = (await c.k(["create", "token", "default", "-n", NS])).trim();
-    const as = (t: string) => c.kr(["--token", t, "get", "pods", "-n", NS]);
+    // The Role above lets the account list pods in apps; in default it is still refused, by name.
+    const as = (t: string, ns = NS) => c.kr(["--token", t, "get", "pods", "-n", ns]);
     const ok = await as(token);
-    expect(ok.stderr).toContain(`User "system:serviceaccount:${NS}:default" cannot list resource "pods"`);
+    expect(ok.stderr).toBe("");
+    expect(ok.stdout).toContain("kubectl");
+    expect((await as(token, "default")).stderr).toContain(`User "system:serviceaccount:${NS}:default" cannot list resource "pods"`);
     const [h, , s] = token.split(".");
     const claims = claimsOf(token);
     claims["kubernetes.io"].namespace = "kube-system";
@@ -159,8 +200,8 @@ describe("across a restart of the server and its agent (kill -9)", () => {
     expect(now.jti).not.toBe(was.jti);
     expect(await restarts()).toBe(started);
     // Tokens issued before the restart are still good (same key under DIR/server/cred), as is the new one.
-    for (const t of [outside, before, after]) expect((await c.kr(["--token", t, "get", "pods", "-n", NS])).stderr).toContain(`User "system:serviceaccount:${NS}:default" cannot list resource "pods"`);
-    const r = await inPod("kubectl", ["kubectl", "get", "pods", "-n", NS]);
-    expect(r.stderr).toContain("Forbidden");
+    for (const t of [outside, before, after]) expect((await c.kr(["--token", t, "get", "pods", "-n", "default"])).stderr).toContain(`User "system:serviceaccount:${NS}:default" cannot list resource "pods"`);
+    const r = await inPod("kubectl", ["kubectl", "get", "pods", "-n", NS, "-o", "name"]);
+    expect(r.stdout).toContain("pod/kubectl");
   });
 });
