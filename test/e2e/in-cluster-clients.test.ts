@@ -124,6 +124,15 @@ describe("kubectl in a pod, with a Role and RoleBinding", () => {
     expect(listed.split("\n")).toContain("pod/kubectl");
     const other = await inPod("kubectl", ["kubectl", "get", "pods", "-n", "default"]);
     expect(other.stderr).toContain(`pods is forbidden: User "system:serviceaccount:${NS}:default" cannot list resource "pods" in API group "" in the namespace "default"`);
+    expect((await inPod("kubectl", ["kubectl", "auth", "can-i", "list", "pods", "-n", NS])).stdout.trim()).toBe("yes");
+    expect((await inPod("kubectl", ["kubectl", "auth", "can-i", "delete", "pods", "-n", NS])).stdout.trim()).toBe("no");
+    // kubectl auth whoami: the account, its groups, and the pod its token is bound to.
+    const p = JSON.parse(await c.k(["get", "pod", "-n", NS, "kubectl", "-o", "json"]));
+    const who = JSON.parse((await inPod("kubectl", ["kubectl", "auth", "whoami", "-o", "json"])).stdout).status.userInfo;
+    expect(who.username).toBe(`system:serviceaccount:${NS}:default`);
+    expect(who.groups).toEqual(["system:serviceaccounts", `system:serviceaccounts:${NS}`, "system:authenticated"]);
+    expect(who.extra["authentication.kubernetes.io/pod-name"]).toEqual(["kubectl"]);
+    expect(who.extra["authentication.kubernetes.io/pod-uid"]).toEqual([p.metadata.uid]);
   });
 });
 
