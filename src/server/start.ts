@@ -22,7 +22,7 @@ import { NodeCredentials } from "./auth/node-credentials.ts";
 import { Authorizer } from "./auth/authorizer.ts";
 import { ensureBootstrapPolicy } from "./auth/bootstrap-policy.ts";
 import { installEscalationCheck } from "./auth/escalation.ts";
-import { mountReviewRoutes } from "./auth/reviews.ts";
+import { mountReviewRoutes, reviewDiscovery } from "./auth/reviews.ts";
 import { UserTokens } from "./auth/user-tokens.ts";
 import { JOIN_PATH, mountJoinRoute } from "./auth/join-route.ts";
 import { podSubresources } from "./pod-subresources.ts";
@@ -153,7 +153,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
       metrics.routes(a);
       mountMetricsApi(a, { stats: async () => resourceStats.stats() });
     },
-    extraDiscovery: { group: metricsApiGroup, aggregated: metricsApiAggregatedDiscovery },
+    extraDiscovery: [{ group: metricsApiGroup, aggregated: metricsApiAggregatedDiscovery }, ...reviewDiscovery],
     watchMetrics: metrics.watchMetrics,
     onRequest: metrics.onRequest,
     subresources,

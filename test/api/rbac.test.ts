@@ -78,6 +78,18 @@ describe("the default roles and bindings", () => {
   });
 });
 
+describe("discovery", () => {
+  test("kubectl api-resources lists the review APIs, create-only", async () => {
+    const out = await kubectlOk(server.kubeconfigPath, ["api-resources", "--api-group=authorization.k8s.io", "-o", "wide"]);
+    for (const [name, namespaced, kind] of [["localsubjectaccessreviews", "true", "LocalSubjectAccessReview"], ["selfsubjectaccessreviews", "false", "SelfSubjectAccessReview"], ["selfsubjectrulesreviews", "false", "SelfSubjectRulesReview"], ["subjectaccessreviews", "false", "SubjectAccessReview"]]) {
+      expect(out).toMatch(new RegExp(`\\n${name}\\s+authorization\\.k8s\\.io/v1\\s+${namespaced}\\s+${kind}\\s+create\\s*\\n`));
+    }
+    expect(await kubectlOk(server.kubeconfigPath, ["api-resources", "--api-group=authentication.k8s.io", "--no-headers"])).toMatch(/^selfsubjectreviews\s+authentication\.k8s\.io\/v1\s+false\s+SelfSubjectReview\n$/);
+    const rbac = await kubectlOk(server.kubeconfigPath, ["api-resources", "--api-group=rbac.authorization.k8s.io", "--no-headers"]);
+    expect(rbac.trim().split("\n").map((l) => l.split(/\s+/)[0])).toEqual(["clusterrolebindings", "clusterroles", "rolebindings", "roles"]);
+  });
+});
+
 describe("a user made by skiff kubeconfig create", () => {
   let alice: string;
   beforeAll(async () => {

@@ -36,7 +36,7 @@ export type ApiAppOptions = {
   anonymousPaths?: string[];
   watchMetrics?: WatchMetrics;
   /** An API group served by routes of its own (metrics.k8s.io), listed in /apis. */
-  extraDiscovery?: { group: unknown; aggregated: unknown };
+  extraDiscovery?: { group: unknown; aggregated: unknown } | { group: unknown; aggregated: unknown }[];
   onRequest?: (info: { verb: string; resource: string; code: number; seconds: number }) => void;
 };
 
@@ -110,14 +110,14 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
       : c.json(apiVersions(opts.serverAddress)),
   );
   app.get("/apis", (c) => {
-    const extra = opts.extraDiscovery;
+    const extra = [opts.extraDiscovery ?? []].flat();
     if (aggregated(c.req.header("accept"))) {
       const doc = aggregatedDiscovery(kinds, false);
-      if (extra) doc.items.push(extra.aggregated as (typeof doc.items)[number]);
+      for (const e of extra) doc.items.push(e.aggregated as (typeof doc.items)[number]);
       return new Response(JSON.stringify(doc), { headers: { "Content-Type": AGGREGATED_CONTENT_TYPE } });
     }
     const list = apiGroupList(kinds);
-    if (extra) list.groups.push(extra.group as (typeof list.groups)[number]);
+    for (const e of extra) list.groups.push(e.group as (typeof list.groups)[number]);
     return c.json(list);
   });
   // Routes of other parts (node join, metrics, metrics.k8s.io) come before the generic group routes.

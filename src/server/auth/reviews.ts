@@ -22,14 +22,37 @@ type NonResourceAttributes = { path?: string; verb?: string };
 type ReviewSpec = { resourceAttributes?: ResourceAttributes; nonResourceAttributes?: NonResourceAttributes; user?: string; groups?: string[]; uid?: string; extra?: Record<string, string[]>; namespace?: string };
 type Review = { apiVersion?: string; kind?: string; metadata?: Record<string, unknown>; spec?: ReviewSpec };
 
-/** The kinds served here, for discovery. */
-export const REVIEW_RESOURCES = [
-  { group: AUTHZ, plural: "selfsubjectaccessreviews", kind: "SelfSubjectAccessReview", namespaced: false },
-  { group: AUTHZ, plural: "selfsubjectrulesreviews", kind: "SelfSubjectRulesReview", namespaced: false },
-  { group: AUTHZ, plural: "subjectaccessreviews", kind: "SubjectAccessReview", namespaced: false },
-  { group: AUTHZ, plural: "localsubjectaccessreviews", kind: "LocalSubjectAccessReview", namespaced: true },
-  { group: AUTHN, plural: "selfsubjectreviews", kind: "SelfSubjectReview", namespaced: false },
+/** The kinds served here, for discovery (create is their only verb, as upstream lists them). */
+const REVIEW_RESOURCES = [
+  { group: AUTHZ, name: "localsubjectaccessreviews", kind: "LocalSubjectAccessReview", namespaced: true },
+  { group: AUTHZ, name: "selfsubjectaccessreviews", kind: "SelfSubjectAccessReview", namespaced: false },
+  { group: AUTHZ, name: "selfsubjectrulesreviews", kind: "SelfSubjectRulesReview", namespaced: false },
+  { group: AUTHZ, name: "subjectaccessreviews", kind: "SubjectAccessReview", namespaced: false },
+  { group: AUTHN, name: "selfsubjectreviews", kind: "SelfSubjectReview", namespaced: false },
 ];
+const resourcesOf = (group: string) => REVIEW_RESOURCES.filter((r) => r.group === group);
+const apiGroup = (group: string) => ({ kind: "APIGroup", apiVersion: "v1", name: group, versions: [{ groupVersion: `${group}/v1`, version: "v1" }], preferredVersion: { groupVersion: `${group}/v1`, version: "v1" } });
+const resourceList = (group: string) => ({
+  kind: "APIResourceList",
+  apiVersion: "v1",
+  groupVersion: `${group}/v1`,
+  resources: resourcesOf(group).map((r) => ({ name: r.name, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: ["create"] })),
+});
+
+/** The two groups in /apis, legacy and aggregated. */
+export const reviewDiscovery = [AUTHN, AUTHZ].map((group) => ({
+  group: apiGroup(group),
+  aggregated: {
+    metadata: { name: group, creationTimestamp: null },
+    versions: [
+      {
+        version: "v1",
+        resources: resourcesOf(group).map((r) => ({ resource: r.name, responseKind: { group, version: "v1", kind: r.kind }, scope: r.namespaced ? "Namespaced" : "Cluster", singularResource: r.kind.toLowerCase(), verbs: ["create"] })),
+        freshness: "Current",
+      },
+    ],
+  },
+}));
 
 async function readReview(req: Request, kind: string): Promise<Review> {
   const body = await readBody(req, bodyFormat(req.headers.get("content-type"), "POST"));
@@ -86,6 +109,10 @@ function rulesStatus(authz: Authorizer, user: UserInfo, namespace: string) {
 }
 
 export function mountReviewRoutes(app: Hono<{ Variables: { user: UserInfo } }>, authz: Authorizer): void {
+  for (const group of [AUTHN, AUTHZ]) {
+    app.get(`/apis/${group}`, (c) => c.json(apiGroup(group)));
+    app.get(`/apis/${group}/v1`, (c) => c.json(resourceList(group)));
+  }
   const post = (path: string, handler: (req: Request, user: UserInfo, namespace?: string) => Promise<Response>) => {
     app.all(path, (c) => {
       if (c.req.method !== "POST") throw methodNotAllowed(c.req.method, path.split("/").pop()!);
