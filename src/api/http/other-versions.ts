@@ -1,11 +1,12 @@
 // A kind served in a further version (autoscaling/v1 HorizontalPodAutoscaler beside the
-// stored v2): the request is converted to the stored version and handled as such, and the
-// answer (object, list, table rows, watch events) converted back. Patches other than
+// stored v2), possibly of another group (events.k8s.io/v1 Event beside core v1): the request
+// is converted to the stored version and handled as such, and the answer (object, list,
+// table rows, watch events) converted back. Patches other than
 // apply are applied to the object as that version shows it, then written as an update,
 // so a v1 client patches the fields it knows.
 import type { KindDef, KubeObject, OtherVersion } from "../kinds/kind.ts";
 import { apiVersionOf } from "../kinds/kind.ts";
-import { badRequest, notFound } from "../errors.ts";
+import { badRequest, invalid, notFound } from "../errors.ts";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from "../patch/index.ts";
 import { bodyFormat, readBody } from "./body.ts";
 import type { ResourcePath } from "./paths.ts";
@@ -17,14 +18,31 @@ type Handle = (req: Request, url: URL, path: ResourcePath, ctx: ResourceContext,
 /** Every served group/version/kind: the declarations plus a view of each further version (for discovery and OpenAPI). */
 export function withOtherVersions(kinds: KindDef[]): KindDef[] {
   const out = [...kinds];
-  for (const k of kinds) for (const v of k.otherVersions ?? []) out.push({ ...k, version: v.version, schema: { ...k.schema, protobuf: v.protobuf }, otherVersions: undefined });
+  for (const k of kinds) for (const v of k.otherVersions ?? []) out.push({ ...k, group: v.group ?? k.group, version: v.version, schema: { ...k.schema, protobuf: v.protobuf }, otherVersions: undefined });
   return out;
+}
+
+const groupVersionPrefix = (group: string, version: string) => (group ? `/apis/${group}/${version}/` : `/api/${version}/`);
+
+/** A field selector in this version's labels, in the stored kind's labels (`regarding.name=x` → `involvedObject.name=x`). */
+function storedFieldSelector(selector: string, labels: Record<string, string>): string {
+  return selector
+    .split(/(?<!\\),/)
+    .map((term) => {
+      const m = /^([^=!]*)(.*)$/s.exec(term)!;
+      const label = m[1]!.trim();
+      if (!term.trim()) return term;
+      const stored = labels[label];
+      if (stored === undefined) throw badRequest(`field label not supported: ${label}`);
+      return stored + m[2];
+    })
+    .join(",");
 }
 
 export function otherVersionOf(kinds: KindDef[], path: ResourcePath): { kind: KindDef; version: OtherVersion } | undefined {
   for (const kind of kinds) {
-    if (kind.group !== path.group || kind.plural !== path.plural) continue;
-    const version = kind.otherVersions?.find((v) => v.version === path.version);
+    if (kind.plural !== path.plural) continue;
+    const version = kind.otherVersions?.find((v) => (v.group ?? kind.group) === path.group && v.version === path.version);
     if (version) return { kind, version };
   }
   return undefined;
@@ -32,9 +50,13 @@ export function otherVersionOf(kinds: KindDef[], path: ResourcePath): { kind: Ki
 
 export async function handleOtherVersion(req: Request, url: URL, path: ResourcePath, ctx: ResourceContext, user: UserInfo, served: { kind: KindDef; version: OtherVersion }, handle: Handle): Promise<Response> {
   const { kind, version } = served;
-  const shownVersion = apiVersionOf({ group: kind.group, version: version.version });
+  const shownGroup = version.group ?? kind.group;
+  const shownVersion = apiVersionOf({ group: shownGroup, version: version.version });
   const storedUrl = new URL(url);
-  storedUrl.pathname = url.pathname.replace(`/${kind.group}/${version.version}/`, `/${kind.group}/${kind.version}/`);
+  const shownPrefix = groupVersionPrefix(shownGroup, version.version);
+  if (storedUrl.pathname.startsWith(shownPrefix)) storedUrl.pathname = groupVersionPrefix(kind.group, kind.version) + storedUrl.pathname.slice(shownPrefix.length);
+  const fieldSelector = storedUrl.searchParams.get("fieldSelector");
+  if (fieldSelector && version.fieldLabels) storedUrl.searchParams.set("fieldSelector", storedFieldSelector(fieldSelector, version.fieldLabels));
   const toStored = (body: unknown) => {
     const o = body as KubeObject | undefined;
     // A body of another kind or version is passed on untouched, for the usual error.
@@ -46,7 +68,13 @@ export async function handleOtherVersion(req: Request, url: URL, path: ResourceP
   let body: string | undefined;
   let contentType = "application/json";
   if (method === "POST" || method === "PUT") {
-    body = JSON.stringify(toStored(await readBody(req, bodyFormat(req.headers.get("content-type"), method))));
+    const shown = await readBody(req, bodyFormat(req.headers.get("content-type"), method));
+    if (method === "POST" && version.validateCreate && shown && typeof shown === "object" && !Array.isArray(shown)) {
+      const o = shown as KubeObject;
+      const errors = version.validateCreate({ ...o, metadata: { ...o.metadata, namespace: o.metadata?.namespace ?? path.namespace } });
+      if (errors.length) throw invalid(kind.kind, shownGroup, (o.metadata?.name as string | undefined) ?? "", errors);
+    }
+    body = JSON.stringify(toStored(shown));
   } else if (method === "PATCH") {
     const format = bodyFormat(req.headers.get("content-type"), method);
     const patch = await readBody(req, format);
@@ -58,7 +86,7 @@ export async function handleOtherVersion(req: Request, url: URL, path: ResourceP
       const current = ctx.registry.tryGet(kind, path.namespace ?? "", path.name ?? "");
       if (!current) throw notFound({ ...kind, name: path.name ?? "" });
       const shown = version.fromStored(current) as Record<string, unknown>;
-      const gvk = { group: kind.group, version: version.version, kind: kind.kind };
+      const gvk = { group: shownGroup, version: version.version, kind: kind.kind };
       let patched: unknown;
       try {
         patched = format === "merge-patch" ? applyMergePatch(shown, patch) : format === "json-patch" ? applyJsonPatch(shown, patch) : applyStrategicMergePatch(shown, patch, gvk);
@@ -75,7 +103,7 @@ export async function handleOtherVersion(req: Request, url: URL, path: ResourceP
   if (body !== undefined) headers.set("content-type", contentType);
   headers.delete("content-length");
   const storedReq = new Request(storedUrl.href, { method, headers, body, signal: req.signal });
-  const res = await handle(storedReq, storedUrl, { ...path, version: kind.version }, ctx, user);
+  const res = await handle(storedReq, storedUrl, { ...path, group: kind.group, version: kind.version }, ctx, user);
   return convertResponse(res, kind, version, shownVersion);
 }
 

@@ -1,8 +1,9 @@
-// core/v1 Event.
+// core/v1 Event, also served as events.k8s.io/v1 Event (converted at the HTTP boundary).
 import type { KindDef } from "./kind.ts";
 import { eventColumns } from "../tables/cluster-columns.ts";
 import { validateEvent } from "../validation/cluster.ts";
 import { object, objectReference } from "../patch/upstream-types.ts";
+import { EVENTS_V1_FIELD_LABELS, eventFromEventsV1, eventToEventsV1, validateEventsV1Create } from "./event-conversion.ts";
 
 const involved = (field: string) => (o: any) => o.involvedObject?.[field] ?? "";
 
@@ -29,6 +30,18 @@ export const eventKind: KindDef = {
     source: (o: any) => o.source?.component ?? "",
     type: (o: any) => o.type ?? "",
   },
+  // The same stored Events, as events.k8s.io/v1 shows them (newer clients read that group).
+  otherVersions: [
+    {
+      group: "events.k8s.io",
+      version: "v1",
+      protobuf: "k8s.io.api.events.v1.Event",
+      fromStored: eventToEventsV1,
+      toStored: eventFromEventsV1,
+      fieldLabels: EVENTS_V1_FIELD_LABELS,
+      validateCreate: validateEventsV1Create,
+    },
+  ],
   example: { involvedObject: { kind: "Pod", name: "p", namespace: "default" }, reason: "Example", message: "an example", type: "Normal" },
   schema: {
     validation: "core/v1.Event",

@@ -66,19 +66,25 @@ export type KindDef<T extends KubeObject = KubeObject> = {
    */
   example: Record<string, unknown>;
   /**
-   * Further versions served for the same stored objects (autoscaling/v1 beside v2): requests
-   * and answers are converted at the HTTP boundary; discovery lists them after `version`,
-   * which stays the stored and preferred one.
+   * Further versions served for the same stored objects (autoscaling/v1 beside v2, or
+   * events.k8s.io/v1 Event beside core v1): requests and answers are converted at the HTTP
+   * boundary; discovery lists them after `version`, which stays the stored and preferred one.
    */
   otherVersions?: OtherVersion[];
 };
 
 export type OtherVersion = {
+  /** Another API group serving the same objects (events.k8s.io for core Events); the kind's own group when absent. */
+  group?: string;
   version: string;
   /** Its protobuf message, for protobuf request bodies. */
   protobuf: string;
   fromStored: (obj: KubeObject) => KubeObject;
   toStored: (obj: KubeObject) => KubeObject;
+  /** Field selector labels of this version and the stored ones they stand for; others are refused. Passed through when absent. */
+  fieldLabels?: Record<string, string>;
+  /** Checks a create made through this version applies on top of the kind's own (upstream's version-dependent validation). */
+  validateCreate?: (obj: KubeObject) => FieldError[];
 };
 
 export type KindSchema = {
