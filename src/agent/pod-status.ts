@@ -73,7 +73,7 @@ function phaseOf(pod: Pod, init: ContainerView[], containers: ContainerView[]): 
 
 type Condition = { type: string; status: "True" | "False"; reason?: string; lastTransitionTime?: string; lastProbeTime: null };
 
-export function buildPodStatus(opts: { pod: Pod; init: ContainerView[]; containers: ContainerView[]; podIP?: string; hostIP: string; startTime: string; runtime: string }) {
+export function buildPodStatus(opts: { pod: Pod; init: ContainerView[]; containers: ContainerView[]; ephemeral?: ContainerView[]; podIP?: string; hostIP: string; startTime: string; runtime: string }) {
   const { pod, init, containers } = opts;
   // A finished pod never leaves its terminal phase (as the kubelet), even when the runtime has
   // lost its containers (a reset store, a reboot): Job controllers have counted it already.
@@ -106,6 +106,7 @@ export function buildPodStatus(opts: { pod: Pod; init: ContainerView[]; containe
     startTime: opts.startTime,
     ...(init.length ? { initContainerStatuses: init.map((v) => containerStatus(v, opts.runtime)) } : {}),
     containerStatuses: containers.map((v) => containerStatus(v, opts.runtime)),
+    ...(opts.ephemeral?.length ? { ephemeralContainerStatuses: opts.ephemeral.map((v) => containerStatus(v, opts.runtime)) } : {}),
     qosClass: qos,
   };
 }

@@ -104,6 +104,12 @@ export class PodWorker {
     if (initDone) {
       for (const c of pod.spec.containers) await this.syncContainer(pod, c, latest(mine, c.name), volumes, false);
     }
+    // Ephemeral containers (kubectl debug) start once and are never restarted.
+    for (const c of pod.spec.ephemeralContainers ?? []) {
+      if (latest(mine, c.name) || this.ctx.cache.containersOf(this.uid).some((i) => i.name === c.name)) continue;
+      const target = c.targetContainerName ? latest(this.ctx.cache.containersOf(this.uid), c.targetContainerName) : undefined;
+      await this.startContainer(pod, c, 0, volumes, `${this.uid}/${c.name}`, target?.state === "running" ? target.id : undefined);
+    }
     await this.runProbes(pod, this.sb!, mine);
     await this.pruneOldInstances(mine);
     // The cache holds what this pass made: reporting needs no podman call.
@@ -173,9 +179,10 @@ export class PodWorker {
     return now - last < 30_000;
   }
 
-  private async startContainer(pod: Pod, c: any, attempt: number, volumes: Map<string, string>, key: string) {
+  private async startContainer(pod: Pod, c: any, attempt: number, volumes: Map<string, string>, key: string, pidNamespaceOf?: string) {
     const sb = this.sb!;
-    const field = `spec.containers{${c.name}}`;
+    const ephemeral = (pod.spec.ephemeralContainers ?? []).some((e: { name: string }) => e.name === c.name);
+    const field = `spec.${ephemeral ? "ephemeralContainers" : "containers"}{${c.name}}`;
     const policy = c.imagePullPolicy ?? "IfNotPresent";
     try {
       if (!(await this.ctx.driver.imageExists(c.image))) {
@@ -211,6 +218,7 @@ export class PodWorker {
         tty: !!c.tty,
         stdin: !!c.stdin,
         user: c.securityContext?.runAsUser !== undefined ? String(c.securityContext.runAsUser) : undefined,
+        pidNamespaceOf,
       });
       this.ctx.cache.putContainer(made.container);
       this.ctx.cache.putSandbox(made.sandbox);
@@ -334,6 +342,8 @@ export class PodWorker {
       pod,
       init: views(pod.spec.initContainers, true),
       containers: views(pod.spec.containers, false),
+      // As the kubelet: an ephemeral container is never ready (it serves nothing).
+      ephemeral: views(pod.spec.ephemeralContainers, false).map((v) => ({ ...v, ready: false })),
       podIP: sandbox?.ip,
       hostIP: this.ctx.hostIP,
       startTime: this.startTime!,

@@ -25,6 +25,7 @@ import { persistentVolumeController } from "./storage/persistent-volume-controll
 import { serviceAccountController } from "./service-account.ts";
 import { rootCaPublisher } from "./root-ca-publisher.ts";
 import { disruptionController } from "./disruption/disruption-controller.ts";
+import { clusterRoleAggregationController } from "./clusterrole-aggregation.ts";
 
 export type ControllerContext = {
   registry: Registry;
@@ -57,6 +58,15 @@ export type ControllerRegistration = {
 export const controllerRegistrations: ControllerRegistration[] = [
   { name: "namespace", always: true, create: (c) => namespaceController(c.registry) },
   { name: "service-lb", always: true, create: (c) => loadBalancerController(c.registry) },
+  // Authorization reads the aggregated roles (admin, edit, view): part of the API's own behaviour.
+  {
+    name: "clusterrole-aggregation",
+    always: true,
+    create: ({ registry, informers }) => {
+      const clusterRole = registry.kind("rbac.authorization.k8s.io", "v1", "clusterroles");
+      return clusterRole && clusterRoleAggregationController(registry, informers, clusterRole);
+    },
+  },
   { name: "event-ttl", always: true, create: ({ registry, informers, kinds, eventTtlMs }) => kinds.event && eventTtlController(registry, informers, kinds.event, eventTtlMs) },
   {
     name: "replicaset",

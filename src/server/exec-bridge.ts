@@ -29,11 +29,12 @@ const STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attac
 
 type Deps = { registry: Registry; proxy: NodeProxy; authenticate: (t: string) => UserInfo | undefined; authorize: (u: UserInfo, a: RequestAttributes) => void };
 
-/** Upgrades an exec, attach or port-forward request; null when the request is none of them. */
+/** Upgrades an exec, attach or port-forward request (answers one that asks no websocket with a Status); null for any other path. */
 export function tryExecUpgrade(req: Request, server: Server<BridgeData>, deps: Deps): Response | undefined | null {
   const url = new URL(req.url);
   const m = url.pathname.match(STREAM_PATH);
-  if (!m || (req.headers.get("upgrade") ?? "").toLowerCase() !== "websocket") return null;
+  if (!m) return null;
+  const upgrade = (req.headers.get("upgrade") ?? "").toLowerCase();
   try {
     const header = req.headers.get("authorization") ?? "";
     const user = header.startsWith("Bearer ") ? deps.authenticate(header.slice(7).trim()) : undefined;
@@ -41,6 +42,11 @@ export function tryExecUpgrade(req: Request, server: Server<BridgeData>, deps: D
     const [, namespace, name, verb] = m.map(decodeURIComponent) as [string, string, string, "exec" | "attach" | "portforward"];
     const pods = deps.registry.kinds.find((k) => k.kind === "Pod")!;
     deps.authorize(user, { verb: "create", kind: pods, namespace, name, subresource: verb });
+    if (upgrade !== "websocket") {
+      deps.registry.get(pods, namespace, name);
+      if (upgrade.startsWith("spdy/")) throw badRequest(`${verb} is served over websockets only (port-forward as SPDY/3.1 tunnelled in a websocket): kubectl 1.31 or later uses them by default`);
+      throw badRequest("Upgrade request required");
+    }
     const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim());
     const data = verb === "portforward" ? portForwardData(url, namespace, name, offered, deps) : channelData(url, namespace, name, verb, offered, deps);
     if (server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": data.protocol } })) return undefined;
@@ -71,9 +77,10 @@ function portForwardData(url: URL, namespace: string, name: string, offered: str
     const n = Number(p);
     if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw badRequest(`invalid port "${p}": a port must be between 1 and 65535`);
   }
-  const { pod, target } = deps.proxy.resolve(namespace, name, null, { anyContainer: true });
+  const pod = deps.registry.get(deps.registry.kinds.find((k) => k.kind === "Pod")!, namespace, name);
   const phase = (pod.status as { phase?: string } | undefined)?.phase;
   if (phase !== "Running") throw badRequest(`unable to forward port because pod is not running. Current status=${phase ?? "Pending"}`);
+  const { target } = deps.proxy.resolve(namespace, name, null, { anyContainer: true });
   const open = agentRelayOpener(target, namespace, name);
   return {
     url: "",

@@ -42,6 +42,7 @@ export function containerCreateArgs(sandbox: SandboxInfo, spec: ContainerSpec, l
   if (spec.user) args.push("--user", spec.user);
   if (spec.tty) args.push("--tty");
   if (spec.stdin) args.push("--interactive");
+  if (spec.pidNamespaceOf) args.push("--pid", `container:${spec.pidNamespaceOf}`);
   // Kubernetes `command` replaces the entrypoint (and with it the image's cmd);
   // `args` replaces the cmd.
   if (spec.command && spec.command.length > 0) args.push("--entrypoint", JSON.stringify(spec.command));

@@ -61,6 +61,8 @@ export interface ContainerSpec {
   stdin?: boolean;
   /** Numeric uid[:gid] or user name. */
   user?: string;
+  /** Runs in the process namespace of this container (an ephemeral container's target). */
+  pidNamespaceOf?: string;
 }
 
 export type ContainerState = "created" | "running" | "exited" | "unknown";
