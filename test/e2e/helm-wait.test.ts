@@ -1,0 +1,75 @@
+// Helm v4 against a real one-node cluster (real podman pods, in a network namespace of the
+// test's own): `helm install --wait` with Helm's default watcher (watch-list streams ending in
+// the k8s.io/initial-events-end bookmark) finishes for a chart carrying a Deployment, a
+// Service, an IngressClass, an Ingress, a NetworkPolicy and a PodDisruptionBudget, and each
+// object is served; post-install hooks (a Pod, then a Job, both exiting 0) let the install
+// finish without --wait, with --wait and with --wait=legacy.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { eventually, startCluster, type TestCluster } from "../support/cluster.ts";
+import { layerBinary } from "../support/kubectl.ts";
+import { tempDir } from "../support/server.ts";
+import { TEST_IMAGE_1 } from "../support/images.ts";
+
+setDefaultTimeout(300_000);
+
+const charts = join(import.meta.dir, "../fixtures/charts");
+let c: TestCluster;
+let helmHome = "";
+
+beforeAll(async () => {
+  c = await startCluster("helmwait");
+  await eventually("a Ready node", async () => ((await c.k(["get", "nodes"])).match(/\sReady\s/) ? true : undefined), 120_000);
+  helmHome = tempDir("skiff-helm-wait-");
+}, 300_000);
+afterAll(async () => {
+  await c?.stop();
+  if (helmHome) rmSync(helmHome, { recursive: true, force: true });
+}, 120_000);
+
+async function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string; seconds: number }> {
+  const env = { ...process.env, KUBECONFIG: c.kubeconfig, HOME: helmHome, HELM_CACHE_HOME: join(helmHome, "cache"), HELM_CONFIG_HOME: join(helmHome, "config"), HELM_DATA_HOME: join(helmHome, "data") };
+  const started = performance.now();
+  const p = Bun.spawn([...c.netns.prefix, layerBinary("helm/helm"), ...args], { env, stdout: "pipe", stderr: "pipe" });
+  const timer = setTimeout(() => p.kill(), 280_000);
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  clearTimeout(timer);
+  return { code, stdout, stderr, seconds: (performance.now() - started) / 1000 };
+}
+
+describe("helm install --wait", () => {
+  test("Helm's default watcher waits a chart with a Deployment, an Ingress and a PodDisruptionBudget to ready; each object is served", async () => {
+    const r = await helm(["install", "web", join(charts, "edge-web"), "--set", `image=${TEST_IMAGE_1}`, "--wait", "--timeout", "3m"]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(r.stdout).toContain("STATUS: deployed");
+    // The watcher returned once the Deployment was available: both replicas are ready now.
+    expect(await c.k(["get", "deploy", "web-web", "-o", "jsonpath={.status.readyReplicas}"])).toBe("2");
+    expect(await c.k(["get", "ingress", "web-web", "--no-headers"])).toMatch(/^web-web\s+edge\s+web\.example\.com\s+80\s+\S+\n$/);
+    expect(await c.k(["get", "ingressclass", "edge", "-o", "jsonpath={.spec.controller}"])).toBe("example.com/edge-ingress");
+    expect(await c.k(["get", "networkpolicy", "web-web", "-o", "jsonpath={.spec.policyTypes}"])).toBe('["Ingress"]');
+    const pdb = await eventually("the budget to count both ready pods", async () => {
+      const out = await c.k(["get", "pdb", "web-web", "--no-headers"]);
+      return /^web-web\s+1\s+N\/A\s+1\s+\S+\n$/.test(out) ? out : undefined;
+    });
+    expect(pdb).toMatch(/^web-web\s+1\s+N\/A\s+1\s/);
+    const managed = JSON.parse(await c.k(["get", "ingress,networkpolicy,pdb", "-l", "app.kubernetes.io/managed-by!=nobody", "-o", "json"])).items.map((o: any) => `${o.kind}/${o.metadata.name}:${o.metadata.annotations?.["meta.helm.sh/release-name"]}`);
+    expect(managed.sort()).toEqual(["Ingress/web-web:web", "NetworkPolicy/web-web:web", "PodDisruptionBudget/web-web:web"]);
+  });
+
+  for (const [release, flags] of [
+    ["hooks-none", []],
+    ["hooks-watch", ["--wait"]],
+    ["hooks-legacy", ["--wait=legacy"]],
+  ] as const) {
+    test(`a Pod hook and a Job hook that exit 0 let helm install ${flags.join(" ") || "(no --wait)"} finish`, async () => {
+      const r = await helm(["install", release, join(charts, "edge-hooks"), "--set", `image=${TEST_IMAGE_1}`, ...flags, "--timeout", "3m"]);
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(r.stdout).toContain("STATUS: deployed");
+      expect(await c.k(["get", "pod", `${release}-check`, "-o", "jsonpath={.status.phase}"])).toBe("Succeeded");
+      expect(await c.k(["get", "job", `${release}-migrate`, "-o", "jsonpath={.status.succeeded}"])).toBe("1");
+      expect(await c.k(["logs", `${release}-check`])).toBe("checked\n");
+      console.log(`helm install ${flags.join(" ") || "(no --wait)"} with a Pod and a Job hook: ${r.seconds.toFixed(1)} s`);
+    });
+  }
+});
