@@ -23,6 +23,7 @@ import { Authorizer } from "./auth/authorizer.ts";
 import { ensureBootstrapPolicy } from "./auth/bootstrap-policy.ts";
 import { installEscalationCheck } from "./auth/escalation.ts";
 import { mountReviewRoutes, reviewDiscovery } from "./auth/reviews.ts";
+import { impersonatedUser } from "./auth/impersonation.ts";
 import { UserTokens } from "./auth/user-tokens.ts";
 import { JOIN_PATH, mountJoinRoute } from "./auth/join-route.ts";
 import { podSubresources } from "./pod-subresources.ts";
@@ -145,6 +146,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
     registry,
     authenticate,
     authorize: authz.authorize,
+    impersonate: (caller, headers) => impersonatedUser(authz, caller, headers),
     caPem: pki.caPem,
     anonymousPaths: [JOIN_PATH, ...metrics.anonymousPaths],
     extend: (a) => {

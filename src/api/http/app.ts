@@ -25,6 +25,8 @@ export type ApiAppOptions = {
    * when the user may not make it.
    */
   authorize?: (user: UserInfo, attrs: AuthorizationAttributes) => void;
+  /** The user an authenticated caller asks to act as (Impersonate-* headers), checked; undefined when it asks for none. */
+  impersonate?: (caller: UserInfo, headers: Headers) => UserInfo | undefined;
   health: { livez: HealthCheck[]; readyz: HealthCheck[] };
   caPem?: string;
   serverAddress: string;
@@ -80,9 +82,11 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
       opts.onRequest?.({ verb: method, resource: path, code: e.code, seconds: (performance.now() - started) / 1000 });
       return json(e.toStatus(), e.code);
     }
-    const user = c.get("user");
+    let user = c.get("user");
     if (user && opts.authorize) {
       try {
+        const as = opts.impersonate?.(user, c.req.raw.headers);
+        if (as) c.set("user", (user = as));
         const upgrade = (c.req.header("upgrade") ?? "").toLowerCase() === "websocket";
         opts.authorize(user, requestAttributes(method, path, new URL(c.req.url).searchParams, upgrade));
       } catch (err) {
