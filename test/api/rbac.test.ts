@@ -237,6 +237,22 @@ describe("escalation prevention", () => {
     await rbac.createNamespacedRoleBinding({ namespace: "team", body: { metadata: { name: "bob-bind" }, roleRef: { apiGroup: RBAC, kind: "Role", name: "may-bind-cluster-admin" }, subjects: [{ kind: "User", name: "bob", apiGroup: RBAC }] } });
     expect((await kubectl(bob, ["create", "rolebinding", "bob-root", "--clusterrole=cluster-admin", "--user=dave"])).code).toBe(0);
   });
+
+  test("the escalate verb lifts the role check; an aggregationRule needs cluster-admin's rights", async () => {
+    const clusterRole = (name: string, extra: object) => JSON.stringify({ metadata: { name }, ...extra });
+    const token = tokenOf(bob);
+    const post = (body: string) => apiFetch(server, `/apis/${RBAC}/v1/clusterroles`, { method: "POST", token, body });
+    const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+    await rbac.createClusterRole({ body: { metadata: { name: "clusterrole-writer" }, rules: [{ apiGroups: [RBAC], resources: ["clusterroles"], verbs: ["create"] }] } });
+    await rbac.createClusterRoleBinding({ body: { metadata: { name: "bob-clusterrole-writer" }, roleRef: { apiGroup: RBAC, kind: "ClusterRole", name: "clusterrole-writer" }, subjects: [{ kind: "User", name: "bob", apiGroup: RBAC }] } });
+    const nodes = await post(clusterRole("node-reader", { rules: [{ apiGroups: [""], resources: ["nodes"], verbs: ["list"] }] }));
+    expect(nodes.status).toBe(403);
+    const agg = await post(clusterRole("gatherer", { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { x: "y" } }] } }));
+    expect(((await agg.json()) as { message: string }).message).toBe(`clusterroles.rbac.authorization.k8s.io "gatherer" is forbidden: must have cluster-admin privileges to use the aggregationRule`);
+    await rbac.createClusterRole({ body: { metadata: { name: "escalator" }, rules: [{ apiGroups: [RBAC], resources: ["clusterroles"], verbs: ["escalate"], resourceNames: ["node-reader"] }] } });
+    await rbac.createClusterRoleBinding({ body: { metadata: { name: "bob-escalator" }, roleRef: { apiGroup: RBAC, kind: "ClusterRole", name: "escalator" }, subjects: [{ kind: "User", name: "bob", apiGroup: RBAC }] } });
+    expect((await post(clusterRole("node-reader", { rules: [{ apiGroups: [""], resources: ["nodes"], verbs: ["list"] }] }))).status).toBe(201);
+  });
 });
 
 describe("aggregation", () => {
