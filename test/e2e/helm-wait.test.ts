@@ -3,7 +3,8 @@
 // the k8s.io/initial-events-end bookmark) finishes for a chart carrying a Deployment, a
 // Service, an IngressClass, an Ingress, a NetworkPolicy and a PodDisruptionBudget, and each
 // object is served; post-install hooks (a Pod, then a Job, both exiting 0) let the install
-// finish without --wait, with --wait and with --wait=legacy.
+// finish without --wait, with --wait and with --wait=legacy; `kubectl drain` of the node is
+// held by the chart's PodDisruptionBudget, then drains once the budget allows it.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -72,4 +73,28 @@ describe("helm install --wait", () => {
       console.log(`helm install ${flags.join(" ") || "(no --wait)"} with a Pod and a Job hook: ${r.seconds.toFixed(1)} s`);
     });
   }
+
+  test("kubectl drain evicts one web pod, then the chart's budget holds the other; once the budget allows it the node drains", async () => {
+    const node = "helmwait-server";
+    const web = ["--pod-selector=app.kubernetes.io/instance=web", "--ignore-daemonsets", "--grace-period=1"];
+    const held = await c.kr(["drain", node, ...web, "--timeout=20s"]);
+    expect(held.code).not.toBe(0);
+    expect(held.stderr).toContain("Cannot evict pod as it would violate the pod's disruption budget.");
+    // One pod went; its replacement cannot be placed on the cordoned node, so the budget has no room left.
+    const status = await eventually("the budget to see one healthy pod", async () => {
+      const s = JSON.parse(await c.k(["get", "pdb", "web-web", "-o", "jsonpath={.status}"]));
+      return s.currentHealthy === 1 ? s : undefined;
+    });
+    expect(status).toMatchObject({ currentHealthy: 1, desiredHealthy: 1, disruptionsAllowed: 0, expectedPods: 2 });
+    await c.k(["uncordon", node]);
+    await eventually("both web pods ready again", async () => ((await c.k(["get", "deploy", "web-web", "-o", "jsonpath={.status.readyReplicas}"])) === "2" ? true : undefined), 120_000);
+
+    const upgraded = await helm(["upgrade", "web", join(charts, "edge-web"), "--set", `image=${TEST_IMAGE_1}`, "--set", "pdb.minAvailable=0", "--wait", "--timeout", "2m"]);
+    expect({ code: upgraded.code, stderr: upgraded.stderr }).toEqual({ code: 0, stderr: "" });
+    await eventually("the budget to allow two disruptions", async () => ((await c.k(["get", "pdb", "web-web", "-o", "jsonpath={.status.disruptionsAllowed}"])) === "2" ? true : undefined));
+    const drained = await c.kr(["drain", node, ...web, "--timeout=60s"]);
+    expect({ code: drained.code, stderr: drained.code ? drained.stderr : "" }).toEqual({ code: 0, stderr: "" });
+    expect(drained.stdout).toContain(`node/${node} drained`);
+    await c.k(["uncordon", node]);
+  });
 });
