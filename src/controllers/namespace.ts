@@ -5,7 +5,6 @@ import { Controller } from "./runtime/controller.ts";
 
 export function namespaceController(registry: Registry): Controller {
   const nsKind = registry.kinds.find((k) => k.kind === "Namespace")!;
-  const namespaced = registry.kinds.filter((k) => k.namespaced);
   const controller = new Controller({
     name: "namespace",
     resyncMs: 30_000,
@@ -13,6 +12,8 @@ export function namespaceController(registry: Registry): Controller {
     async reconcile(name) {
       const ns = registry.tryGet(nsKind, "", name);
       if (!ns?.metadata.deletionTimestamp) return;
+      // Read each time: kinds of CRDs come and go while serving.
+      const namespaced = registry.kinds.filter((k) => k.namespaced);
       let remaining = 0;
       for (const kind of namespaced) {
         for (const o of registry.list(kind, name).items) {

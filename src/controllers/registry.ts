@@ -26,6 +26,7 @@ import { serviceAccountController } from "./service-account.ts";
 import { rootCaPublisher } from "./root-ca-publisher.ts";
 import { disruptionController } from "./disruption/disruption-controller.ts";
 import { clusterRoleAggregationController } from "./clusterrole-aggregation.ts";
+import { crdController } from "./crd-controller.ts";
 
 export type ControllerContext = {
   registry: Registry;
@@ -66,6 +67,12 @@ export const controllerRegistrations: ControllerRegistration[] = [
       const clusterRole = registry.kind("rbac.authorization.k8s.io", "v1", "clusterroles");
       return clusterRole && clusterRoleAggregationController(registry, informers, clusterRole);
     },
+  },
+  // CRD conditions and deletion of a CRD's objects: part of the API's own behaviour.
+  {
+    name: "customresourcedefinition",
+    always: true,
+    create: ({ registry }) => (registry.kind("apiextensions.k8s.io", "v1", "customresourcedefinitions") ? crdController(registry) : undefined),
   },
   { name: "event-ttl", always: true, create: ({ registry, informers, kinds, eventTtlMs }) => kinds.event && eventTtlController(registry, informers, kinds.event, eventTtlMs) },
   {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { networkInterfaces } from "node:os";
 import type { Server } from "bun";
 import { allKinds } from "../api/kinds/index.ts";
+import { installCustomResources } from "../api/crd/serve.ts";
 import { Registry } from "../api/registry/registry.ts";
 import { createApiApp } from "../api/http/app.ts";
 import { ANONYMOUS_IDLE_SECONDS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_URL_BYTES, bearerToken, frontDoor } from "../api/http/front-door.ts";
@@ -102,6 +103,8 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   });
   closers.add("skiff server: store", () => store.close());
   const registry = new Registry(store, allKinds);
+  // CRDs and the kinds stored CRDs define are served before the first request.
+  installCustomResources(registry);
   podCidrAllocator(registry, opts.clusterCidr);
   installServiceAllocation(registry, { serviceCidr: opts.serviceCidr });
   installQuotaAdmission(registry);

@@ -51,7 +51,16 @@ export const SERVED_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST
 export function createApiApp(opts: ApiAppOptions): Hono<Env> {
   const app = new Hono<Env>();
   // Discovery and OpenAPI list every served version (autoscaling/v1 beside v2).
-  const kinds: KindDef[] = withOtherVersions(opts.registry.kinds);
+  // Kinds come and go while serving (CRDs): the list is rebuilt only when the registry's changes.
+  let servedKinds: KindDef[] = [];
+  let servedAt = -1;
+  const kinds = (): KindDef[] => {
+    if (servedAt !== opts.registry.kindsRevision) {
+      servedKinds = withOtherVersions(opts.registry.kinds);
+      servedAt = opts.registry.kindsRevision;
+    }
+    return servedKinds;
+  };
   const anonymous = new Set([...OPEN_PATHS, ...(opts.anonymousPaths ?? [])]);
   const subresources = opts.subresources ?? new Map();
 
@@ -110,41 +119,41 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
   const aggregated = (accept: string | undefined) => (accept ?? "").split(",")[0]!.includes("as=APIGroupDiscoveryList");
   app.get("/api", (c) =>
     aggregated(c.req.header("accept"))
-      ? new Response(JSON.stringify(aggregatedDiscovery(kinds, true)), { headers: { "Content-Type": AGGREGATED_CONTENT_TYPE } })
+      ? new Response(JSON.stringify(aggregatedDiscovery(kinds(), true)), { headers: { "Content-Type": AGGREGATED_CONTENT_TYPE } })
       : c.json(apiVersions(opts.serverAddress)),
   );
   app.get("/apis", (c) => {
     const extra = [opts.extraDiscovery ?? []].flat();
     if (aggregated(c.req.header("accept"))) {
-      const doc = aggregatedDiscovery(kinds, false);
+      const doc = aggregatedDiscovery(kinds(), false);
       for (const e of extra) doc.items.push(e.aggregated as (typeof doc.items)[number]);
       return new Response(JSON.stringify(doc), { headers: { "Content-Type": AGGREGATED_CONTENT_TYPE } });
     }
-    const list = apiGroupList(kinds);
+    const list = apiGroupList(kinds());
     for (const e of extra) list.groups.push(e.group as (typeof list.groups)[number]);
     return c.json(list);
   });
   // Routes of other parts (node join, metrics, metrics.k8s.io) come before the generic group routes.
   opts.extend?.(app);
-  app.get("/api/v1", (c) => c.json(apiResourceList(kinds, "", "v1")));
+  app.get("/api/v1", (c) => c.json(apiResourceList(kinds(), "", "v1")));
   app.get("/apis/:group", (c) => {
-    const versions = groupVersions(kinds, c.req.param("group"));
+    const versions = groupVersions(kinds(), c.req.param("group"));
     if (!versions.length) return c.notFound();
     return c.json(apiGroup(c.req.param("group"), versions));
   });
   app.get("/apis/:group/:version", (c) => {
     const { group, version } = c.req.param();
-    if (!groupVersions(kinds, group).includes(version)) return c.notFound();
-    return c.json(apiResourceList(kinds, group, version));
+    if (!groupVersions(kinds(), group).includes(version)) return c.notFound();
+    return c.json(apiResourceList(kinds(), group, version));
   });
-  app.get("/openapi/v3", (c) => c.json(openapiRoot(kinds)));
+  app.get("/openapi/v3", (c) => c.json(openapiRoot(kinds())));
   app.get("/openapi/v2", (c) =>
     (c.req.header("accept") ?? "").includes("protobuf") ? c.body(openapiV2Protobuf(), 200, { "content-type": OPENAPI_V2_PROTOBUF }) : c.json(openapiV2Json()),
   );
   app.get("/openapi/v3/*", (c) => {
     const rest = c.req.path.slice("/openapi/v3/".length).split("/");
     const [group, version] = rest[0] === "api" ? ["", rest[1]!] : [rest[1]!, rest[2]!];
-    const doc = openapiGroupVersion(kinds, group, version);
+    const doc = openapiGroupVersion(kinds(), group, version);
     return doc ? c.json(doc) : c.notFound();
   });
 

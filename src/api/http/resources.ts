@@ -206,6 +206,10 @@ type PatchResult = { object: KubeObject; created: boolean; warnings: string[] };
 async function patch(req: Request, params: URLSearchParams, kind: KindDef, namespace: string, name: string, ctx: ResourceContext, subresource?: "status", requester?: UserInfo): Promise<PatchResult> {
   const opts = writeOptions(params, req, requester);
   const format = bodyFormat(req.headers.get("content-type"), "PATCH");
+  // Custom resources have no patch strategies to merge by: upstream refuses the type itself.
+  if (format === "strategic-merge-patch" && kind.custom) {
+    throw new ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+  }
   const body = await readBody(req, format);
   if (body === undefined) throw badRequest("the patch body is empty");
   const registry = ctx.registry;

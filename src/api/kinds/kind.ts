@@ -71,6 +71,19 @@ export type KindDef<T extends KubeObject = KubeObject> = {
    * boundary; discovery lists them after `version`, which stays the stored and preferred one.
    */
   otherVersions?: OtherVersion[];
+  /**
+   * A kind served from a CustomResourceDefinition: its structural schema per served version
+   * stands in for the generated tables (strict field validation, OpenAPI), and strategic
+   * merge patch is refused (415) as upstream refuses it for custom resources.
+   */
+  custom?: CustomKind;
+};
+
+export type CustomKind = {
+  /** openAPIV3Schema of each served version, by version name. */
+  schemas: Record<string, Record<string, unknown>>;
+  /** Fields of a body the schema does not specify, as `.spec.foo` paths. */
+  unknownFields: (body: unknown) => string[];
 };
 
 export type OtherVersion = {

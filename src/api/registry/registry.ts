@@ -49,11 +49,16 @@ export type ListResult = { items: KubeObject[]; resourceVersion: string; continu
 export class Registry {
   private readonly byResource = new Map<string, KindDef>();
   private readonly admissions: Admission[] = [];
+  /** The served kinds: the declarations given at start, then kinds added and removed while serving (custom resources). */
+  readonly kinds: KindDef[];
+  /** Bumped on every change of `kinds`: what is derived from them (discovery, OpenAPI) is rebuilt when it moves. */
+  kindsRevision = 0;
 
   constructor(
     readonly store: Store,
-    readonly kinds: KindDef[],
+    kinds: KindDef[],
   ) {
+    this.kinds = [...kinds];
     for (const k of kinds) this.byResource.set(resourceKey(k), k);
     // Objects stored before every write was given its apiVersion and kind (see settle) get them
     // once, in memory, where every read is served from; their next write stores them.
@@ -65,6 +70,26 @@ export class Registry {
         }
       }
     }
+  }
+
+  /** Serve a kind from now on (or replace the one served under the same group and plural). */
+  addKind(kind: KindDef) {
+    const key = resourceKey(kind);
+    const at = this.kinds.findIndex((k) => resourceKey(k) === key);
+    if (at >= 0) this.kinds[at] = kind;
+    else this.kinds.push(kind);
+    this.byResource.set(key, kind);
+    this.kindsRevision++;
+  }
+
+  /** Stop serving a kind; its stored objects are the caller's business. */
+  removeKind(kind: Pick<KindDef, "group" | "plural">) {
+    const key = resourceKey(kind);
+    const at = this.kinds.findIndex((k) => resourceKey(k) === key);
+    if (at < 0) return;
+    this.kinds.splice(at, 1);
+    this.byResource.delete(key);
+    this.kindsRevision++;
   }
 
   addAdmission(a: Admission) {
