@@ -3,7 +3,7 @@
 // otherwise 429 TooManyRequests with a DisruptionBudget cause, which `kubectl drain` retries.
 import type { KindDef, KubeObject } from "../api/kinds/kind.ts";
 import type { DeleteOptions, Registry } from "../api/registry/registry.ts";
-import { ApiError, badRequest } from "../api/errors.ts";
+import { ApiError, badRequest, conflict, notFound } from "../api/errors.ts";
 import { readBody } from "../api/http/body.ts";
 import { json } from "../api/http/resources.ts";
 import type { SubresourceHandler, UserInfo, RequestAttributes } from "../api/http/types.ts";
@@ -104,6 +104,34 @@ async function checkAndDecrement(registry: Registry, pdbKind: KindDef, pdb: Kube
   }
 }
 
+/**
+ * The pod's DisruptionTarget condition (reason EvictionByEvictionAPI), written before the
+ * delete as upstream does; the delete's resourceVersion precondition then names the new revision.
+ */
+async function markDisruptionTarget(registry: Registry, pods: KindDef, namespace: string, name: string, opts: DeleteOptions): Promise<DeleteOptions> {
+  const pre = opts.preconditions;
+  const { object } = await registry.replace(
+    pods,
+    namespace,
+    name,
+    (current) => {
+      if (!current) throw notFound({ ...pods, name });
+      if (pre?.uid && pre.uid !== current.metadata.uid) throw conflict({ ...pods, name }, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion)
+        throw conflict({ ...pods, name }, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+      const status = (current.status ??= {}) as { conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; lastProbeTime?: null }[] };
+      const conditions = status.conditions ?? [];
+      const old = conditions.find((c) => c.type === "DisruptionTarget");
+      const next = { type: "DisruptionTarget", status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting", lastProbeTime: null, lastTransitionTime: old?.status === "True" ? old.lastTransitionTime : nowTimestamp() };
+      status.conditions = [...conditions.filter((c) => c.type !== "DisruptionTarget"), next];
+      return current;
+    },
+    {},
+    "status",
+  );
+  return pre?.resourceVersion ? { ...opts, preconditions: { ...pre, resourceVersion: object.metadata.resourceVersion } } : opts;
+}
+
 export function evictionHandler(registry: Registry, authorize: (user: UserInfo, attrs: RequestAttributes) => void): SubresourceHandler {
   const pods = registry.kinds.find((k) => k.kind === "Pod" && k.group === "")!;
   return async (req, url, path, user) => {
@@ -119,7 +147,7 @@ export function evictionHandler(registry: Registry, authorize: (user: UserInfo, 
     const opts = deleteOptionsOf(body, url.searchParams);
     const success = () => json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 }, 201);
     const evict = async () => {
-      await registry.delete(pods, namespace, name, opts);
+      await registry.delete(pods, namespace, name, opts.dryRun ? opts : await markDisruptionTarget(registry, pods, namespace, name, opts));
       return success();
     };
 

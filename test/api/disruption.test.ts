@@ -61,6 +61,7 @@ test("the disruption controller keeps the budget's status; evictions take from i
   // The pod is on a node: it terminates (deletionTimestamp) and no longer counts.
   const evicted = await core.readNamespacedPod({ name: "db-0", namespace: NS });
   expect(evicted.metadata?.deletionTimestamp).toBeDefined();
+  expect(evicted.status?.conditions?.find((c) => c.type === "DisruptionTarget")).toMatchObject({ status: "True", reason: "EvictionByEvictionAPI", message: "Eviction API: evicting" });
   const after = await budgetWhere("db", (s) => s.currentHealthy === 2 && !s.disruptedPods?.["db-0"]);
   expect(after.status).toMatchObject({ disruptionsAllowed: 0, desiredHealthy: 2 });
   expect(after.status!.conditions).toMatchObject([{ type: "DisruptionAllowed", status: "False", reason: "InsufficientPods" }]);
@@ -90,6 +91,8 @@ test("eviction bodies are checked; a pod without a budget is evicted; a missing 
   const missing = await rejection(evict("nope"));
   expect([missing.code, missing.status.reason]).toEqual([404, "NotFound"]);
   await core.createNamespacedPod({ namespace: NS, body: { metadata: { name: "free", labels: { app: "other" } }, spec: { containers: [{ name: "c", image: "busybox" }] } } });
+  const stale = await rejection(core.createNamespacedPodEviction({ name: "free", namespace: NS, body: { metadata: { name: "free" }, deleteOptions: { preconditions: { uid: "not-its-uid" } } } }));
+  expect([stale.code, stale.status.reason]).toEqual([409, "Conflict"]);
   // The v1beta1 body is accepted too.
   await core.createNamespacedPodEviction({ name: "free", namespace: NS, body: { apiVersion: "policy/v1beta1", kind: "Eviction", metadata: { name: "free" } } as k8s.V1Eviction });
   expect((await rejection(core.readNamespacedPod({ name: "free", namespace: NS }))).code).toBe(404);
