@@ -7,80 +7,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig, Watch, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { apiFetch, startTestServer, type TestServer } from "../support/server.ts";
 import { kubectl, kubectlOk } from "../support/kubectl.ts";
+import { widgetCrd } from "./crd-fixtures.ts";
 
 let server: TestServer;
 let kc: KubeConfig;
 let crds: ApiextensionsV1Api;
 let custom: CustomObjectsApi;
-
-export const widgetCrd = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "widgets.example.com" },
-  spec: {
-    group: "example.com",
-    scope: "Namespaced",
-    names: { plural: "widgets", singular: "widget", kind: "Widget", shortNames: ["wd"], categories: ["all"] },
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        subresources: { status: {}, scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas", labelSelectorPath: ".status.selector" } },
-        additionalPrinterColumns: [
-          { name: "Size", type: "string", jsonPath: ".spec.size" },
-          { name: "Replicas", type: "integer", jsonPath: ".spec.replicas" },
-          { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-          { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
-        ],
-        schema: {
-          openAPIV3Schema: {
-            type: "object",
-            description: "Widget is a test kind.",
-            properties: {
-              spec: {
-                type: "object",
-                description: "What the widget should be.",
-                required: ["size"],
-                properties: {
-                  size: { type: "string", enum: ["small", "large"], description: "How big the widget is." },
-                  replicas: { type: "integer", minimum: 0, maximum: 10, default: 1 },
-                  color: { type: "string", pattern: "^[a-z]+$", maxLength: 8, default: "blue" },
-                  email: { type: "string", format: "email" },
-                  port: { "x-kubernetes-int-or-string": true },
-                  tags: { type: "array", items: { type: "string" }, maxItems: 3, "x-kubernetes-list-type": "set" },
-                  ports: {
-                    type: "array",
-                    "x-kubernetes-list-type": "map",
-                    "x-kubernetes-list-map-keys": ["name"],
-                    items: { type: "object", required: ["name"], properties: { name: { type: "string" }, port: { type: "integer" } } },
-                  },
-                  extra: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
-                  nick: { type: "string", nullable: true },
-                  template: { type: "object", "x-kubernetes-embedded-resource": true, "x-kubernetes-preserve-unknown-fields": true },
-                },
-              },
-              status: {
-                type: "object",
-                properties: {
-                  replicas: { type: "integer" },
-                  selector: { type: "string" },
-                  conditions: { type: "array", items: { type: "object", properties: { type: { type: "string" }, status: { type: "string" } } } },
-                },
-              },
-            },
-          },
-        },
-      },
-      {
-        name: "v1beta1",
-        served: true,
-        storage: false,
-        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
-      },
-    ],
-  },
-};
 
 const clusterCrd = {
   apiVersion: "apiextensions.k8s.io/v1",
@@ -363,5 +295,36 @@ describe("custom objects", () => {
     expect(await bad((c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.level = { type: "array", items: { type: "object" }, "x-kubernetes-list-type": "map" }))).toEqual([
       "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[level].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map",
     ]);
+  });
+});
+
+describe("deleting a CRD", () => {
+  test("deletes its objects first (Terminating condition), then the CRD, and stops serving the kind", async () => {
+    const before = (await custom.listNamespacedCustomObject({ ...widgets, namespace: "default" })) as any;
+    expect(before.items.length).toBeGreaterThan(3);
+    // One object holds a finalizer of its own: the CRD waits for it.
+    await kubectlOk(server.kubeconfigPath, ["patch", "widget", "w2", "--type=merge", "-p", '{"metadata":{"finalizers":["example.com/hold"]}}']);
+    await crds.deleteCustomResourceDefinition({ name: "widgets.example.com" });
+    const terminating = await waitFor("Terminating", async () => {
+      const c = await crds.readCustomResourceDefinition({ name: "widgets.example.com" });
+      return c.status?.conditions?.some((x) => x.type === "Terminating" && x.status === "True") ? c : undefined;
+    });
+    expect(terminating.metadata?.deletionTimestamp).toBeDefined();
+    const left = await waitFor("only the held object left", async () => {
+      const l = (await custom.listNamespacedCustomObject({ ...widgets, namespace: "default" })) as any;
+      return l.items.length === 1 ? l : undefined;
+    });
+    expect(left.items[0].metadata.name).toBe("w2");
+    // No new objects while terminating.
+    const refused = await apiFetch(server, "/apis/example.com/v1/namespaces/default/widgets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "late" }, spec: { size: "small" } }) });
+    expect(refused.status).toBe(405);
+    await kubectlOk(server.kubeconfigPath, ["patch", "widget", "w2", "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
+    await waitFor("the CRD gone", async () => ((await apiFetch(server, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com")).status === 404 ? true : undefined));
+    expect((await apiFetch(server, "/apis/example.com/v1/namespaces/default/widgets")).status).toBe(404);
+    const group = (await (await apiFetch(server, "/apis/example.com")).json()) as any;
+    expect(group.versions.map((v: { version: string }) => v.version)).toEqual(["v1"]); // gadgets remain
+    // Created again, the kind starts empty.
+    expect((await apiFetch(server, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(widgetCrd) })).status).toBe(201);
+    expect(((await custom.listNamespacedCustomObject({ ...widgets, namespace: "default" })) as any).items).toEqual([]);
   });
 });
