@@ -175,6 +175,10 @@ describe("a user made by skiff kubeconfig create", () => {
     const bad = await apiFetch(server, "/apis/authorization.k8s.io/v1/subjectaccessreviews", { method: "POST", body: JSON.stringify({ spec: { user: "x" } }) });
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as { message: string }).message).toContain("exactly one of nonResourceAttributes or resourceAttributes must be specified");
+    const wrongType = await apiFetch(server, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", { method: "POST", body: JSON.stringify({ spec: { resourceAttributes: "pods" } }) });
+    expect(wrongType.status).toBe(400);
+    const get = await apiFetch(server, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews");
+    expect(get.status).toBe(405);
   });
 
   test("non-resource URLs: discovery and /version for everyone, /metrics only by a rule naming it", async () => {

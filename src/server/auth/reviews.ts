@@ -67,6 +67,9 @@ function attributesOf(kind: string, spec: ReviewSpec | undefined): Authorization
   const s = (spec && typeof spec === "object" ? spec : {}) as ReviewSpec;
   const ra = s.resourceAttributes;
   const nra = s.nonResourceAttributes;
+  for (const [field, v] of [["resourceAttributes", ra], ["nonResourceAttributes", nra]] as const) {
+    if (v !== undefined && v !== null && (typeof v !== "object" || Array.isArray(v))) throw badRequest(`${kind} in version "v1" cannot be handled as a ${kind}: spec.${field} must be an object`);
+  }
   if (!!ra === !!nra) {
     throw invalid(kind, AUTHZ, "", [{ field: "spec.resourceAttributes", reason: "FieldValueInvalid", message: `Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified` }]);
   }
