@@ -82,7 +82,10 @@ export function generateProtoSchema(kubectl: string, kindRoots: [string, string]
     const json = tsFields(full) ?? (inlinedInto.has(full) ? tsFields(inlinedInto.get(full)!) : undefined);
     if (!json) notes.push(`no kubernetes-types interface for ${short}: every zero scalar is omitted`);
     const entries: string[] = [];
-    for (const f of m.fields) {
+    for (const field of m.fields) {
+      // A Go field named like APIGroup has the protobuf name aPIGroup; JSON says apiGroup.
+      const jsonName = json && !json.has(field.name) ? [...json.keys()].find((k) => k.toLowerCase() === field.name.toLowerCase()) : undefined;
+      const f = jsonName ? { ...field, name: jsonName } : field;
       let type: string;
       const flags: string[] = [];
       const entry = f.type === 11 ? descriptors.get(f.typeName) : undefined;

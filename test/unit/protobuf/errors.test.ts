@@ -76,9 +76,9 @@ describe("malformed bodies", () => {
 
 describe("unsupported bodies", () => {
   test("a kind skiff does not serve names the kind", () => {
-    const e = failure(envelope("networking.k8s.io/v1", "NetworkPolicy", msg(1, str(1, "j"))));
+    const e = failure(envelope("node.k8s.io/v1", "RuntimeClass", msg(1, str(1, "j"))));
     expect(e.reason).toBe("unsupported");
-    expect(e.message).toContain("NetworkPolicy");
+    expect(e.message).toContain("RuntimeClass");
   });
 
   test("a served kind under the wrong group version", () => {

@@ -31,8 +31,8 @@ describe("protobuf request bodies at the API boundary", () => {
   });
 
   test("an unsupported kind is 415 UnsupportedMediaType naming the kind", () => {
-    const e = apiError(envelope("networking.k8s.io/v1", "NetworkPolicy", msg(1, str(1, "c"))));
+    const e = apiError(envelope("node.k8s.io/v1", "RuntimeClass", msg(1, str(1, "c"))));
     expect([e.code, e.reason]).toEqual([415, "UnsupportedMediaType"]);
-    expect(e.message).toContain("NetworkPolicy");
+    expect(e.message).toContain("RuntimeClass");
   });
 });
