@@ -4,13 +4,13 @@
 // (its own credential, a token bound to its own pod) and the pod's kubectl reaches the API
 // at the ClusterIP, which B's service rules send across the segment to A.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { createHosts, type TestHost, type TestHosts } from "../support/hosts.ts";
+import { stopHostNodes, type HostNode } from "../support/host-nodes.ts";
 import { eventually } from "../support/cluster.ts";
 import { kubectl, kubectlOk } from "../support/kubectl.ts";
-import { skiffCommand, spawnSkiff, type SkiffProcess } from "../support/process.ts";
+import { skiffCommand, spawnSkiff } from "../support/process.ts";
 import { tempDir } from "../support/server.ts";
 import { IN_CLUSTER_IMAGE, inClusterRootfsTar } from "../support/in-cluster-image.ts";
 
@@ -18,7 +18,7 @@ setDefaultTimeout(180_000);
 
 const API_PORT = 6443;
 const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-type Node = { name: string; host: TestHost; dir: string; proc?: SkiffProcess };
+type Node = HostNode;
 let hosts: TestHosts;
 let nodes: Node[] = [];
 let kubeconfig = "";
@@ -46,17 +46,7 @@ beforeAll(async () => {
   await eventually("two Ready nodes", async () => ((await k(["get", "nodes"])).match(/\sReady\s/g)?.length === 2 ? true : undefined), 90_000);
 }, 300_000);
 
-afterAll(async () => {
-  for (const n of nodes) {
-    n.proc?.proc.kill("SIGKILL");
-    await n.proc?.proc.exited;
-  }
-  for (const n of nodes) {
-    await execa(n.host.nsenter[0]!, [...n.host.nsenter.slice(1), ...skiffCommand("source"), "killall", "--data-dir", n.dir], { reject: false, timeout: 60_000 });
-    rmSync(n.dir, { recursive: true, force: true });
-  }
-  await hosts?.destroy();
-}, 120_000);
+afterAll(() => stopHostNodes(nodes, hosts), 120_000);
 
 describe("a pod on an agent node", () => {
   test("gets a token bound to it and reaches the API at the kubernetes ClusterIP as its service account", async () => {

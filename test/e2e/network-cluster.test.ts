@@ -5,13 +5,14 @@
 // Deployment's replicas, readiness takes a pod out of rotation, node ports answer on every
 // host, cluster DNS resolves the Service, and a deleted Service leaves no rule behind.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { execa } from "execa";
 import { createHosts, type TestHost, type TestHosts } from "../support/hosts.ts";
+import { stopHostNodes, type HostNode } from "../support/host-nodes.ts";
 import { eventually } from "../support/cluster.ts";
 import { kubectlOk } from "../support/kubectl.ts";
-import { skiffCommand, spawnSkiff, type SkiffProcess } from "../support/process.ts";
+import { skiffCommand, spawnSkiff } from "../support/process.ts";
 import { tempDir } from "../support/server.ts";
 import { testImageArchive, TEST_IMAGE_1 } from "../support/images.ts";
 import { findPodBridge } from "../../src/agent/network/bridge-address.ts";
@@ -19,7 +20,7 @@ import { firstHost } from "../../src/agent/runtime/podman-config.ts";
 
 setDefaultTimeout(120_000);
 
-type Node = { name: string; host: TestHost; dir: string; proc?: SkiffProcess };
+type Node = HostNode;
 
 let hosts: TestHosts;
 let nodes: Node[] = [];
@@ -133,18 +134,7 @@ beforeAll(async () => {
   await eventually("three Ready nodes", async () => ((await k(["get", "nodes"])).match(/\sReady\s/g)?.length === 3 ? true : undefined), 90_000);
 }, 240_000);
 
-afterAll(async () => {
-  for (const n of nodes) {
-    n.proc?.proc.kill("SIGKILL");
-    await n.proc?.proc.exited;
-  }
-  // `skiff killall` in each host removes its pods, bridge, VXLAN device, DNS address and tables.
-  for (const n of nodes) {
-    await execa(n.host.nsenter[0]!, [...n.host.nsenter.slice(1), ...skiffCommand("source"), "killall", "--data-dir", n.dir], { reject: false, timeout: 60_000 });
-    rmSync(n.dir, { recursive: true, force: true });
-  }
-  await hosts?.destroy();
-}, 120_000);
+afterAll(() => stopHostNodes(nodes, hosts), 120_000);
 
 describe("three-host cluster networking", () => {
   test("each node has its own pod subnet and publishes its VTEP on the Node", async () => {
