@@ -115,9 +115,9 @@ describe("skiff chart install/upgrade/rollback/uninstall", () => {
   });
 
   test("a kind the server does not serve fails before anything is applied, naming it", async () => {
-    const r = await skiff("install", "ing", scaffold, "--set", "ingress.enabled=true", "-n", "ing-ns", "--create-namespace");
+    const r = await skiff("install", "ing", scaffold, "--set", "httpRoute.enabled=true", "-n", "ing-ns", "--create-namespace");
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('no matches for kind "Ingress" in version "networking.k8s.io/v1"');
+    expect(r.stderr).toContain('no matches for kind "HTTPRoute" in version "gateway.networking.k8s.io/v1"');
     expect(r.stderr).toStartWith("Error: INSTALLATION FAILED: ");
     expect(await getJson("/api/v1/namespaces/ing-ns")).toBeUndefined();
     expect(await releaseSecrets()).toEqual([]);
