@@ -32,12 +32,16 @@ afterAll(async () => {
 });
 
 /** `skiff kubeconfig create` as a user runs it: the CLI in a process of its own. */
-async function makeUser(name: string, role: string, namespace?: string): Promise<string> {
-  const file = join(work, `${name}.kubeconfig`);
-  const args = ["kubeconfig", "create", name, "--role", role, "--data-dir", server.dataDir, "--output", file, ...(namespace ? ["--namespace", namespace] : [])];
-  const proc = Bun.spawn([process.execPath, join(root, "src/main.ts"), ...args], { stdout: "pipe", stderr: "pipe", env: process.env });
+async function skiffKubeconfig(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const proc = Bun.spawn([process.execPath, join(root, "src/main.ts"), "kubeconfig", ...args, "--data-dir", server.dataDir], { stdout: "pipe", stderr: "pipe", env: process.env });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) throw new Error(`skiff kubeconfig create exited ${code}: ${err}${out}`);
+  return { code, out, err };
+}
+
+async function makeUser(name: string, role: string, namespace?: string, extra: string[] = []): Promise<string> {
+  const file = join(work, `${name}.kubeconfig`);
+  const r = await skiffKubeconfig(["create", name, "--role", role, "--output", file, ...(namespace ? ["--namespace", namespace] : []), ...extra]);
+  if (r.code !== 0) throw new Error(`skiff kubeconfig create exited ${r.code}: ${r.err}${r.out}`);
   return file;
 }
 
@@ -196,6 +200,25 @@ describe("a user made by skiff kubeconfig create", () => {
     // A trailing * matches by prefix: allowed through, then the path is simply not served.
     expect((await apiFetch(server, "/debug/anything", { token })).status).toBe(404);
     expect((await apiFetch(server, "/metricsx", { token })).status).toBe(403);
+  });
+
+  test("skiff kubeconfig create: groups and the server address given, usage errors, a missing namespace mints nothing", async () => {
+    const file = await makeUser("dora", "view", "team", ["--group", "auditors", "--server", "https://skiff.example:6443"]);
+    const text = readFileSync(file, "utf8");
+    expect(text).toContain("server: https://skiff.example:6443");
+    expect(text).toContain("namespace: team");
+    const token = tokenOf(file);
+    const who = (await (await apiFetch(server, "/apis/authentication.k8s.io/v1/selfsubjectreviews", { method: "POST", token, body: JSON.stringify({}) })).json()) as { status: { userInfo: unknown } };
+    expect(who.status.userInfo).toEqual({ username: "dora", groups: ["auditors", "system:authenticated"] });
+    const usage = await skiffKubeconfig(["create", "erin"]);
+    expect(usage).toMatchObject({ code: 2, err: "skiff kubeconfig: --role must be one of view, edit, admin, cluster-admin\n" });
+    const reserved = await skiffKubeconfig(["create", "system:admin", "--role", "view"]);
+    expect(reserved.err).toBe(`skiff kubeconfig: user names starting with "system:" are reserved\n`);
+    const before = (await kubectlOk(server.kubeconfigPath, ["-n", "kube-system", "get", "secrets", "-l", "skiff.io/user=erin", "-o", "name"])).trim();
+    const missing = await skiffKubeconfig(["create", "erin", "--role", "edit", "--namespace", "nowhere"]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain(`namespaces "nowhere" not found`);
+    expect((await kubectlOk(server.kubeconfigPath, ["-n", "kube-system", "get", "secrets", "-l", "skiff.io/user=erin", "-o", "name"])).trim()).toBe(before);
   });
 
   test("deleting the user's token Secret revokes the credential", async () => {
