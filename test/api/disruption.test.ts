@@ -98,6 +98,23 @@ test("eviction bodies are checked; a pod without a budget is evicted; a missing 
   expect((await rejection(core.readNamespacedPod({ name: "free", namespace: NS }))).code).toBe(404);
 });
 
+test("an unready pod: held under IfHealthyBudget while the budget is short, evicted at once under AlwaysAllow", async () => {
+  for (const [name, app] of [["lag-0", "lag"], ["lag-1", "lag"], ["stuck-0", "stuck"]] as const) {
+    await core.createNamespacedPod({ namespace: NS, body: { metadata: { name, labels: { app } }, spec: { nodeName: "n1", containers: [{ name: "c", image: "busybox" }] } } });
+    const pod = await core.readNamespacedPod({ name, namespace: NS });
+    pod.status = { phase: "Running", conditions: [{ type: "Ready", status: "False", lastTransitionTime: new Date() }] };
+    await core.replaceNamespacedPodStatus({ name, namespace: NS, body: pod });
+  }
+  await policy.createNamespacedPodDisruptionBudget({ namespace: NS, body: { metadata: { name: "lag" }, spec: { minAvailable: 1, selector: { matchLabels: { app: "lag" } } } } });
+  await policy.createNamespacedPodDisruptionBudget({ namespace: NS, body: { metadata: { name: "stuck" }, spec: { minAvailable: 1, selector: { matchLabels: { app: "stuck" } }, unhealthyPodEvictionPolicy: "AlwaysAllow" } } });
+  await budgetWhere("lag", (s) => s.observedGeneration === 1 && s.currentHealthy === 0);
+  await budgetWhere("stuck", (s) => s.observedGeneration === 1 && s.currentHealthy === 0);
+  const held = await rejection(evict("lag-0"));
+  expect([held.code, held.status.details.causes[0].message]).toEqual([429, "The disruption budget lag needs 1 healthy pods and has 0 currently"]);
+  await evict("stuck-0");
+  expect((await core.readNamespacedPod({ name: "stuck-0", namespace: NS })).metadata?.deletionTimestamp).toBeDefined();
+});
+
 test("a percentage counts the Deployment's replicas, reached through its ReplicaSet", async () => {
   await apps.createNamespacedDeployment({
     namespace: NS,

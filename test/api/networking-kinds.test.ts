@@ -74,6 +74,9 @@ test("IngressClass: columns, Cluster scope defaulted for parameters, controller 
   const created = await net.createIngressClass({ body: { metadata: { name: "nginx" }, spec: { controller: "k8s.io/ingress-nginx", parameters: { apiGroup: "k8s.example.com", kind: "IngressParameters", name: "external" } } } });
   expect(created.spec?.parameters?.scope).toBe("Cluster");
   expect(await get(["ingressclass"])).toMatch(/^NAME\s+CONTROLLER\s+PARAMETERS\s+AGE\nnginx\s+k8s\.io\/ingress-nginx\s+IngressParameters\.k8s\.example\.com\/external\s+\S+\n$/);
+  const described = await kubectlOk(server.kubeconfigPath, ["describe", "ingressclass", "nginx"]);
+  expect(described).toMatch(/Controller:\s+k8s\.io\/ingress-nginx/);
+  expect(described).toMatch(/Parameters:\s*\n\s+APIGroup:\s+k8s\.example\.com\s*\n\s+Kind:\s+IngressParameters\s*\n\s+Name:\s+external/);
   const moved = await rejection(net.patchIngressClass({ name: "nginx", body: { spec: { controller: "example.com/other" } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch)));
   expect(causes(moved.status)).toEqual(['spec.controller: Invalid value: "example.com/other": field is immutable']);
   const bare = await rejection(net.createIngressClass({ body: { metadata: { name: "bare" }, spec: { controller: "nginx" } } }));
