@@ -110,6 +110,10 @@ describe("TokenRequest", () => {
     expect(r.code).toBe(0);
     const token = r.stdout.trim();
     expect(claimsOf(token)["kubernetes.io"].pod).toEqual({ name: "bound", uid: p.metadata!.uid });
+    // kubectl sends protobuf: the bound object's uid arrives and is checked.
+    const wrongUid = await kubectl(server.kubeconfigPath, ["create", "token", "default", "-n", NS, "--bound-object-kind", "Pod", "--bound-object-name", "bound", "--bound-object-uid", "not-the-uid"]);
+    expect(wrongUid.code).not.toBe(0);
+    expect(wrongUid.stderr).toContain("the UID in the bound object reference (not-the-uid) does not match the UID in record");
     expect(await statusWith(token)).toBe(200);
     await core.deleteNamespacedPod({ namespace: NS, name: "bound", gracePeriodSeconds: 0 });
     await eventually("pod gone", () => core.readNamespacedPod({ namespace: NS, name: "bound" }).then(() => undefined, () => true), 10_000, 100);

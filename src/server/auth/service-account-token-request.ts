@@ -22,8 +22,7 @@ type TokenRequestBody = {
   apiVersion?: string;
   kind?: string;
   metadata?: Record<string, unknown>;
-  // Protobuf bodies name the uid field by its protobuf name, uID.
-  spec?: { audiences?: unknown; expirationSeconds?: unknown; boundObjectRef?: { kind?: unknown; apiVersion?: unknown; name?: unknown; uid?: unknown; uID?: unknown } | null };
+  spec?: { audiences?: unknown; expirationSeconds?: unknown; boundObjectRef?: { kind?: unknown; apiVersion?: unknown; name?: unknown; uid?: unknown } | null };
 };
 
 type BoundKind = "Pod" | "Secret" | "Node";
@@ -145,7 +144,7 @@ export function tokenRequestHandler(registry: Registry, signer: ServiceAccountTo
     if (typeof ref.name !== "string" || !ref.name) throw invalid("TokenRequest", GROUP, saName, [{ field: "spec.boundObjectRef.name", reason: "FieldValueRequired", message: "Required value" }]);
     const object: KubeObject | undefined = registry.tryGet(k[kind], kind === "Node" ? "" : namespace, ref.name);
     if (!object) throw notFound({ ...k[kind], name: ref.name });
-    const uid = ref.uid ?? ref.uID;
+    const uid = ref.uid;
     if (uid && uid !== object.metadata.uid) {
       throw conflict({ ...k[kind], name: ref.name }, `the UID in the bound object reference (${String(uid)}) does not match the UID in record. The object might have been deleted and then recreated`);
     }
