@@ -8,10 +8,15 @@ import { apiVersionOf } from "../src/api/kinds/kind.ts";
 import { generateValidationSchema, VALIDATION_SCHEMA_FILE } from "../src/api/validation/schema/generate-schema.ts";
 import { findKubectl, generateProtoSchema, PROTO_SCHEMA_FILE } from "../src/api/protobuf/generate-schema.ts";
 import { withOtherVersions } from "../src/api/http/other-versions.ts";
+import { generateOpenapiDocs, OPENAPI_DOCS_FILE } from "../src/api/http/openapi-docs-source.ts";
 
 const validationTypes = allKinds.map((k) => k.schema.validation);
 writeFileSync(VALIDATION_SCHEMA_FILE, generateValidationSchema(validationTypes));
 console.log(`${VALIDATION_SCHEMA_FILE}: ${validationTypes.length} kinds`);
+// OpenAPI descriptions of every type of the table just written (read back from it).
+const { objectTypes } = await import(`${VALIDATION_SCHEMA_FILE}?${Date.now()}`);
+writeFileSync(OPENAPI_DOCS_FILE, generateOpenapiDocs(Object.keys(objectTypes)));
+console.log(`${OPENAPI_DOCS_FILE}: ${Object.keys(objectTypes).length} types`);
 
 const kubectl = process.argv[2] ?? findKubectl();
 if (!kubectl) throw new Error("no kubectl binary found: pass its path as the first argument");

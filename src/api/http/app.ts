@@ -7,7 +7,7 @@ import type { Registry } from "../registry/registry.ts";
 import { KUBE_VERSION } from "../../version.ts";
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groupVersions } from "./discovery.ts";
 import { healthResponse, type HealthCheck } from "./health.ts";
-import { OPENAPI_V2_PROTOBUF, openapiGroupVersion, openapiRoot, openapiV2Json, openapiV2Protobuf } from "./openapi.ts";
+import { OPENAPI_V2_PROTOBUF, OpenApiDocuments, openapiV2Protobuf } from "./openapi.ts";
 import { parseResourcePath, pathSegments } from "./paths.ts";
 import { handleResource, json } from "./resources.ts";
 import { withOtherVersions } from "./other-versions.ts";
@@ -146,14 +146,23 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
     if (!groupVersions(kinds(), group).includes(version)) return c.notFound();
     return c.json(apiResourceList(kinds(), group, version));
   });
-  app.get("/openapi/v3", (c) => c.json(openapiRoot(kinds())));
+  // Built on first request, kept while the served kinds stay the same.
+  let openapi: { at: number; docs: OpenApiDocuments } | undefined;
+  const openapiDocs = () => {
+    const list = kinds();
+    if (openapi?.at !== servedAt) openapi = { at: servedAt, docs: new OpenApiDocuments(list) };
+    return openapi.docs;
+  };
+  app.get("/openapi/v3", (c) => c.json(openapiDocs().root()));
   app.get("/openapi/v2", (c) =>
-    (c.req.header("accept") ?? "").includes("protobuf") ? c.body(openapiV2Protobuf(), 200, { "content-type": OPENAPI_V2_PROTOBUF }) : c.json(openapiV2Json()),
+    (c.req.header("accept") ?? "").includes("protobuf")
+      ? c.body(openapiV2Protobuf(), 200, { "content-type": OPENAPI_V2_PROTOBUF })
+      : c.body(openapiDocs().v2Json(), 200, { "content-type": "application/json" }),
   );
   app.get("/openapi/v3/*", (c) => {
     const rest = c.req.path.slice("/openapi/v3/".length).split("/");
     const [group, version] = rest[0] === "api" ? ["", rest[1]!] : [rest[1]!, rest[2]!];
-    const doc = openapiGroupVersion(kinds(), group, version);
+    const doc = openapiDocs().groupVersion(group, version);
     return doc ? c.json(doc) : c.notFound();
   });
 
