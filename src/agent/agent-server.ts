@@ -8,7 +8,7 @@ import { CHANNEL, encodeFrame, exitStatus } from "../api/exec-protocol.ts";
 import { ANONYMOUS_IDLE_SECONDS, frontDoor } from "../api/http/front-door.ts";
 import { RELAY_PROTOCOL } from "../api/portforward-protocol.ts";
 import { proxyToPod } from "./pod-proxy.ts";
-import { closeRelay, openRelay, podAddress, relayMessage, type RelayData } from "./port-forward.ts";
+import { closeRelay, drainRelay, openRelay, podAddress, relayMessage, type RelayData } from "./port-forward.ts";
 
 type ExecData = { mode: "exec" | "attach"; container: string; command: string[]; stdin: boolean; tty: boolean; session?: ExecSession };
 type StreamData = ExecData | ({ mode: "portforward" } & RelayData);
@@ -117,6 +117,9 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
         } else if (channel === CHANNEL.close && payload[0] === CHANNEL.stdin && session.stdin) {
           await session.stdin.close().catch(() => {});
         }
+      },
+      drain(ws) {
+        if (ws.data.mode === "portforward") drainRelay(ws as ServerWebSocket<RelayData>);
       },
       close(ws) {
         if (ws.data.mode === "portforward") return closeRelay(ws as ServerWebSocket<RelayData>);

@@ -2,7 +2,7 @@
 // of the pod's node, which makes it to the pod's IP and port and streams the answer back.
 import type { Agent } from "./agent.ts";
 import { podAddress } from "./port-forward.ts";
-import { forwardHeaders, passBack, PROXY_ERROR_HEADER } from "../api/proxy-headers.ts";
+import { forwardBody, forwardHeaders, passBack, PROXY_ERROR_HEADER } from "../api/proxy-headers.ts";
 
 /** `/podProxy/NS/POD/SCHEME/PORT/rest…` */
 export async function proxyToPod(agent: Agent, req: Request, url: URL): Promise<Response> {
@@ -17,7 +17,7 @@ export async function proxyToPod(agent: Agent, req: Request, url: URL): Promise<
     const res = await fetch(`${scheme}://${host}:${port}${rest ?? "/"}${url.search}`, {
       method: req.method,
       headers,
-      body: req.method === "GET" || req.method === "HEAD" ? undefined : req.body,
+      body: await forwardBody(req),
       duplex: "half",
       redirect: "manual",
       decompress: false,

@@ -8,15 +8,17 @@ import type { ServerWebSocket } from "bun";
 import { RELAY, relayFrame } from "../api/portforward-protocol.ts";
 import type { Agent } from "./agent.ts";
 import { LABEL_POD_UID } from "./runtime/labels.ts";
+import type { SandboxInfo } from "./runtime/types.ts";
 
 export type RelayData = { host: string; port: number; podName: string; socket?: Socket };
 
 /** The pod's IP on this node, or why there is none. */
-export async function podAddress(agent: Agent, namespace: string, podName: string): Promise<{ ip: string } | { error: string }> {
+export async function podAddress(agent: Pick<Agent, "source" | "cache" | "driver">, namespace: string, podName: string): Promise<{ ip: string } | { error: string }> {
   const pod = [...agent.source.pods.values()].find((p) => p.metadata.namespace === namespace && p.metadata.name === podName);
   if (!pod) return { error: `pod ${namespace}/${podName} is not on this node` };
-  const sandboxes = await agent.driver.listSandboxes({ [LABEL_POD_UID]: pod.metadata.uid! });
-  const ip = sandboxes.find((s) => s.state === "ready" && s.ip)?.ip;
+  // The runtime cache first (no podman call per connection), the runtime itself when it knows none.
+  const ready = (list: SandboxInfo[]) => list.find((s) => s.state === "ready" && s.ip)?.ip;
+  const ip = ready(agent.cache.sandboxesOf(pod.metadata.uid!)) ?? ready(await agent.driver.listSandboxes({ [LABEL_POD_UID]: pod.metadata.uid! }));
   return ip ? { ip } : { error: `pod ${namespace}/${podName} has no IP address yet` };
 }
 
@@ -25,7 +27,8 @@ export function openRelay(ws: ServerWebSocket<RelayData>) {
   const socket = createConnection({ host: d.host, port: d.port });
   d.socket = socket;
   socket.on("data", (chunk: Buffer) => {
-    ws.send(relayFrame(RELAY.data, chunk));
+    // The server reads slower than the pod writes: stop reading the pod until the socket drains.
+    if (ws.send(relayFrame(RELAY.data, chunk)) === -1) socket.pause();
   });
   socket.on("error", (e: Error) => {
     ws.send(relayFrame(RELAY.error, new TextEncoder().encode(`error forwarding port ${d.port} to pod ${d.podName}: ${e.message}`)));
@@ -38,6 +41,10 @@ export function relayMessage(ws: ServerWebSocket<RelayData>, bytes: Uint8Array) 
   if (!socket || bytes.length === 0) return;
   if (bytes[0] === RELAY.data) socket.write(bytes.subarray(1));
   else if (bytes[0] === RELAY.end) socket.end();
+}
+
+export function drainRelay(ws: ServerWebSocket<RelayData>) {
+  ws.data.socket?.resume();
 }
 
 export function closeRelay(ws: ServerWebSocket<RelayData>) {

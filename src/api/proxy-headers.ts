@@ -15,6 +15,15 @@ export function forwardHeaders(from: Headers): Headers {
   return out;
 }
 
+/**
+ * The body to pass on: a body of known length is passed whole, with that length (servers
+ * such as busybox httpd read no chunked request body); one sent chunked streams on.
+ */
+export async function forwardBody(req: Request): Promise<ArrayBuffer | ReadableStream<Uint8Array> | undefined> {
+  if (req.method === "GET" || req.method === "HEAD") return undefined;
+  return req.headers.get("content-length") !== null ? await req.arrayBuffer() : (req.body ?? undefined);
+}
+
 /** A proxied answer, streamed, with its hop-by-hop headers removed. */
 export function passBack(res: Response): Response {
   const out = new Headers();

@@ -7,7 +7,7 @@ import type { KubeObject } from "../api/kinds/kind.ts";
 import { ApiError, badRequest } from "../api/errors.ts";
 import type { RequestAttributes, SubresourceHandler, UserInfo } from "../api/http/types.ts";
 import type { Registry } from "../api/registry/registry.ts";
-import { forwardHeaders, passBack, PROXY_ERROR_HEADER } from "../api/proxy-headers.ts";
+import { forwardBody, forwardHeaders, passBack, PROXY_ERROR_HEADER } from "../api/proxy-headers.ts";
 import { agentTls, type AgentTarget, type NodeProxy } from "./node-proxy.ts";
 
 type Authorize = (u: UserInfo, a: RequestAttributes) => void;
@@ -146,13 +146,12 @@ async function relay(req: Request, url: URL, base: string, prefix: string, targe
   const headers = forwardHeaders(req.headers);
   headers.set("Authorization", `Bearer ${target.token}`);
   const method = req.method;
-  const hasBody = method !== "GET" && method !== "HEAD";
   let res: Response;
   try {
     res = await fetch(`${base}${prefix}${rest}${url.search}`, {
       method,
       headers,
-      body: hasBody ? req.body : undefined,
+      body: await forwardBody(req),
       duplex: "half",
       redirect: "manual",
       decompress: false,

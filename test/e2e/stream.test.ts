@@ -196,6 +196,8 @@ describe("proxy subresources", () => {
     expect(await c.k(["get", "--raw", "/api/v1/namespaces/default/pods/web:8080/proxy/index.html"])).toBe("hello-from-web\n");
     expect(await c.k(["get", "--raw", `/api/v1/nodes/${NODE_B}/proxy/healthz`])).toBe("ok");
     expect(await c.k(["get", "--raw", `/api/v1/nodes/${NODE_B}/proxy/metrics`])).toContain(`skiff_agent_lease_renew_errors_total{node="${NODE_B}"}`);
+    const served = (JSON.parse(await c.k(["get", "--raw", "/api/v1"])).resources as { name: string; verbs: string[] }[]).map((r) => r.name);
+    expect(served).toEqual(expect.arrayContaining(["pods/attach", "pods/exec", "pods/portforward", "pods/proxy", "pods/ephemeralcontainers", "services/proxy", "nodes/proxy"]));
   });
 
   test("kubectl proxy: GET and POST through a service, the redirect to a trailing slash, a pod's closed port, a service without endpoints", async () => {

@@ -21,7 +21,9 @@ function subresourcesOf(k: KindDef): Sub[] {
     else if (extra === "token") subs.push({ name: "token", group: "authentication.k8s.io", version: "v1", kind: "TokenRequest", verbs: ["create"] });
     else if (extra === "finalize") subs.push({ name: "finalize", ...self, verbs: ["update"] });
     else if (extra === "portforward") subs.push({ name: "portforward", group: "", version: "v1", kind: "PodPortForwardOptions", verbs: ["create", "get"] });
-    else if (extra === "proxy") subs.push({ name: "proxy", group: "", version: "v1", kind: k.kind === "Node" ? "NodeProxyOptions" : "PodProxyOptions", verbs: ["create", "delete", "get", "patch", "update"] });
+    else if (extra === "proxy") subs.push({ name: "proxy", group: "", version: "v1", kind: `${k.kind}ProxyOptions`, verbs: ["create", "delete", "get", "patch", "update"] });
+    else if (extra === "attach") subs.push({ name: "attach", group: "", version: "v1", kind: "PodAttachOptions", verbs: ["create", "get"] });
+    else if (extra === "ephemeralcontainers") subs.push({ name: "ephemeralcontainers", ...self, verbs: ["get", "patch", "update"] });
   }
   return subs;
 }

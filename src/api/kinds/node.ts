@@ -12,7 +12,7 @@ export const nodeKind: KindDef = {
   singular: "node",
   namespaced: false,
   shortNames: ["no"],
-  subresources: { status: true },
+  subresources: { status: true, extra: ["proxy"] },
   // Nodes report their own status, from the first write on.
   keepStatusOnCreate: true,
   defaults: (node: any) => {

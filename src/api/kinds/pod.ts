@@ -14,7 +14,7 @@ export const podKind: KindDef = {
   namespaced: true,
   shortNames: ["po"],
   categories: ["all"],
-  subresources: { status: true, extra: ["log", "exec", "eviction", "binding"] },
+  subresources: { status: true, extra: ["log", "exec", "attach", "portforward", "proxy", "ephemeralcontainers", "eviction", "binding"] },
   // Upstream pods carry a generation only since 1.33.
   hasGeneration: false,
   defaults: (pod: any) => defaultPod(pod),

@@ -43,7 +43,7 @@ export const serviceKind: KindDef = {
   namespaced: true,
   shortNames: ["svc"],
   categories: ["all"],
-  subresources: { status: true },
+  subresources: { status: true, extra: ["proxy"] },
   defaults: defaultService,
   validate: validateService,
   columns: serviceColumns,

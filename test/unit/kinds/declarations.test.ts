@@ -88,7 +88,8 @@ describe("discovery metadata as upstream serves it", () => {
     });
   }
   test("subresources and generations", () => {
-    expect(kinds.podKind.subresources).toEqual({ status: true, extra: ["log", "exec", "eviction", "binding"] });
+    expect(kinds.podKind.subresources).toEqual({ status: true, extra: ["log", "exec", "attach", "portforward", "proxy", "ephemeralcontainers", "eviction", "binding"] });
+    for (const k of [kinds.serviceKind, kinds.nodeKind]) expect(k.subresources?.extra).toEqual(["proxy"]);
     for (const k of [kinds.deploymentKind, kinds.replicaSetKind, kinds.statefulSetKind]) {
       expect(k.subresources).toEqual({ status: true, scale: { specReplicasPath: "spec.replicas", statusReplicasPath: "status.replicas", labelSelectorPath: "spec.selector" } });
       expect(k.hasGeneration).toBe(true);
