@@ -6,7 +6,7 @@ import type { Registry } from "../../api/registry/registry.ts";
 import type { AuthorizationAttributes, UserInfo } from "../../api/http/types.ts";
 import type { PolicyRule, RoleRef, Subject } from "../../api/validation/rbac.ts";
 import { RBAC_GROUP } from "../../api/validation/rbac.ts";
-import { ruleAllows } from "./rbac-rules.ts";
+import { CompiledRules } from "./rbac-rules.ts";
 
 const ROLES = `${RBAC_GROUP}/roles`;
 const CLUSTER_ROLES = `${RBAC_GROUP}/clusterroles`;
@@ -38,8 +38,8 @@ type SubjectIndex = Map<string, Map<string, BindingEntry>>;
 export type RuleVisit = { allowed: boolean; missing: string[] };
 
 export class RbacIndex {
-  private readonly roleRules = new Map<string, PolicyRule[]>();
-  private readonly clusterRoleRules = new Map<string, PolicyRule[]>();
+  private readonly roleRules = new Map<string, CompiledRules>();
+  private readonly clusterRoleRules = new Map<string, CompiledRules>();
   private readonly clusterBindings: SubjectIndex = new Map();
   /** namespace → subject index. */
   private readonly roleBindings = new Map<string, SubjectIndex>();
@@ -70,11 +70,11 @@ export class RbacIndex {
     const name = any.metadata.name!;
     switch (resource) {
       case ROLES:
-        if (obj) this.roleRules.set(`${ns}/${name}`, rulesOf(obj));
+        if (obj) this.roleRules.set(`${ns}/${name}`, new CompiledRules(rulesOf(obj)));
         else this.roleRules.delete(`${ns}/${name}`);
         return;
       case CLUSTER_ROLES:
-        if (obj) this.clusterRoleRules.set(name, rulesOf(obj));
+        if (obj) this.clusterRoleRules.set(name, new CompiledRules(rulesOf(obj)));
         else this.clusterRoleRules.delete(name);
         return;
     }
@@ -109,30 +109,30 @@ export class RbacIndex {
 
   /** The rules a binding's roleRef grants, or undefined when that role does not exist. */
   roleRefRules(ref: RoleRef, namespace: string): PolicyRule[] | undefined {
+    return this.compiledRoleRef(ref, namespace)?.rules as PolicyRule[] | undefined;
+  }
+
+  private compiledRoleRef(ref: RoleRef, namespace: string): CompiledRules | undefined {
     if (ref.kind === "ClusterRole") return this.clusterRoleRules.get(ref.name ?? "");
     if (ref.kind === "Role") return this.roleRules.get(`${namespace}/${ref.name ?? ""}`);
     return undefined;
   }
 
-  clusterRole(name: string): PolicyRule[] | undefined {
-    return this.clusterRoleRules.get(name);
-  }
-
   /**
-   * Calls `visit` with the rules of each binding of the user: cluster-wide ones first, then
-   * those of `namespace`. Stops when `visit` returns true.
+   * Calls `visit` with the rules of each binding of the user: those of `namespace` first (a
+   * namespaced request is most often allowed there), then cluster-wide ones. Stops when
+   * `visit` returns true.
    */
-  visitRules(user: Pick<UserInfo, "name" | "groups">, namespace: string, visit: (rules: PolicyRule[]) => boolean, missing?: string[]): boolean {
+  visitRules(user: Pick<UserInfo, "name" | "groups">, namespace: string, visit: (rules: CompiledRules) => boolean, missing?: string[]): boolean {
     const keys = userKeys(user);
-    const scopes: [SubjectIndex | undefined, string][] = [[this.clusterBindings, ""]];
-    if (namespace) scopes.push([this.roleBindings.get(namespace), namespace]);
+    const scopes: [SubjectIndex | undefined, string][] = namespace ? [[this.roleBindings.get(namespace), namespace], [this.clusterBindings, ""]] : [[this.clusterBindings, ""]];
     for (const [index, ns] of scopes) {
       if (!index) continue;
       for (const k of keys) {
         const bindings = index.get(k);
         if (!bindings) continue;
         for (const b of bindings.values()) {
-          const rules = this.roleRefRules(b.roleRef, ns);
+          const rules = this.compiledRoleRef(b.roleRef, ns);
           if (!rules) {
             missing?.push(`${b.roleRef.kind === "Role" ? "role" : "clusterrole"}.rbac.authorization.k8s.io ${JSON.stringify(b.roleRef.name ?? "")} not found`);
             continue;
@@ -146,14 +146,14 @@ export class RbacIndex {
 
   /** Whether some rule bound to the user allows the request (RBACAuthorizer.Authorize). */
   allows(user: Pick<UserInfo, "name" | "groups">, a: AuthorizationAttributes, missing?: string[]): boolean {
-    return this.visitRules(user, a.namespace, (rules) => rules.some((r) => ruleAllows(a, r)), missing);
+    return this.visitRules(user, a.namespace, (rules) => rules.allows(a), missing);
   }
 
   /** Every rule bound to the user in `namespace` (cluster-wide rules included): RulesFor. */
   rulesFor(user: Pick<UserInfo, "name" | "groups">, namespace: string): PolicyRule[] {
     const out: PolicyRule[] = [];
-    this.visitRules(user, namespace, (rules) => {
-      out.push(...rules);
+    this.visitRules(user, namespace, (compiled) => {
+      out.push(...compiled.rules);
       return false;
     });
     return out;

@@ -123,3 +123,53 @@ export function escalationMessage(user: { name: string; groups: string[] }, owne
   const lines = [...new Set(compactRules(missing).map(compactString))].sort();
   return `user ${JSON.stringify(user.name)} (groups=${goQuoted(user.groups)}) is attempting to grant RBAC permissions not currently held:\n${lines.join("\n")}`;
 }
+
+type Grant = { verbs: ReadonlySet<string>; names?: ReadonlySet<string> };
+
+/**
+ * A role's rules compiled for lookups: resource rules by API group and resource (as written:
+ * "pods", "pods/log", "*", "*\/scale"), so a decision is a few map lookups rather than a walk
+ * over every rule's lists. Allows exactly what ruleAllows over the same rules allows.
+ */
+export class CompiledRules {
+  private readonly byGroup = new Map<string, Map<string, Grant[]>>();
+  private readonly nonResource: PolicyRule[] = [];
+
+  constructor(readonly rules: readonly PolicyRule[]) {
+    for (const r of rules) {
+      if (!r.verbs?.length) continue;
+      if (r.nonResourceURLs?.length) this.nonResource.push(r);
+      if (!r.apiGroups?.length || !r.resources?.length) continue;
+      const grant: Grant = { verbs: new Set(r.verbs), ...(r.resourceNames?.length ? { names: new Set(r.resourceNames) } : {}) };
+      for (const g of r.apiGroups) {
+        let byResource = this.byGroup.get(g);
+        if (!byResource) this.byGroup.set(g, (byResource = new Map()));
+        for (const res of r.resources) {
+          const list = byResource.get(res);
+          if (list) list.push(grant);
+          else byResource.set(res, [grant]);
+        }
+      }
+    }
+  }
+
+  allows(a: AuthorizationAttributes): boolean {
+    if (!a.resourceRequest) {
+      for (const r of this.nonResource) if (ruleAllows(a, r)) return true;
+      return false;
+    }
+    return this.inGroup(this.byGroup.get(a.apiGroup), a) || this.inGroup(this.byGroup.get("*"), a);
+  }
+
+  private inGroup(byResource: Map<string, Grant[]> | undefined, a: AuthorizationAttributes): boolean {
+    if (!byResource) return false;
+    const combined = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+    return grants(byResource.get(combined), a) || grants(byResource.get("*"), a) || (!!a.subresource && grants(byResource.get(`*/${a.subresource}`), a));
+  }
+}
+
+function grants(list: Grant[] | undefined, a: AuthorizationAttributes): boolean {
+  if (!list) return false;
+  for (const g of list) if ((g.verbs.has(a.verb) || g.verbs.has("*")) && (!g.names || g.names.has(a.name))) return true;
+  return false;
+}

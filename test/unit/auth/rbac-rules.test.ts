@@ -1,7 +1,7 @@
 // RBAC rule matching and coverage as upstream's rbac authorizer and escalation checks
 // evaluate them, and the request attributes the authorization filter derives from paths.
 import { describe, expect, test } from "bun:test";
-import { compactString, covers, escalationMessage, ruleAllows, type PolicyRule } from "../../../src/server/auth/rbac-rules.ts";
+import { CompiledRules, compactString, covers, escalationMessage, ruleAllows, rulesAllow, type PolicyRule } from "../../../src/server/auth/rbac-rules.ts";
 import { requestAttributes } from "../../../src/api/http/request-attributes.ts";
 import { forbiddenMessage } from "../../../src/server/auth/authorizer.ts";
 import type { AuthorizationAttributes } from "../../../src/api/http/types.ts";
@@ -142,5 +142,30 @@ describe("upstream's forbidden message", () => {
     [url("get", "/metrics"), `User "x" cannot get path "/metrics"`],
   ])("%o", (a, want) => {
     expect(forbiddenMessage({ name: "x" }, a)).toBe(want);
+  });
+});
+
+describe("compiled rules", () => {
+  test("allow exactly what the rules allow, over many random rules and requests", () => {
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) >>> 0) % n;
+    const pick = <T>(xs: readonly T[], max = 3): T[] => Array.from({ length: 1 + rand(max) }, () => xs[rand(xs.length)]!);
+    const VERBS = ["get", "list", "create", "delete", "*"];
+    const GROUPS = ["", "apps", "*"];
+    const RESOURCES = ["pods", "pods/log", "deployments", "deployments/scale", "*", "*/scale", "configmaps"];
+    const NAMES = ["a", "b"];
+    const PATHS = ["/healthz", "/api", "/api/v1", "/metrics"];
+    for (let round = 0; round < 300; round++) {
+      const rules: PolicyRule[] = Array.from({ length: 1 + rand(4) }, () =>
+        rand(5) === 0
+          ? { nonResourceURLs: pick(["/healthz", "/api/*", "*", "/metrics"]), verbs: pick(VERBS) }
+          : { apiGroups: pick(GROUPS), resources: pick(RESOURCES), verbs: pick(VERBS), ...(rand(3) === 0 ? { resourceNames: pick(NAMES) } : {}) },
+      );
+      const compiled = new CompiledRules(rules);
+      for (let i = 0; i < 30; i++) {
+        const a = rand(6) === 0 ? url(pick(["get", "post"], 1)[0]!, pick(PATHS, 1)[0]!) : resource(pick(["get", "list", "create", "delete", "update"], 1)[0]!, pick(["", "apps", "batch"], 1)[0]!, pick(["pods", "deployments", "configmaps"], 1)[0]!, { subresource: pick(["", "", "log", "scale"], 1)[0]!, name: pick(["", "a", "b", "c"], 1)[0]! });
+        expect(compiled.allows(a), JSON.stringify({ rules, a })).toBe(rulesAllow(a, rules));
+      }
+    }
   });
 });
