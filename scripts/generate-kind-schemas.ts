@@ -10,7 +10,8 @@ import { findKubectl, generateProtoSchema, PROTO_SCHEMA_FILE } from "../src/api/
 import { withOtherVersions } from "../src/api/http/other-versions.ts";
 import { generateOpenapiDocs, OPENAPI_DOCS_FILE } from "../src/api/http/openapi-docs-source.ts";
 
-const validationTypes = allKinds.map((k) => k.schema.validation);
+// Every served version's type: the stored ones for validation, the others for OpenAPI.
+const validationTypes = [...new Set(withOtherVersions(allKinds).map((k) => k.schema.validation))];
 writeFileSync(VALIDATION_SCHEMA_FILE, generateValidationSchema(validationTypes));
 console.log(`${VALIDATION_SCHEMA_FILE}: ${validationTypes.length} kinds`);
 // OpenAPI descriptions of every type of the table just written (read back from it).

@@ -159,4 +159,7 @@ test("discovery lists events.k8s.io/v1; kubectl gets and describes events.events
   const described = await kubectlOk(server.kubeconfigPath, ["describe", "events.events.k8s.io", "new.1", "-n", NS]);
   expect(described).toMatch(/Note:\s+synced the widget/);
   expect(described).toMatch(/Reporting Controller:\s+example\.com\/operator/);
+  // kubectl explain reads the events.k8s.io/v1 type, not core's.
+  const explained = await kubectlOk(server.kubeconfigPath, ["explain", "events.regarding", "--api-version=events.k8s.io/v1"]);
+  expect(explained).toMatch(/GROUP:\s+events\.k8s\.io\nKIND:\s+Event\nVERSION:\s+v1\n\nFIELD: regarding <ObjectReference>/);
 });

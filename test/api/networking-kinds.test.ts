@@ -45,6 +45,7 @@ test("Ingress: kubectl columns, describe, status subresource, and upstream's 422
   const described = await kubectlOk(server.kubeconfigPath, ["describe", "ingress", "web", "-n", NS]);
   expect(described).toMatch(/Ingress Class:\s+nginx/);
   expect(described).toMatch(/a\.example\.com\s*\n\s+\/\s+web:80/);
+  expect(await kubectlOk(server.kubeconfigPath, ["explain", "ingress.spec.rules.http.paths.pathType"])).toMatch(/FIELD: pathType <string>/);
 
   const empty = await rejection(net.createNamespacedIngress({ namespace: NS, body: { metadata: { name: "empty" }, spec: {} } }));
   expect([empty.code, ...causes(empty.status)]).toEqual([422, "spec: Invalid value: []networking.IngressRule(nil): either `defaultBackend` or `rules` must be specified"]);

@@ -18,7 +18,7 @@ type Handle = (req: Request, url: URL, path: ResourcePath, ctx: ResourceContext,
 /** Every served group/version/kind: the declarations plus a view of each further version (for discovery and OpenAPI). */
 export function withOtherVersions(kinds: KindDef[]): KindDef[] {
   const out = [...kinds];
-  for (const k of kinds) for (const v of k.otherVersions ?? []) out.push({ ...k, group: v.group ?? k.group, version: v.version, schema: { ...k.schema, protobuf: v.protobuf }, otherVersions: undefined });
+  for (const k of kinds) for (const v of k.otherVersions ?? []) out.push({ ...k, group: v.group ?? k.group, version: v.version, schema: { ...k.schema, protobuf: v.protobuf, validation: v.validation ?? k.schema.validation }, otherVersions: undefined });
   return out;
 }
 

@@ -36,6 +36,7 @@ export const eventKind: KindDef = {
       group: "events.k8s.io",
       version: "v1",
       protobuf: "k8s.io.api.events.v1.Event",
+      validation: "events/v1.Event",
       fromStored: eventToEventsV1,
       toStored: eventFromEventsV1,
       fieldLabels: EVENTS_V1_FIELD_LABELS,

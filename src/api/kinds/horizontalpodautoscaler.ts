@@ -24,7 +24,7 @@ export const horizontalPodAutoscalerKind: KindDef = {
   defaults: defaultHorizontalPodAutoscaler,
   validate: validateHorizontalPodAutoscaler,
   columns: hpaColumns,
-  otherVersions: [{ version: "v1", protobuf: "k8s.io.api.autoscaling.v1.HorizontalPodAutoscaler", fromStored: hpaToV1, toStored: hpaFromV1 }],
+  otherVersions: [{ version: "v1", protobuf: "k8s.io.api.autoscaling.v1.HorizontalPodAutoscaler", validation: "autoscaling/v1.HorizontalPodAutoscaler", fromStored: hpaToV1, toStored: hpaFromV1 }],
   example: { spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" }, maxReplicas: 3 } },
   schema: {
     validation: "autoscaling/v2.HorizontalPodAutoscaler",

@@ -92,6 +92,8 @@ export type OtherVersion = {
   version: string;
   /** Its protobuf message, for protobuf request bodies. */
   protobuf: string;
+  /** Its kubernetes-types interface ("events/v1.Event"), for the field types OpenAPI shows; the stored version's when absent. */
+  validation?: string;
   fromStored: (obj: KubeObject) => KubeObject;
   toStored: (obj: KubeObject) => KubeObject;
   /** Field selector labels of this version and the stored ones they stand for; others are refused. Passed through when absent. */

@@ -31,7 +31,8 @@ describe("everything the server knows about a kind comes from its declaration", 
     });
   }
   test("the generated field table is what the declarations produce", () => {
-    expect(generateValidationSchema(allKinds.map((k) => k.schema.validation)) === readFileSync(VALIDATION_SCHEMA_FILE, "utf8"), regenerate).toBe(true);
+    const types = [...new Set(withOtherVersions(allKinds).map((k) => k.schema.validation))];
+    expect(generateValidationSchema(types) === readFileSync(VALIDATION_SCHEMA_FILE, "utf8"), regenerate).toBe(true);
   });
   test("the generated protobuf table is what the declarations produce", () => {
     const kubectl = findKubectl();
