@@ -178,6 +178,29 @@ describe("kubectl attach and run -i", () => {
     await eventually("reader Succeeded", async () => ((await c.k(["get", "pod", "reader", "-o", "jsonpath={.status.phase}"])) === "Succeeded" ? true : undefined));
   });
 
+  test("attach -it to a tty container: a terminal of kubectl's size, keys typed reach the shell", async () => {
+    if (!Bun.which("script")) throw new Error("script not found: apt-get install -y bsdutils");
+    await c.k(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name: "tty" }, spec: { nodeName: NODE_B, restartPolicy: "Never", containers: [{ name: "main", image: TEST_IMAGE_1, stdin: true, tty: true, command: ["sh"] }] } }));
+    await eventually("tty Running", async () => ((await c.k(["get", "pod", "tty", "-o", "jsonpath={.status.phase}"])) === "Running" ? true : undefined));
+    // script(1) gives kubectl a terminal of 30 rows and 100 columns; the keys arrive slowly, as typed.
+    const keys = new ReadableStream<Uint8Array>({
+      async start(ctl) {
+        for (const line of ["stty size; echo tty-ok-$((6*7))\n", "exit\n"]) {
+          await Bun.sleep(2000);
+          ctl.enqueue(new TextEncoder().encode(line));
+        }
+        await Bun.sleep(1000);
+        ctl.close();
+      },
+    });
+    const proc = Bun.spawn([...c.netns.prefix, "script", "-qfec", `stty cols 100 rows 30; ${kubectlPath()} attach -it tty`, "/dev/null"], { env: { ...process.env, KUBECONFIG: c.kubeconfig }, stdin: keys, stdout: "pipe", stderr: "pipe" });
+    const out = (await new Response(proc.stdout).text()).replace(/\r/g, "");
+    expect(await proc.exited).toBe(0);
+    expect(out).toContain("\n30 100\n");
+    expect(out).toContain("\ntty-ok-42\n");
+    await eventually("tty Succeeded", async () => ((await c.k(["get", "pod", "tty", "-o", "jsonpath={.status.phase}"])) === "Succeeded" ? true : undefined));
+  });
+
   test("run -i --rm --restart=Never prints the pod's output and removes it", async () => {
     const r = await c.kr(["run", "-i", "--rm", "--restart=Never", `--image=${TEST_IMAGE_1}`, "runner", "--", "sh", "-c", "read x; echo ran-$x"], "world\n");
     expect(r.code).toBe(0);
