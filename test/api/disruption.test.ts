@@ -115,7 +115,7 @@ test("an unready pod: held under IfHealthyBudget while the budget is short, evic
   expect((await core.readNamespacedPod({ name: "stuck-0", namespace: NS })).metadata?.deletionTimestamp).toBeDefined();
 });
 
-test("a percentage counts the Deployment's replicas, reached through its ReplicaSet", async () => {
+test("a percentage counts the Deployment's replicas, reached through its ReplicaSet; maxUnavailable a StatefulSet's", async () => {
   await apps.createNamespacedDeployment({
     namespace: NS,
     body: { metadata: { name: "web" }, spec: { replicas: 4, selector: { matchLabels: { app: "web" } }, template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "busybox" }] } } } },
@@ -127,6 +127,15 @@ test("a percentage counts the Deployment's replicas, reached through its Replica
   const scaled = await budgetWhere("web", (s) => s.expectedPods === 8);
   expect(scaled.status!.desiredHealthy).toBe(6);
   expect(await kubectlOk(server.kubeconfigPath, ["get", "pdb", "web", "-n", NS, "--no-headers"])).toMatch(/^web\s+N\/A\s+25%\s+0\s+\S+\n$/);
+
+  // A StatefulSet's scale counts even while OrderedReady has made only its first pod.
+  await apps.createNamespacedStatefulSet({
+    namespace: NS,
+    body: { metadata: { name: "store" }, spec: { serviceName: "store", replicas: 3, selector: { matchLabels: { app: "store" } }, template: { metadata: { labels: { app: "store" } }, spec: { containers: [{ name: "c", image: "busybox" }] } } } },
+  });
+  await policy.createNamespacedPodDisruptionBudget({ namespace: NS, body: { metadata: { name: "store" }, spec: { maxUnavailable: 1, selector: { matchLabels: { app: "store" } } } } });
+  const store = await budgetWhere("store", (s) => s.expectedPods === 3);
+  expect(store.status).toMatchObject({ expectedPods: 3, desiredHealthy: 2, disruptionsAllowed: 0 });
 });
 
 test("kubectl drain is held by the budget, then drains once the budget allows it", async () => {
