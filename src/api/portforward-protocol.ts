@@ -12,6 +12,8 @@ export const RELAY_PROTOCOL = "portforward.skiff.io";
 
 /** kubectl's protocol for port-forward over a websocket: SPDY/3.1 tunnelled in binary messages. */
 export const PORT_FORWARD_TUNNEL_PROTOCOL = "SPDY/3.1+portforward.k8s.io";
+/** Served for port-forward, best first: the SPDY tunnel, then the kubelet's channel protocol. */
+export const PORT_FORWARD_PROTOCOLS = [PORT_FORWARD_TUNNEL_PROTOCOL, "v4.channel.k8s.io", "channel.k8s.io"];
 
 export function relayFrame(kind: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
   const out = new Uint8Array(payload.length + 1);

@@ -8,10 +8,10 @@ import { ApiError, badRequest, toApiError, unauthorized } from "../api/errors.ts
 import { json } from "../api/http/resources.ts";
 import type { RequestAttributes, UserInfo } from "../api/http/types.ts";
 import { EXEC_PROTOCOL, STREAM_PROTOCOLS } from "../api/exec-protocol.ts";
-import { PORT_FORWARD_TUNNEL_PROTOCOL } from "../api/portforward-protocol.ts";
+import { PORT_FORWARD_PROTOCOLS, PORT_FORWARD_TUNNEL_PROTOCOL } from "../api/portforward-protocol.ts";
 import type { Registry } from "../api/registry/registry.ts";
 import { agentTls, type NodeProxy } from "./node-proxy.ts";
-import { agentRelayOpener, PortForwardSession } from "./port-forward.ts";
+import { agentRelayOpener, ChannelPortForward, PortForwardSession, type ForwardSession } from "./port-forward.ts";
 
 export type BridgeData = {
   url: string;
@@ -21,8 +21,8 @@ export type BridgeData = {
   agent?: WebSocket;
   queue: (string | Uint8Array)[];
   /** Set for port-forward: the session is made when the client's socket opens. */
-  portForward?: (ws: ServerWebSocket<BridgeData>) => PortForwardSession;
-  session?: PortForwardSession;
+  portForward?: (ws: ServerWebSocket<BridgeData>) => ForwardSession;
+  session?: ForwardSession;
 };
 
 const STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/;
@@ -49,7 +49,7 @@ export function tryExecUpgrade(req: Request, server: Server<BridgeData>, deps: D
     }
     const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim());
     const data = verb === "portforward" ? portForwardData(url, namespace, name, offered, deps) : channelData(url, namespace, name, verb, offered, deps);
-    if (server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": data.protocol } })) return undefined;
+    if (server.upgrade(req, { data, headers: data.protocol ? { "Sec-WebSocket-Protocol": data.protocol } : {} })) return undefined;
     throw new ApiError(400, "BadRequest", "websocket upgrade failed");
   } catch (e) {
     const err = toApiError(e);
@@ -71,12 +71,15 @@ function channelData(url: URL, namespace: string, name: string, verb: "exec" | "
 }
 
 function portForwardData(url: URL, namespace: string, name: string, offered: string[], deps: Deps): BridgeData {
-  if (!offered.includes(PORT_FORWARD_TUNNEL_PROTOCOL)) throw badRequest(`port-forward needs the ${PORT_FORWARD_TUNNEL_PROTOCOL} websocket protocol`);
+  const protocol = PORT_FORWARD_PROTOCOLS.find((p) => offered.includes(p)) ?? (offered.filter(Boolean).length ? undefined : "");
+  if (protocol === undefined) throw badRequest(`port-forward needs one of the websocket protocols ${PORT_FORWARD_PROTOCOLS.join(", ")}`);
   const ports = url.searchParams.getAll("ports").flatMap((p) => p.split(",")).filter((p) => p !== "");
   for (const p of ports) {
     const n = Number(p);
     if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw badRequest(`invalid port "${p}": a port must be between 1 and 65535`);
   }
+  // SPDY names the port of each stream in its headers; the channel protocol only in the query.
+  if (protocol !== PORT_FORWARD_TUNNEL_PROTOCOL && ports.length === 0) throw badRequest('query parameter "ports" is required');
   const pod = deps.registry.get(deps.registry.kinds.find((k) => k.kind === "Pod")!, namespace, name);
   const phase = (pod.status as { phase?: string } | undefined)?.phase;
   if (phase !== "Running") throw badRequest(`unable to forward port because pod is not running. Current status=${phase ?? "Pending"}`);
@@ -86,9 +89,12 @@ function portForwardData(url: URL, namespace: string, name: string, offered: str
     url: "",
     token: target.token,
     caPem: target.caPem,
-    protocol: PORT_FORWARD_TUNNEL_PROTOCOL,
+    protocol,
     queue: [],
-    portForward: (ws) => new PortForwardSession((bytes) => void ws.send(bytes), () => ws.close(1000), open, ports.map(Number)),
+    portForward: (ws) => {
+      const args = [(bytes: Uint8Array) => void ws.send(bytes), () => ws.close(1000), open, ports.map(Number)] as const;
+      return protocol === PORT_FORWARD_TUNNEL_PROTOCOL ? new PortForwardSession(...args) : new ChannelPortForward(...args);
+    },
   };
 }
 

@@ -17,7 +17,7 @@ export type RelayOpener = (port: number, events: RelayEvents) => RelayConn;
 
 type Pair = { requestId: string; port: number; errorStream?: number; dataStream?: number; conn?: RelayConn; error?: string; done: boolean };
 
-export class PortForwardSession {
+export class PortForwardSession implements ForwardSession {
   private readonly reader = new FrameReader();
   private readonly inbound = new HeaderCodec();
   private readonly outbound = new HeaderCodec();
@@ -136,6 +136,65 @@ export class PortForwardSession {
   private forget(pair: Pair) {
     this.pairs.delete(pair.requestId);
     for (const id of [pair.errorStream, pair.dataStream]) if (id !== undefined) this.byStream.delete(id);
+  }
+}
+
+/** What the client's websocket feeds: SPDY frames (kubectl) or channel frames (other clients). */
+export interface ForwardSession {
+  receive(chunk: Uint8Array): void;
+  close(): void;
+}
+
+/**
+ * The websocket channel protocol of port-forward (v4.channel.k8s.io, as the kubelet
+ * serves it; @kubernetes/client-node speaks it): one connection per port named in the
+ * query, port i on channels 2i (data) and 2i+1 (error), each channel's first message
+ * the port as two little-endian bytes. The socket closes once every connection ended.
+ */
+export class ChannelPortForward implements ForwardSession {
+  private readonly conns: RelayConn[] = [];
+  private open = 0;
+  private closed = false;
+
+  constructor(
+    private readonly write: (bytes: Uint8Array) => void,
+    private readonly hangUp: () => void,
+    openRelay: RelayOpener,
+    ports: number[],
+  ) {
+    ports.forEach((port, i) => {
+      const portBytes = new Uint8Array([port & 0xff, port >> 8]);
+      this.write(concat(new Uint8Array([2 * i]), portBytes));
+      this.write(concat(new Uint8Array([2 * i + 1]), portBytes));
+      this.open++;
+      let ended = false;
+      this.conns.push(
+        openRelay(port, {
+          onData: (bytes) => this.write(concat(new Uint8Array([2 * i]), bytes)),
+          onError: (message) => this.write(concat(new Uint8Array([2 * i + 1]), new TextEncoder().encode(message))),
+          onClose: () => {
+            if (ended) return;
+            ended = true;
+            if (--this.open === 0) this.close();
+          },
+        }),
+      );
+    });
+  }
+
+  receive(chunk: Uint8Array) {
+    if (chunk.length === 0) return;
+    const channel = chunk[0]!;
+    // v5's close frame names the channel whose sender is done.
+    if (channel === 255 && chunk.length > 1 && chunk[1]! % 2 === 0) return this.conns[chunk[1]! / 2]?.send(relayFrame(RELAY.end));
+    if (channel % 2 === 0) this.conns[channel / 2]?.send(relayFrame(RELAY.data, chunk.subarray(1)));
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    for (const conn of this.conns) conn.close();
+    this.hangUp();
   }
 }
 

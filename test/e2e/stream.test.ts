@@ -161,9 +161,39 @@ describe("kubectl port-forward", () => {
     const pending = await api("GET", `${base}/stuck/portforward`, { headers: websocket(TUNNEL) });
     expect(pending.code).toBe(400);
     expect(JSON.parse(pending.body).message).toBe("unable to forward port because pod is not running. Current status=Pending");
-    const other = await api("GET", `${base}/web/portforward?ports=8080`, { headers: websocket("v4.channel.k8s.io") });
+    const noPorts = await api("GET", `${base}/web/portforward`, { headers: websocket("v4.channel.k8s.io") });
+    expect(noPorts.code).toBe(400);
+    expect(JSON.parse(noPorts.body).message).toBe('query parameter "ports" is required');
+    const other = await api("GET", `${base}/web/portforward?ports=8080`, { headers: websocket("portforward.example.com") });
     expect(other.code).toBe(400);
     expect(JSON.parse(other.body).message).toContain(TUNNEL);
+  });
+
+  test("the channel protocol (v4.channel.k8s.io) with @kubernetes/client-node's PortForward", async () => {
+    const script = join(c.serverDir, "client-node-forward.mjs");
+    writeFileSync(
+      script,
+      `import * as k8s from ${JSON.stringify(import.meta.resolve("@kubernetes/client-node"))};
+import { PassThrough } from "node:stream";
+const kc = new k8s.KubeConfig();
+kc.loadFromFile(process.env.KUBECONFIG);
+const out = new PassThrough(), err = new PassThrough(), input = new PassThrough();
+let text = "", errors = "";
+out.on("data", (b) => (text += b));
+err.on("data", (b) => (errors += b));
+const ws = await new k8s.PortForward(kc).portForward("default", "web", [8080], out, err, input);
+input.write("GET / HTTP/1.0\\r\\n\\r\\n");
+await new Promise((resolve) => ws.addEventListener("close", resolve));
+console.log(JSON.stringify({ protocol: ws.protocol, text, errors }));
+`,
+    );
+    const r = await inNetns(["env", `KUBECONFIG=${c.kubeconfig}`, process.execPath, script]);
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout);
+    expect(out.protocol).toBe("v4.channel.k8s.io");
+    expect(out.text).toMatch(/^HTTP\/1\.[01] 200 OK\r\n/);
+    expect(out.text).toEndWith("\r\n\r\nhello-from-web\n");
+    expect(out.errors).toBe("");
   });
 });
 

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import zlib from "node:zlib";
 import { CONTROL, FLAG_FIN, FrameReader, HEADER_DICTIONARY, HeaderCodec, RST, concat, controlFrame, dataFrame, encodeHeaderBlock, readU32, u32, type Frame, type Headers } from "../../../src/api/spdy/framing.ts";
-import { PortForwardSession, type RelayEvents } from "../../../src/server/port-forward.ts";
+import { ChannelPortForward, PortForwardSession, type RelayEvents } from "../../../src/server/port-forward.ts";
 import { RELAY } from "../../../src/api/portforward-protocol.ts";
 
 /** A client-side header compressor as Go's framer makes one: one zlib stream, a sync flush per frame. */
@@ -162,5 +162,37 @@ describe("a port-forward session", () => {
     await settle();
     expect(relays.map((r) => r.closed)).toEqual([true, true]);
     expect(hungUp()).toBe(true);
+  });
+});
+
+describe("the channel protocol", () => {
+  test("each port's channels start with the port; data and errors travel on them; the socket closes after the last connection", () => {
+    const sent: number[][] = [];
+    const relays: { port: number; events: RelayEvents; sent: Uint8Array[] }[] = [];
+    let hungUp = false;
+    const s = new ChannelPortForward(
+      (b) => sent.push([...b]),
+      () => (hungUp = true),
+      (port, events) => {
+        const r = { port, events, sent: [] as Uint8Array[] };
+        relays.push(r);
+        return { send: (b) => r.sent.push(b), close: () => {} };
+      },
+      [8080, 9000],
+    );
+    expect(sent).toEqual([[0, 0x90, 0x1f], [1, 0x90, 0x1f], [2, 0x28, 0x23], [3, 0x28, 0x23]]);
+    expect(relays.map((r) => r.port)).toEqual([8080, 9000]);
+    s.receive(new Uint8Array([2, 104, 105]));
+    s.receive(new Uint8Array([1, 1]));
+    s.receive(new Uint8Array([255, 2]));
+    expect(relays[1]!.sent.map((b) => [...b])).toEqual([[RELAY.data, 104, 105], [RELAY.end]]);
+    expect(relays[0]!.sent).toEqual([]);
+    relays[0]!.events.onData(new Uint8Array([7]));
+    relays[1]!.events.onError("refused");
+    expect(sent.slice(4)).toEqual([[0, 7], [3, ...new TextEncoder().encode("refused")]]);
+    relays[0]!.events.onClose();
+    expect(hungUp).toBe(false);
+    relays[1]!.events.onClose();
+    expect(hungUp).toBe(true);
   });
 });
