@@ -70,6 +70,7 @@ describe("the default roles and bindings", () => {
     expect(view.rules!.some((r) => r.apiGroups?.includes("") && r.resources?.includes("configmaps") && r.verbs.includes("list"))).toBe(true);
     const editRules = (await rbac.readClusterRole({ name: "edit" })).rules ?? [];
     expect(editRules.some((r) => r.resources?.includes("pods/exec") && r.verbs.includes("create"))).toBe(true);
+    expect(view.rules!.some((r) => r.apiGroups?.includes("metrics.k8s.io") && r.resources?.includes("pods"))).toBe(true);
     const adminRules = (await rbac.readClusterRole({ name: "admin" })).rules ?? [];
     expect(adminRules.some((r) => r.apiGroups?.includes(RBAC) && r.resources?.includes("rolebindings"))).toBe(true);
   });
@@ -146,6 +147,11 @@ describe("a user made by skiff kubeconfig create", () => {
     expect(await can("get", "pods", "--subresource", "log")).toBe("yes");
     expect(await can("get", "/version")).toBe("yes");
     expect(await can("get", "/metrics")).toBe("no");
+    expect(await can("list", "pods.metrics.k8s.io")).toBe("yes");
+    // kubectl top's reads: pod metrics of its namespace, not node metrics (cluster-scoped).
+    const token = tokenOf(alice);
+    expect((await apiFetch(server, "/apis/metrics.k8s.io/v1beta1/namespaces/team/pods", { token })).status).toBe(200);
+    expect((await apiFetch(server, "/apis/metrics.k8s.io/v1beta1/nodes", { token })).status).toBe(403);
     const list = await kubectlOk(alice, ["auth", "can-i", "--list"]);
     expect(list).toMatch(/^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs\n/);
     expect(list).toMatch(/selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/);

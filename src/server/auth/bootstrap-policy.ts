@@ -1,8 +1,9 @@
 // Upstream's default ClusterRoles and ClusterRoleBindings (plugin/pkg/auth/authorizer/rbac/
 // bootstrappolicy) that matter on skiff: cluster-admin, the aggregated admin/edit/view with
 // the aggregate-to-* roles that feed them, discovery, basic-user, public-info-viewer and
-// monitoring. Made at server start when missing; one annotated autoupdate "true" gets back a
-// rule, subject or aggregation rule it lost (as upstream's reconciliation adds, never removes).
+// monitoring; and metrics-server's aggregated-metrics-reader, as skiff serves metrics.k8s.io.
+// Made at server start when missing; one annotated autoupdate "true" gets back a rule,
+// subject or aggregation rule it lost (as upstream's reconciliation adds, never removes).
 import type { KubeObject } from "../../api/kinds/kind.ts";
 import type { Registry } from "../../api/registry/registry.ts";
 import { RBAC_GROUP, type PolicyRule, type Subject } from "../../api/validation/rbac.ts";
@@ -61,6 +62,12 @@ export const DEFAULT_CLUSTER_ROLES: RoleSpec[] = [
       rule(READ, ["policy"], ["poddisruptionbudgets", "poddisruptionbudgets/status"]),
       rule(READ, ["networking.k8s.io"], ["networkpolicies", "ingresses", "ingresses/status"]),
     ],
+  },
+  // What metrics-server ships beside its API (k3s too): kubectl top for every view, edit and admin.
+  {
+    name: "system:aggregated-metrics-reader",
+    labels: { [AGGREGATE("view")]: "true", [AGGREGATE("edit")]: "true", [AGGREGATE("admin")]: "true" },
+    rules: [rule(READ, ["metrics.k8s.io"], ["pods", "nodes"])],
   },
   {
     name: "system:discovery",
