@@ -80,6 +80,10 @@ describe("the default roles and bindings", () => {
     const wide = await kubectlOk(server.kubeconfigPath, ["get", "clusterrolebinding", "system:public-info-viewer", "-o", "wide"]);
     expect(wide).toMatch(/^NAME\s+ROLE\s+AGE\s+USERS\s+GROUPS\s+SERVICEACCOUNTS\n/);
     expect(wide).toMatch(/system:public-info-viewer\s+ClusterRole\/system:public-info-viewer\s+\S+\s+system:authenticated, system:unauthenticated\s*\n/);
+    const described = await kubectlOk(server.kubeconfigPath, ["describe", "clusterrolebinding", "system:basic-user"]);
+    expect(described).toMatch(/Role:\n\s+Kind:\s+ClusterRole\n\s+Name:\s+system:basic-user\nSubjects:\n\s+Kind\s+Name\s+Namespace\n\s+----\s+----\s+---------\n\s+Group\s+system:authenticated\s*\n/);
+    const role = await kubectlOk(server.kubeconfigPath, ["describe", "clusterrole", "system:basic-user"]);
+    expect(role).toMatch(/selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/);
   });
 });
 
