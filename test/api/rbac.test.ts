@@ -210,6 +210,10 @@ describe("a user made by skiff kubeconfig create", () => {
     // A trailing * matches by prefix: allowed through, then the path is simply not served.
     expect((await apiFetch(server, "/debug/anything", { token })).status).toBe(404);
     expect((await apiFetch(server, "/metricsx", { token })).status).toBe(403);
+    // The default system:monitoring binding: a scraper's credential in that group reads /metrics.
+    const prom = tokenOf(await makeUser("prom", "view", "team", ["--group", "system:monitoring"]));
+    expect((await apiFetch(server, "/metrics", { token: prom })).status).toBe(200);
+    expect((await apiFetch(server, "/api/v1/nodes", { token: prom })).status).toBe(403);
   });
 
   test("skiff kubeconfig create: groups and the server address given, usage errors, a missing namespace mints nothing", async () => {
