@@ -10,7 +10,7 @@ import type { Agent } from "./agent.ts";
 import { LABEL_POD_UID } from "./runtime/labels.ts";
 import type { SandboxInfo } from "./runtime/types.ts";
 
-export type RelayData = { host: string; port: number; podName: string; socket?: Socket };
+export type RelayData = { host: string; port: number; podName: string; socket?: Socket; held?: { server: boolean; socket: boolean } };
 
 /** The pod's IP on this node, or why there is none. */
 export async function podAddress(agent: Pick<Agent, "source" | "cache" | "driver">, namespace: string, podName: string): Promise<{ ip: string } | { error: string }> {
@@ -26,9 +26,13 @@ export function openRelay(ws: ServerWebSocket<RelayData>) {
   const d = ws.data;
   const socket = createConnection({ host: d.host, port: d.port });
   d.socket = socket;
+  const held: { server: boolean; socket: boolean } = (d.held = { server: false, socket: false });
   socket.on("data", (chunk: Buffer) => {
     // The server reads slower than the pod writes: stop reading the pod until the socket drains.
-    if (ws.send(relayFrame(RELAY.data, chunk)) === -1) socket.pause();
+    if (ws.send(relayFrame(RELAY.data, chunk)) === -1) {
+      held.socket = true;
+      socket.pause();
+    }
   });
   socket.on("error", (e: Error) => {
     ws.send(relayFrame(RELAY.error, new TextEncoder().encode(`error forwarding port ${d.port} to pod ${d.podName}: ${e.message}`)));
@@ -41,10 +45,21 @@ export function relayMessage(ws: ServerWebSocket<RelayData>, bytes: Uint8Array) 
   if (!socket || bytes.length === 0) return;
   if (bytes[0] === RELAY.data) socket.write(bytes.subarray(1));
   else if (bytes[0] === RELAY.end) socket.end();
+  else if (bytes[0] === RELAY.pause) hold(ws, "server", true);
+  else if (bytes[0] === RELAY.resume) hold(ws, "server", false);
+}
+
+/** The pod is read only while neither this agent's socket to the server nor the client is backed up. */
+function hold(ws: ServerWebSocket<RelayData>, who: "server" | "socket", on: boolean) {
+  const { socket, held } = ws.data;
+  if (!socket || !held) return;
+  held[who] = on;
+  if (held.server || held.socket) socket.pause();
+  else socket.resume();
 }
 
 export function drainRelay(ws: ServerWebSocket<RelayData>) {
-  ws.data.socket?.resume();
+  hold(ws, "socket", false);
 }
 
 export function closeRelay(ws: ServerWebSocket<RelayData>) {

@@ -7,6 +7,10 @@ export const RELAY = {
   end: 1,
   /** Agent to server: why the connection to the pod failed or ended (UTF-8). */
   error: 2,
+  /** Server to agent: the client reads slower than the pod writes; stop reading the pod. */
+  pause: 3,
+  /** Server to agent: read the pod again. */
+  resume: 4,
 } as const;
 export const RELAY_PROTOCOL = "portforward.skiff.io";
 

@@ -92,7 +92,7 @@ function portForwardData(url: URL, namespace: string, name: string, offered: str
     protocol,
     queue: [],
     portForward: (ws) => {
-      const args = [(bytes: Uint8Array) => void ws.send(bytes), () => ws.close(1000), open, ports.map(Number)] as const;
+      const args = [(bytes: Uint8Array) => ws.send(bytes) !== -1, () => ws.close(1000), open, ports.map(Number)] as const;
       return protocol === PORT_FORWARD_TUNNEL_PROTOCOL ? new PortForwardSession(...args) : new ChannelPortForward(...args);
     },
   };
@@ -124,6 +124,9 @@ export const execBridgeHandler: WebSocketHandler<BridgeData> = {
     const m = typeof message === "string" ? message : new Uint8Array(message);
     if (d.agent?.readyState === WebSocket.OPEN) d.agent.send(m);
     else d.queue.push(m);
+  },
+  drain(ws) {
+    ws.data.session?.drain();
   },
   close(ws) {
     ws.data.session?.close();

@@ -15,6 +15,23 @@ export interface RelayConn {
 export type RelayEvents = { onData(bytes: Uint8Array): void; onError(message: string): void; onClose(): void };
 export type RelayOpener = (port: number, events: RelayEvents) => RelayConn;
 
+/** Write to the client: false when its socket is backed up (the bytes are queued all the same). */
+export type ClientWrite = (bytes: Uint8Array) => boolean;
+
+/** Relays told to stop reading their pod while the client's socket is backed up. */
+class Held {
+  private readonly relays = new Set<RelayConn>();
+  hold(conn: RelayConn) {
+    if (this.relays.has(conn)) return;
+    this.relays.add(conn);
+    conn.send(relayFrame(RELAY.pause));
+  }
+  release() {
+    for (const conn of this.relays) conn.send(relayFrame(RELAY.resume));
+    this.relays.clear();
+  }
+}
+
 type Pair = { requestId: string; port: number; errorStream?: number; dataStream?: number; conn?: RelayConn; error?: string; done: boolean };
 
 export class PortForwardSession implements ForwardSession {
@@ -25,9 +42,10 @@ export class PortForwardSession implements ForwardSession {
   private readonly byStream = new Map<number, Pair>();
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  private readonly held = new Held();
 
   constructor(
-    private readonly write: (bytes: Uint8Array) => void,
+    private readonly write: ClientWrite,
     private readonly hangUp: () => void,
     private readonly open: RelayOpener,
     /** The ports named in the request's query; a stream for another port is refused. */
@@ -41,6 +59,11 @@ export class PortForwardSession implements ForwardSession {
     }
   }
 
+  /** The client's socket drained: the pods may be read again. */
+  drain() {
+    this.held.release();
+  }
+
   close() {
     if (this.closed) return;
     this.closed = true;
@@ -51,7 +74,7 @@ export class PortForwardSession implements ForwardSession {
     this.hangUp();
   }
 
-  private async handle(frame: Frame) {
+  private async handle(frame: Frame): Promise<void> {
     if (this.closed) return;
     if (!frame.control) return this.onData(frame.streamId, frame.flags, frame.payload);
     switch (frame.type) {
@@ -66,7 +89,8 @@ export class PortForwardSession implements ForwardSession {
         return;
       }
       case CONTROL.ping:
-        return this.write(controlFrame(CONTROL.ping, 0, frame.payload));
+        this.write(controlFrame(CONTROL.ping, 0, frame.payload));
+        return;
       case CONTROL.goAway:
         return this.close();
       default:
@@ -100,7 +124,9 @@ export class PortForwardSession implements ForwardSession {
     const p = pair;
     p.conn = this.open(port, {
       onData: (bytes) => {
-        for (let at = 0; at < bytes.length; at += MAX_DATA_PAYLOAD) this.write(dataFrame(streamId, 0, bytes.subarray(at, at + MAX_DATA_PAYLOAD)));
+        let flowing = true;
+        for (let at = 0; at < bytes.length; at += MAX_DATA_PAYLOAD) flowing = this.write(dataFrame(streamId, 0, bytes.subarray(at, at + MAX_DATA_PAYLOAD))) && flowing;
+        if (!flowing && p.conn) this.held.hold(p.conn);
       },
       onError: (message) => {
         p.error = message;
@@ -142,6 +168,7 @@ export class PortForwardSession implements ForwardSession {
 /** What the client's websocket feeds: SPDY frames (kubectl) or channel frames (other clients). */
 export interface ForwardSession {
   receive(chunk: Uint8Array): void;
+  drain(): void;
   close(): void;
 }
 
@@ -155,9 +182,10 @@ export class ChannelPortForward implements ForwardSession {
   private readonly conns: RelayConn[] = [];
   private open = 0;
   private closed = false;
+  private readonly held = new Held();
 
   constructor(
-    private readonly write: (bytes: Uint8Array) => void,
+    private readonly write: ClientWrite,
     private readonly hangUp: () => void,
     openRelay: RelayOpener,
     ports: number[],
@@ -168,18 +196,23 @@ export class ChannelPortForward implements ForwardSession {
       this.write(concat(new Uint8Array([2 * i + 1]), portBytes));
       this.open++;
       let ended = false;
-      this.conns.push(
-        openRelay(port, {
-          onData: (bytes) => this.write(concat(new Uint8Array([2 * i]), bytes)),
+      const conn: RelayConn = openRelay(port, {
+          onData: (bytes) => {
+            if (!this.write(concat(new Uint8Array([2 * i]), bytes))) this.held.hold(conn);
+          },
           onError: (message) => this.write(concat(new Uint8Array([2 * i + 1]), new TextEncoder().encode(message))),
           onClose: () => {
             if (ended) return;
             ended = true;
             if (--this.open === 0) this.close();
           },
-        }),
-      );
+        });
+      this.conns.push(conn);
     });
+  }
+
+  drain() {
+    this.held.release();
   }
 
   receive(chunk: Uint8Array) {

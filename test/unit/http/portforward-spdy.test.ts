@@ -82,7 +82,7 @@ function session(ports: number[] = []) {
   const relays: { port: number; events: RelayEvents; sent: Uint8Array[]; closed: boolean }[] = [];
   let hungUp = false;
   const s = new PortForwardSession(
-    (bytes) => frames.push(...written.push(bytes)),
+    (bytes) => frames.push(...written.push(bytes)) >= 0,
     () => {
       hungUp = true;
     },
@@ -171,7 +171,7 @@ describe("the channel protocol", () => {
     const relays: { port: number; events: RelayEvents; sent: Uint8Array[] }[] = [];
     let hungUp = false;
     const s = new ChannelPortForward(
-      (b) => sent.push([...b]),
+      (b) => sent.push([...b]) >= 0,
       () => (hungUp = true),
       (port, events) => {
         const r = { port, events, sent: [] as Uint8Array[] };
@@ -194,5 +194,31 @@ describe("the channel protocol", () => {
     expect(hungUp).toBe(false);
     relays[1]!.events.onClose();
     expect(hungUp).toBe(true);
+  });
+});
+
+describe("flow", () => {
+  test("a backed-up client pauses the relay that wrote, once; a drain resumes it", async () => {
+    let backedUp = true;
+    const sent: Uint8Array[] = [];
+    const s = new PortForwardSession(
+      () => !backedUp,
+      () => {},
+      (_port, events) => {
+        setTimeout(() => {
+          events.onData(new Uint8Array(10));
+          events.onData(new Uint8Array(10));
+        }, 5);
+        return { send: (b) => sent.push(b), close: () => {} };
+      },
+      [],
+    );
+    s.receive(await synStream(clientCompressor(), 1, { streamtype: ["data"], port: ["80"], requestid: ["0"] }));
+    await settle();
+    expect(sent.map((b) => b[0])).toEqual([RELAY.pause]);
+    backedUp = false;
+    s.drain();
+    s.drain();
+    expect(sent.map((b) => b[0])).toEqual([RELAY.pause, RELAY.resume]);
   });
 });
