@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, startCluster, type TestCluster } from "../support/cluster.ts";
-import { kubectlPath } from "../support/kubectl.ts";
+import { kubectl, kubectlPath } from "../support/kubectl.ts";
+import { skiffCommand } from "../support/process.ts";
 import { TEST_IMAGE_1 } from "../support/images.ts";
 
 setDefaultTimeout(180_000);
@@ -337,5 +338,25 @@ describe("who may use them", () => {
     const post = await api("POST", "/api/v1/namespaces/default/pods/web/proxy/cgi-bin/echo", { token: cred.token, body: "x" });
     expect(post.code).toBe(403);
     expect(JSON.parse(post.body).message).toContain(`cannot create resource "pods/proxy"`);
+  });
+
+  test("RBAC: a user bound to view may not port-forward, attach or proxy; one bound to edit may", async () => {
+    const made: Record<string, string> = {};
+    for (const role of ["view", "edit"]) {
+      const file = join(c.serverDir, `${role}-user.kubeconfig`);
+      const r = await inNetns([...skiffCommand("source"), "kubeconfig", "create", `${role}-user`, "--role", role, "--namespace", "default", "--data-dir", c.serverDir, "--output", file]);
+      expect(r.stderr).toBe(`kubeconfig for user "${role}-user" (${role} in namespace default) written to ${file}\n`);
+      made[role] = file;
+    }
+    const as = (role: string, args: string[], input?: string) => kubectl(made[role]!, args, { prefix: c.netns.prefix, input, timeoutMs: 30_000 });
+    const viewPf = await as("view", ["port-forward", "pod/web", "18083:8080"]);
+    expect(viewPf.stderr).toContain(`User "view-user" cannot create resource "pods/portforward" in API group "" in the namespace "default"`);
+    expect((await as("view", ["attach", "web", "-c", "httpd"])).stderr).toContain(`cannot create resource "pods/attach"`);
+    expect((await as("view", ["get", "--raw", "/api/v1/namespaces/default/services/web:80/proxy/"])).stderr).toContain(`User "view-user" cannot get resource "services/proxy"`);
+    expect((await as("view", ["get", "--raw", "/api/v1/namespaces/default/pods/web/proxy/"])).stderr).toContain(`cannot get resource "pods/proxy"`);
+    expect((await as("edit", ["get", "--raw", "/api/v1/namespaces/default/services/web:80/proxy/"])).stdout).toBe("hello-from-web\n");
+    const proc = Bun.spawn([...c.netns.prefix, kubectlPath(), "port-forward", "pod/web", "18084:8080"], { env: { ...process.env, KUBECONFIG: made.edit! }, stdout: "pipe", stderr: "pipe" });
+    forwards.push({ proc, output: () => "" });
+    expect(await eventually("edit user's forward", async () => ((await curl(["http://127.0.0.1:18084/"])).stdout || undefined), 30_000, 200)).toBe("hello-from-web\n");
   });
 });
