@@ -163,7 +163,7 @@ export function createApiApp(opts: ApiAppOptions): Hono<Env> {
     const rest = c.req.path.slice("/openapi/v3/".length).split("/");
     const [group, version] = rest[0] === "api" ? ["", rest[1]!] : [rest[1]!, rest[2]!];
     const doc = openapiDocs().groupVersion(group, version);
-    return doc ? c.json(doc) : c.notFound();
+    return doc ? c.body(doc, 200, { "content-type": "application/json" }) : c.notFound();
   });
 
   const resources = { registry: opts.registry, bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 60_000, subresources, watchMetrics: opts.watchMetrics };

@@ -133,7 +133,8 @@ function hashOf(kinds: KindDef[]): string {
 
 /** Documents built for one list of served kinds; a new list (a CRD came or went) gets a new cache. */
 export class OpenApiDocuments {
-  private readonly groupVersions = new Map<string, Schema | null>();
+  /** Kept as JSON text: far smaller than the objects it is made from. */
+  private readonly groupVersions = new Map<string, string | null>();
   private v2: string | undefined;
 
   constructor(private readonly kinds: KindDef[]) {}
@@ -149,17 +150,35 @@ export class OpenApiDocuments {
     return { paths };
   }
 
-  groupVersion(group: string, version: string): Schema | undefined {
+  /** The v3 document of a group version as JSON text, or undefined when no kind is served there. */
+  groupVersion(group: string, version: string): string | undefined {
     const key = `${group}/${version}`;
-    if (!this.groupVersions.has(key)) this.groupVersions.set(key, buildGroupVersion(this.kinds, group, version) ?? null);
+    if (!this.groupVersions.has(key)) {
+      const doc = buildGroupVersion(this.kinds, group, version);
+      this.groupVersions.set(key, doc ? JSON.stringify(doc) : null);
+      releaseBuildGarbage();
+    }
     return this.groupVersions.get(key) ?? undefined;
   }
 
   /** The v2 document as JSON text (it is large: serialized once). */
   v2Json(): string {
-    this.v2 ??= JSON.stringify({ swagger: "2.0", info: INFO, paths: {}, definitions: schemasOf(this.kinds, V2) });
+    if (this.v2 === undefined) {
+      this.v2 = JSON.stringify({ swagger: "2.0", info: INFO, paths: {}, definitions: schemasOf(this.kinds, V2) });
+      releaseBuildGarbage();
+    }
     return this.v2;
   }
+}
+
+/**
+ * Building a document makes megabytes of short-lived objects for a text of a few hundred
+ * kilobytes; a full collection right away hands that memory back instead of keeping the
+ * heap at its high-water mark (documents are built once per set of served kinds).
+ */
+function releaseBuildGarbage() {
+  docs = undefined;
+  Bun.gc(true);
 }
 
 function buildGroupVersion(kinds: KindDef[], group: string, version: string): Schema | undefined {
