@@ -17,7 +17,16 @@ const parseRef = (k: string): Ref => {
 };
 
 export function garbageCollector(registry: Registry, informers: InformerFactory): Controller {
-  const byResource = new Map(registry.kinds.map((k) => [resourceKey(k), k] as const));
+  // Kinds of CRDs come and go while serving: the map follows the registry's kinds.
+  let byResource = new Map<string, KindDef>();
+  let byResourceAt = -1;
+  const kindOf = (resource: string) => {
+    if (byResourceAt !== registry.kindsRevision) {
+      byResource = new Map(registry.kinds.map((k) => [resourceKey(k), k] as const));
+      byResourceAt = registry.kindsRevision;
+    }
+    return byResource.get(resource);
+  };
   // owner uid → dependents' keys; the store has no such index of its own.
   const dependents = new Map<string, Set<string>>();
 
@@ -48,7 +57,7 @@ export function garbageCollector(registry: Registry, informers: InformerFactory)
     },
     reconcile: async (key) => {
       const ref = parseRef(key);
-      const kind = byResource.get(ref.resource);
+      const kind = kindOf(ref.resource);
       const obj = kind && registry.tryGet(kind, ref.namespace, ref.name);
       if (!kind || !obj) return;
       const finalizers = obj.metadata.finalizers ?? [];
@@ -95,7 +104,7 @@ export function garbageCollector(registry: Registry, informers: InformerFactory)
     const out: { kind: KindDef; obj: KubeObject }[] = [];
     for (const k of dependents.get(owner.metadata.uid!) ?? []) {
       const ref = parseRef(k);
-      const kind = byResource.get(ref.resource);
+      const kind = kindOf(ref.resource);
       const obj = kind && registry.tryGet(kind, ref.namespace, ref.name);
       if (kind && obj) out.push({ kind, obj });
     }
