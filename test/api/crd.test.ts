@@ -98,6 +98,10 @@ describe("a CRD", () => {
     // Short name and the "all" category reach it too.
     expect(await kubectlOk(server.kubeconfigPath, ["get", "wd", "-o", "name"])).toBe("widget.example.com/w1\n");
     expect(await kubectlOk(server.kubeconfigPath, ["get", "all", "-o", "name"])).toContain("widget.example.com/w1");
+    // Applied again with a change: kubectl patches a custom object with a merge patch.
+    expect(await kubectlOk(server.kubeconfigPath, ["apply", "-f", "-"], { input: manifest.replace("size: small", "size: large") })).toBe("widget.example.com/w1 configured\n");
+    expect(((await custom.getNamespacedCustomObject({ ...widgets, namespace: "default", name: "w1" })) as any).spec.size).toBe("large");
+    await kubectlOk(server.kubeconfigPath, ["apply", "-f", "-"], { input: manifest });
   });
 
   test("structural validation: 422 Invalid with upstream's field paths and messages", async () => {
