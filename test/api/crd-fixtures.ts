@@ -12,6 +12,7 @@ export const widgetCrd = {
         name: "v1",
         served: true,
         storage: true,
+        selectableFields: [{ jsonPath: ".spec.size" }],
         subresources: { status: {}, scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas", labelSelectorPath: ".status.selector" } },
         additionalPrinterColumns: [
           { name: "Size", type: "string", jsonPath: ".spec.size" },

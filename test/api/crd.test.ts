@@ -226,6 +226,10 @@ describe("custom objects", () => {
     expect(byLabel.kind).toBe("WidgetList");
     const byField = (await custom.listNamespacedCustomObject({ ...widgets, namespace: "default", fieldSelector: "metadata.name=w3" })) as any;
     expect(byField.items.map((o: any) => o.metadata.name)).toEqual(["w3"]);
+    // selectableFields make a schema field a field selector.
+    const bySize = (await custom.listNamespacedCustomObject({ ...widgets, namespace: "default", fieldSelector: "spec.size=large" })) as any;
+    expect(bySize.items.map((o: any) => o.metadata.name)).toEqual(["w2", "w3", "w7"]);
+    expect((await apiFetch(server, `${path}?fieldSelector=spec.color%3Dred`)).status).toBe(400);
     const page = (await custom.listNamespacedCustomObject({ ...widgets, namespace: "default", limit: 2 })) as any;
     expect(page.items).toHaveLength(2);
     expect(page.metadata.continue).toBeTruthy();
@@ -253,6 +257,31 @@ describe("custom objects", () => {
     expect(list.apiVersion).toBe("example.com/v1beta1");
     expect(new Set(list.items.map((o: any) => o.apiVersion))).toEqual(new Set(["example.com/v1beta1"]));
     expect(await kubectlOk(server.kubeconfigPath, ["get", "widgets.v1beta1.example.com", "from-beta", "-o", "jsonpath={.apiVersion}"])).toBe("example.com/v1beta1");
+  });
+
+  test("a new storage version: stored objects are served in it, storedVersions keeps both", async () => {
+    const crdPath = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com";
+    const swap = (v1: boolean) =>
+      apiFetch(server, crdPath, {
+        method: "PATCH",
+        headers: { "content-type": "application/json-patch+json" },
+        body: JSON.stringify([
+          { op: "replace", path: "/spec/versions/0/storage", value: v1 },
+          { op: "replace", path: "/spec/versions/1/storage", value: !v1 },
+        ]),
+      });
+    expect((await swap(false)).status).toBe(200);
+    const beta = (await (await apiFetch(server, "/apis/example.com/v1beta1/namespaces/default/widgets/w1")).json()) as any;
+    expect(beta.apiVersion).toBe("example.com/v1beta1");
+    const v1 = (await (await apiFetch(server, "/apis/example.com/v1/namespaces/default/widgets/w1")).json()) as any;
+    expect(v1.apiVersion).toBe("example.com/v1");
+    const crd = await waitFor("storedVersions", async () => {
+      const c = await crds.readCustomResourceDefinition({ name: "widgets.example.com" });
+      return c.status?.storedVersions?.length === 2 ? c : undefined;
+    });
+    expect(crd.status?.storedVersions).toEqual(["v1", "v1beta1"]);
+    expect((await swap(true)).status).toBe(200);
+    expect(((await (await apiFetch(server, "/apis/example.com/v1/namespaces/default/widgets/w1")).json()) as any).spec.size).toBe("small");
   });
 
   test("a cluster-scoped kind", async () => {
@@ -295,6 +324,10 @@ describe("custom objects", () => {
     expect(await bad((c) => delete c.spec.versions[0].schema)).toEqual(["spec.versions[0].schema.openAPIV3Schema: Required value: schemas are required"]);
     expect(await bad((c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.level = {}))).toEqual([
       "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[level].type: Required value: must not be empty for specified object fields",
+    ]);
+    expect(await bad((c) => (c.spec.versions[0].selectableFields = [{ jsonPath: ".spec.nope" }, { jsonPath: ".spec" }]))).toEqual([
+      'spec.versions[0].selectableFields[0].jsonPath: Invalid value: ".spec.nope": is an invalid path: does not refer to a valid field',
+      'spec.versions[0].selectableFields[1].jsonPath: Invalid value: ".spec": must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.',
     ]);
     expect(await bad((c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.level = { type: "array", items: { type: "object" }, "x-kubernetes-list-type": "map" }))).toEqual([
       "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[level].x-kubernetes-list-map-keys: Required value: must not be empty if x-kubernetes-list-type is map",

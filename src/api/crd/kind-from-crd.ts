@@ -8,6 +8,7 @@ import { object } from "../patch/upstream-types.ts";
 import { validateMeta } from "../validation/object-meta.ts";
 import { applyDefaults, prune, validateResource, type JSONSchemaProps } from "./structural.ts";
 import { printerColumns } from "./printer-columns.ts";
+import { readPath } from "../http/scale-paths.ts";
 
 const EVERYTHING: JSONSchemaProps = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
 
@@ -49,6 +50,16 @@ export function kindFromCrd(crd: CustomResourceDefinition): KindDef {
     ...(names.categories?.length ? { categories: names.categories } : {}),
     subresources: { ...(stored.subresources?.status ? { status: true } : {}), ...(scaleSpec ? { scale: scaleSpec } : {}) },
     hasGeneration: true,
+    // selectableFields: field selectors on the storage version's fields, values rendered as upstream does.
+    fieldSelectors: Object.fromEntries(
+      (stored.selectableFields ?? []).map((f) => {
+        const at = path(f.jsonPath);
+        return [at, (o: KubeObject) => {
+          const v = readPath(o, at);
+          return v === undefined || v === null ? undefined : String(v);
+        }];
+      }),
+    ),
     defaults: (obj) => {
       prune(obj, schema);
       applyDefaults(obj, schema);

@@ -24,6 +24,7 @@ export type CrdVersion = {
   schema?: { openAPIV3Schema?: JSONSchemaProps };
   subresources?: { status?: Record<string, never>; scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string } };
   additionalPrinterColumns?: PrinterColumn[];
+  selectableFields?: { jsonPath: string }[];
 };
 export type CrdCondition = { type: string; status: string; lastTransitionTime?: string; reason?: string; message?: string };
 export type CustomResourceDefinition = KubeObject & {
@@ -87,6 +88,22 @@ function validateVersion(v: CrdVersion, path: string): FieldError[] {
     else if (!/^\.status(\.[A-Za-z0-9_]+)+$/.test(scale.statusReplicasPath)) errs.push(invalidValue(`${sp}.statusReplicasPath`, scale.statusReplicasPath, "should be a json path under .status"));
     if (scale.labelSelectorPath && !/^\.(spec|status)(\.[A-Za-z0-9_]+)+$/.test(scale.labelSelectorPath)) errs.push(invalidValue(`${sp}.labelSelectorPath`, scale.labelSelectorPath, "should be a json path under either .spec or .status"));
   }
+  const selectable = v.selectableFields ?? [];
+  if (selectable.length > 8) errs.push({ field: `${path}.selectableFields`, reason: "FieldValueTooLong", message: `Too many: ${selectable.length}: must have at most 8 items` });
+  const seenPaths = new Set<string>();
+  selectable.forEach((f, i) => {
+    const fp = `${path}.selectableFields[${i}].jsonPath`;
+    if (!f?.jsonPath) return errs.push(required(fp));
+    if (seenPaths.has(f.jsonPath)) errs.push(duplicate(fp, f.jsonPath));
+    seenPaths.add(f.jsonPath);
+    let node: JSONSchemaProps | undefined = v.schema?.openAPIV3Schema;
+    const parts = /^(\.[A-Za-z_][A-Za-z0-9_]*)+$/.test(f.jsonPath) ? f.jsonPath.slice(1).split(".") : undefined;
+    for (const p of parts ?? []) node = node?.properties?.[p];
+    if (!parts || !node) errs.push(invalidValue(fp, f.jsonPath, "is an invalid path: does not refer to a valid field"));
+    else if (!["string", "integer", "boolean"].includes(node.type ?? "")) {
+      errs.push(invalidValue(fp, f.jsonPath, "must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed."));
+    }
+  });
   (v.additionalPrinterColumns ?? []).forEach((c, i) => {
     const cp = `${path}.additionalPrinterColumns[${i}]`;
     if (!c.name) errs.push(required(`${cp}.name`));

@@ -80,6 +80,10 @@ export class Registry {
     else this.kinds.push(kind);
     this.byResource.set(key, kind);
     this.kindsRevision++;
+    // Objects stored in an earlier version of the kind (a CRD's storage version changed) are
+    // served in the new one, as upstream's conversion None does on read; their next write stores it.
+    const apiVersion = apiVersionOf(kind);
+    for (const o of this.store.list(key)) if (o.apiVersion !== apiVersion) o.apiVersion = apiVersion;
   }
 
   /** Stop serving a kind; its stored objects are the caller's business. */
