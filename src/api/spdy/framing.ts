@@ -15,6 +15,9 @@ export type Frame =
   | { control: true; type: number; flags: number; payload: Uint8Array }
   | { control: false; streamId: number; flags: number; payload: Uint8Array };
 
+/** A header block inflating to more than this ends the connection (a compression bomb). */
+const MAX_HEADER_BLOCK = 256 * 1024;
+
 /** Largest payload a frame's 24-bit length allows; data is cut into smaller pieces anyway. */
 export const MAX_DATA_PAYLOAD = 64 * 1024;
 
@@ -149,28 +152,41 @@ export class HeaderCodec {
 
   /** Inflates one frame's header block; calls complete in the order they were made. */
   inflate(compressed: Uint8Array): Promise<Headers> {
-    const inflater = (this.inflater ??= zlib.createInflate({ dictionary: HEADER_DICTIONARY }));
+    if (!this.inflater) {
+      this.inflater = zlib.createInflate({ dictionary: HEADER_DICTIONARY });
+      // Errors reach the pending call below; after a failure the connection is closed anyway.
+      this.inflater.on("error", () => {});
+    }
+    const inflater = this.inflater;
     const next = this.chain.then(
       () =>
         new Promise<Headers>((resolve, reject) => {
           const out: Buffer[] = [];
-          const onData = (b: Buffer) => out.push(b);
-          const onError = (e: Error) => {
+          let size = 0;
+          let settled = false;
+          const finish = (e?: Error) => {
+            if (settled) return;
+            settled = true;
             inflater.off("data", onData);
-            reject(e);
-          };
-          inflater.on("data", onData);
-          inflater.once("error", onError);
-          inflater.write(compressed);
-          inflater.flush(zlib.constants.Z_SYNC_FLUSH, () => {
-            inflater.off("data", onData);
-            inflater.off("error", onError);
+            inflater.off("error", finish);
+            if (e) return reject(e);
             try {
               resolve(decodeHeaderBlock(Buffer.concat(out)));
-            } catch (e) {
-              reject(e);
+            } catch (err) {
+              reject(err);
             }
-          });
+          };
+          const onData = (b: Buffer) => {
+            size += b.length;
+            if (size <= MAX_HEADER_BLOCK) return void out.push(b);
+            finish(new Error("SPDY header block too large"));
+            inflater.destroy();
+          };
+          inflater.on("data", onData);
+          inflater.on("error", finish);
+          if (inflater.destroyed) return finish(new Error("SPDY header compression failed earlier on this connection"));
+          inflater.write(compressed);
+          inflater.flush(zlib.constants.Z_SYNC_FLUSH, () => finish());
         }),
     );
     this.chain = next.catch(() => {});

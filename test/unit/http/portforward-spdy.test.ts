@@ -222,3 +222,17 @@ describe("flow", () => {
     expect(sent.map((b) => b[0])).toEqual([RELAY.pause, RELAY.resume]);
   });
 });
+
+describe("hostile input", () => {
+  test("a header block that inflates past 256 KiB fails instead of growing", async () => {
+    const compress = clientCompressor();
+    const codec = new HeaderCodec();
+    const bomb = await compress({ x: ["a".repeat(1024 * 1024)] });
+    expect(bomb.length).toBeLessThan(8 * 1024);
+    await expect(codec.inflate(bomb)).rejects.toThrow("SPDY header block too large");
+    const { s, hungUp } = session();
+    s.receive(controlFrame(CONTROL.synStream, 0, concat(u32(1, 0), new Uint8Array([0, 0]), await clientCompressor()({ x: ["a".repeat(1024 * 1024)] }))));
+    await settle();
+    expect(hungUp()).toBe(true);
+  });
+});
