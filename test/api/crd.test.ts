@@ -325,6 +325,17 @@ describe("custom objects", () => {
     expect(await bad((c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.level = {}))).toEqual([
       "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[level].type: Required value: must not be empty for specified object fields",
     ]);
+    // Values of the wrong type anywhere are refused before anything reads them.
+    expect(await bad((c) => (c.spec.names.shortNames = "gd"))).toEqual(['spec.names.shortNames: Invalid value: "string": spec.names.shortNames in body must be of type array: "string"']);
+    expect(await bad((c) => (c.spec.names.kind = 5))).toEqual(['spec.names.kind: Invalid value: "integer": spec.names.kind in body must be of type string: "integer"']);
+    expect(await bad((c) => (c.spec.versions[0].additionalPrinterColumns = "x"))).toEqual([
+      'spec.versions[0].additionalPrinterColumns: Invalid value: "string": spec.versions[0].additionalPrinterColumns in body must be of type array: "string"',
+    ]);
+    expect(await bad((c) => (c.spec.versions = [5]))).toEqual(['spec.versions[0]: Invalid value: "integer": spec.versions[0] in body must be of type object: "integer"']);
+    expect(await bad((c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.level = { type: "integer", enum: "x", minimum: "1" }))).toEqual([
+      'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[level].minimum: Invalid value: "1": must be of type number',
+      'spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[level].enum: Invalid value: "x": must be of type array',
+    ]);
     expect(await bad((c) => (c.spec.versions[0].selectableFields = [{ jsonPath: ".spec.nope" }, { jsonPath: ".spec" }]))).toEqual([
       'spec.versions[0].selectableFields[0].jsonPath: Invalid value: ".spec.nope": is an invalid path: does not refer to a valid field',
       'spec.versions[0].selectableFields[1].jsonPath: Invalid value: ".spec": must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.',

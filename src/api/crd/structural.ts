@@ -161,15 +161,28 @@ export function validateValue(value: unknown, s: JSONSchemaProps, path: string, 
   return errs;
 }
 
+const patterns = new Map<string, RegExp | null>();
+/** A schema's pattern, compiled once (a CRD's schema was checked to hold valid ones). */
+function compiled(pattern: string): RegExp | null {
+  let re = patterns.get(pattern);
+  if (re === undefined) {
+    try {
+      re = new RegExp(pattern, "u");
+    } catch {
+      re = null;
+    }
+    if (patterns.size > 1000) patterns.clear();
+    patterns.set(pattern, re);
+  }
+  return re;
+}
+
 function validateString(value: string, s: JSONSchemaProps, path: string, errs: FieldError[]) {
   const length = [...value].length;
   if (s.maxLength !== undefined && length > s.maxLength) errs.push(tooLong(path, s.maxLength));
   if (s.minLength !== undefined && length < s.minLength) errs.push(invalidValue(path, value, `${path} in body should be at least ${s.minLength} chars long`));
   if (s.pattern !== undefined) {
-    let re: RegExp | undefined;
-    try {
-      re = new RegExp(s.pattern, "u");
-    } catch {}
+    const re = compiled(s.pattern);
     if (re && !re.test(value)) errs.push(invalidValue(path, value, `${path} in body should match '${s.pattern}'`));
   }
   const check = s.format ? FORMATS[s.format] : undefined;
@@ -262,8 +275,42 @@ export function structuralErrors(schema: JSONSchemaProps | undefined, path: stri
   return errs;
 }
 
+/** What each keyword must hold; upstream's typed decoding refuses anything else. */
+const KEYWORD_TYPES: Record<string, "string" | "number" | "boolean" | "object" | "array" | "strings" | "schemas" | "schema" | "schemaOrBool"> = {
+  type: "string", format: "string", description: "string", title: "string", pattern: "string",
+  minimum: "number", maximum: "number", multipleOf: "number", minLength: "number", maxLength: "number", minItems: "number", maxItems: "number", minProperties: "number", maxProperties: "number",
+  exclusiveMinimum: "boolean", exclusiveMaximum: "boolean", uniqueItems: "boolean", nullable: "boolean",
+  "x-kubernetes-preserve-unknown-fields": "boolean", "x-kubernetes-int-or-string": "boolean", "x-kubernetes-embedded-resource": "boolean",
+  "x-kubernetes-list-type": "string", "x-kubernetes-map-type": "string", "x-kubernetes-list-map-keys": "strings", required: "strings", enum: "array",
+  properties: "schemas", items: "schema", not: "schema", allOf: "array", anyOf: "array", oneOf: "array", additionalProperties: "schemaOrBool",
+};
+
+function shapeErrors(s: Record<string, unknown>, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const [key, want] of Object.entries(KEYWORD_TYPES)) {
+    const v = s[key];
+    if (v === undefined || v === null) continue;
+    const ok =
+      want === "string" ? typeof v === "string"
+      : want === "number" ? typeof v === "number"
+      : want === "boolean" ? typeof v === "boolean"
+      : want === "array" ? Array.isArray(v) && (!["allOf", "anyOf", "oneOf"].includes(key) || v.every(isObject))
+      : want === "strings" ? Array.isArray(v) && v.every((x) => typeof x === "string")
+      : want === "schemas" ? isObject(v) && Object.values(v).every(isObject)
+      : want === "schema" ? isObject(v)
+      : typeof v === "boolean" || isObject(v);
+    if (!ok) errs.push(invalidValue(`${path}.${key}`, v, `must be ${want === "schemas" ? "a map of schemas" : want === "schemaOrBool" ? "a schema or a boolean" : want === "strings" ? "a list of strings" : want === "schema" ? "a schema" : `of type ${want}`}`));
+  }
+  return errs;
+}
+
 function checkNode(s: JSONSchemaProps, path: string, root: boolean, errs: FieldError[]) {
   if (!isObject(s)) return;
+  const shape = shapeErrors(s, path);
+  if (shape.length) {
+    errs.push(...shape);
+    return;
+  }
   const intOrString = s["x-kubernetes-int-or-string"] === true;
   const preserve = preserves(s);
   if (s.type !== undefined && !VALID_TYPES.includes(s.type)) errs.push(notSupported(`${path}.type`, s.type, VALID_TYPES));

@@ -9,7 +9,7 @@ import { object } from "../patch/upstream-types.ts";
 import { duplicate, invalidValue, notSupported, required } from "../validation/field-errors.ts";
 import { validateMeta } from "../validation/object-meta.ts";
 import { isDNS1035Label, isDNS1123Subdomain } from "../validation/names.ts";
-import { structuralErrors, type JSONSchemaProps } from "../crd/structural.ts";
+import { structuralErrors, validateValue, type JSONSchemaProps } from "../crd/structural.ts";
 import { parseJsonPath, type PrinterColumn } from "../crd/printer-columns.ts";
 
 export const CRD_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io";
@@ -45,7 +45,8 @@ function defaults(o: KubeObject) {
     names.listKind ||= `${names.kind}List`;
   }
   for (const v of Array.isArray(spec.versions) ? spec.versions : []) {
-    for (const c of v?.additionalPrinterColumns ?? []) c.priority ??= 0;
+    const columns = v && typeof v === "object" ? v.additionalPrinterColumns : undefined;
+    for (const c of Array.isArray(columns) ? columns : []) if (c && typeof c === "object") c.priority ??= 0;
   }
   // Deleting a CRD first deletes its objects: the finalizer holds the CRD until then.
   const fin = (crd.metadata.finalizers ??= []);
@@ -121,11 +122,42 @@ function validateVersion(v: CrdVersion, path: string): FieldError[] {
   return errs;
 }
 
+// The value types of a CRD's fields, checked before anything reads them (upstream's typed decoding).
+const str: JSONSchemaProps = { type: "string" };
+const strings: JSONSchemaProps = { type: "array", items: str };
+const bool: JSONSchemaProps = { type: "boolean" };
+const obj = (properties: Record<string, JSONSchemaProps>): JSONSchemaProps => ({ type: "object", properties });
+const anySchema: JSONSchemaProps = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
+const namesShape = obj({ plural: str, singular: str, kind: str, listKind: str, shortNames: strings, categories: strings });
+const SPEC_SHAPE: JSONSchemaProps = obj({
+  group: str,
+  scope: str,
+  names: namesShape,
+  preserveUnknownFields: bool,
+  conversion: obj({ strategy: str, webhook: anySchema }),
+  versions: {
+    type: "array",
+    items: obj({
+      name: str,
+      served: bool,
+      storage: bool,
+      deprecated: bool,
+      deprecationWarning: str,
+      schema: obj({ openAPIV3Schema: anySchema }),
+      subresources: obj({ status: anySchema, scale: obj({ specReplicasPath: str, statusReplicasPath: str, labelSelectorPath: str }) }),
+      additionalPrinterColumns: { type: "array", items: obj({ name: str, type: str, format: str, description: str, priority: { type: "integer" }, jsonPath: str }) },
+      selectableFields: { type: "array", items: obj({ jsonPath: str }) },
+    }),
+  },
+});
+
 export function validateCustomResourceDefinition(o: KubeObject, old?: KubeObject): FieldError[] {
   const crd = o as CustomResourceDefinition;
   const errs = validateMeta(o, old, false, (name) => isDNS1123Subdomain(name));
   const spec = crd.spec;
   if (!spec || typeof spec !== "object") return [...errs, required("spec")];
+  const shape = validateValue(spec, SPEC_SHAPE, "spec");
+  if (shape.length) return [...errs, ...shape];
   if (!spec.group) errs.push(required("spec.group"));
   else {
     for (const m of isDNS1123Subdomain(spec.group)) errs.push(invalidValue("spec.group", spec.group, m));
