@@ -153,6 +153,9 @@ describe("kubectl port-forward", () => {
     const plain = await api("POST", `${base}/web/portforward`);
     expect(plain.code).toBe(400);
     expect(JSON.parse(plain.body)).toMatchObject({ kind: "Status", reason: "BadRequest", message: "Upgrade request required" });
+    const spdy = await api("POST", `${base}/web/portforward`, { headers: { Connection: "Upgrade", Upgrade: "SPDY/3.1", "X-Stream-Protocol-Version": "portforward.k8s.io" } });
+    expect(spdy.code).toBe(400);
+    expect(JSON.parse(spdy.body).message).toContain("served over websockets only");
     const unknown = await api("GET", `${base}/nope/portforward`, { headers: websocket(TUNNEL) });
     expect(unknown.code).toBe(404);
     expect(JSON.parse(unknown.body)).toMatchObject({ reason: "NotFound", message: 'pods "nope" not found' });
