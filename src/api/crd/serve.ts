@@ -29,6 +29,8 @@ export function namesConflict(registry: Registry, crd: CustomResourceDefinition)
 export class CustomResources {
   /** CRD name → the kind it serves. */
   private readonly served = new Map<string, KindDef>();
+  /** CRD name → the spec its kind was built from: a status write changes nothing served. */
+  private readonly builtFrom = new Map<string, string>();
 
   constructor(private readonly registry: Registry) {}
 
@@ -44,20 +46,28 @@ export class CustomResources {
       if (before) this.unserve(name);
       return;
     }
+    const spec = JSON.stringify(crd.spec);
+    if (before && this.builtFrom.get(name) === spec) return;
     const kind = kindFromCrd(crd);
-    if (before && (before.group !== kind.group || before.plural !== kind.plural)) this.unserve(name);
+    if (before) this.unserve(name);
+    this.builtFrom.set(name, spec);
     this.served.set(name, kind);
     this.registry.addKind(kind);
-    for (const v of [kind.version, ...(kind.otherVersions ?? []).map((o) => o.version)]) setServedSchema({ group: kind.group, version: v, kind: kind.kind }, kind.schema.patch);
+    setPatchSchemas(kind, kind.schema.patch);
   }
 
   unserve(crdName: string) {
     const kind = this.served.get(crdName);
     if (!kind) return;
     this.served.delete(crdName);
+    this.builtFrom.delete(crdName);
     this.registry.removeKind(kind);
-    for (const v of [kind.version, ...(kind.otherVersions ?? []).map((o) => o.version)]) setServedSchema({ group: kind.group, version: v, kind: kind.kind }, undefined);
+    setPatchSchemas(kind, undefined);
   }
+}
+
+function setPatchSchemas(kind: KindDef, schema: KindDef["schema"]["patch"] | undefined) {
+  for (const v of [kind.version, ...(kind.otherVersions ?? []).map((o) => o.version)]) setServedSchema({ group: kind.group, version: v, kind: kind.kind }, schema);
 }
 
 /**
