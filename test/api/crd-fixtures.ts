@@ -63,6 +63,7 @@ export const widgetCrd = {
         name: "v1beta1",
         served: true,
         storage: false,
+        deprecated: true,
         schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
       },
     ],

@@ -256,7 +256,11 @@ describe("custom objects", () => {
     const list = (await custom.listNamespacedCustomObject({ ...beta, namespace: "default" })) as any;
     expect(list.apiVersion).toBe("example.com/v1beta1");
     expect(new Set(list.items.map((o: any) => o.apiVersion))).toEqual(new Set(["example.com/v1beta1"]));
-    expect(await kubectlOk(server.kubeconfigPath, ["get", "widgets.v1beta1.example.com", "from-beta", "-o", "jsonpath={.apiVersion}"])).toBe("example.com/v1beta1");
+    const k = await kubectl(server.kubeconfigPath, ["get", "widgets.v1beta1.example.com", "from-beta", "-o", "jsonpath={.apiVersion}"]);
+    expect(k.stdout).toBe("example.com/v1beta1");
+    // The version is deprecated: every answer through it warns, answers through v1 do not.
+    expect(k.stderr).toBe("Warning: example.com/v1beta1 Widget is deprecated\n");
+    expect((await apiFetch(server, "/apis/example.com/v1/namespaces/default/widgets/from-beta")).headers.get("warning")).toBeNull();
   });
 
   test("a new storage version: stored objects are served in it, storedVersions keeps both", async () => {

@@ -71,6 +71,9 @@ export function kindFromCrd(crd: CustomResourceDefinition): KindDef {
     ...(otherVersions.length ? { otherVersions } : {}),
     custom: {
       schemas,
+      deprecations: Object.fromEntries(
+        crd.spec.versions.filter((v) => v.served && v.deprecated).map((v) => [v.name, v.deprecationWarning ?? `${group}/${v.name} ${names.kind} is deprecated`]),
+      ),
       unknownFields: (body) => {
         const found: string[] = [];
         prune(body, schema, found, false);

@@ -32,6 +32,14 @@ export function json(body: unknown, status = 200, warnings: string[] = []): Resp
 }
 
 export async function handleResource(req: Request, url: URL, path: ResourcePath, ctx: ResourceContext, user: UserInfo): Promise<Response> {
+  const res = await serveResource(req, url, path, ctx, user);
+  // A CRD version marked deprecated: every answer through it carries its warning, as upstream's.
+  const warning = ctx.registry.kind(path.group, path.version, path.plural)?.custom?.deprecations?.[path.version] ?? otherVersionOf(ctx.registry.kinds, path)?.kind.custom?.deprecations?.[path.version];
+  if (warning) res.headers.append("Warning", `299 - "${warning.replace(/"/g, "'")}"`);
+  return res;
+}
+
+async function serveResource(req: Request, url: URL, path: ResourcePath, ctx: ResourceContext, user: UserInfo): Promise<Response> {
   const kind = ctx.registry.kind(path.group, path.version, path.plural);
   if (!kind) {
     const other = otherVersionOf(ctx.registry.kinds, path);

@@ -84,6 +84,8 @@ export type CustomKind = {
   schemas: Record<string, Record<string, unknown>>;
   /** Fields of a body the schema does not specify, as `.spec.foo` paths. */
   unknownFields: (body: unknown) => string[];
+  /** The warning answered through each deprecated version, by version name. */
+  deprecations?: Record<string, string>;
 };
 
 export type OtherVersion = {
