@@ -329,6 +329,8 @@ describe("custom objects", () => {
     expect(await bad((c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.level = {}))).toEqual([
       "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[level].type: Required value: must not be empty for specified object fields",
     ]);
+    // Unknown fields of a CRD are refused as for every kind (kubectl's default fieldValidation=Strict).
+    expect(await bad((c) => (c.spec.versions[0].servd = true))).toEqual(['spec.versions[0].servd: strict decoding error: unknown field "spec.versions[0].servd"']);
     // Values of the wrong type anywhere are refused before anything reads them.
     expect(await bad((c) => (c.spec.names.shortNames = "gd"))).toEqual(['spec.names.shortNames: Invalid value: "string": spec.names.shortNames in body must be of type array: "string"']);
     expect(await bad((c) => (c.spec.names.kind = 5))).toEqual(['spec.names.kind: Invalid value: "integer": spec.names.kind in body must be of type string: "integer"']);

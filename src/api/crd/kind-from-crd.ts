@@ -6,7 +6,7 @@ import type { CrdVersion, CustomResourceDefinition } from "../kinds/customresour
 import type { Schema } from "../patch/schema.ts";
 import { object } from "../patch/upstream-types.ts";
 import { validateMeta } from "../validation/object-meta.ts";
-import { applyDefaults, prune, validateResource, type JSONSchemaProps } from "./structural.ts";
+import { applyDefaults, prune, unknownFieldsOf, validateResource, type JSONSchemaProps } from "./structural.ts";
 import { printerColumns } from "./printer-columns.ts";
 import { readPath } from "../http/scale-paths.ts";
 
@@ -69,16 +69,12 @@ export function kindFromCrd(crd: CustomResourceDefinition): KindDef {
     example: {},
     schema: { validation: `${group}/${stored.name}.${names.kind}`, protobuf: "", patch: object(patchSchemaOf(schema).fields ?? {}) },
     ...(otherVersions.length ? { otherVersions } : {}),
+    unknownFields: (body) => unknownFieldsOf(body, schema),
     custom: {
       schemas,
       deprecations: Object.fromEntries(
         crd.spec.versions.filter((v) => v.served && v.deprecated).map((v) => [v.name, v.deprecationWarning ?? `${group}/${v.name} ${names.kind} is deprecated`]),
       ),
-      unknownFields: (body) => {
-        const found: string[] = [];
-        prune(body, schema, found, false);
-        return found;
-      },
     },
   };
 }

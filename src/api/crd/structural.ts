@@ -83,6 +83,13 @@ function pruneAt(value: unknown, s: JSONSchemaProps | undefined, path: string, r
   }
 }
 
+/** What pruning would remove, as `.spec.foo` paths: the unknown fields of strict field validation. */
+export function unknownFieldsOf(body: unknown, schema: JSONSchemaProps): string[] {
+  const found: string[] = [];
+  prune(body, schema, found, false);
+  return found;
+}
+
 function drop(obj: Record<string, unknown>, key: string, path: string, found: string[] | undefined, remove: boolean) {
   found?.push(path);
   if (remove) delete obj[key];

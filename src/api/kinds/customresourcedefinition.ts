@@ -9,7 +9,7 @@ import { object } from "../patch/upstream-types.ts";
 import { duplicate, invalidValue, notSupported, required } from "../validation/field-errors.ts";
 import { validateMeta } from "../validation/object-meta.ts";
 import { isDNS1035Label, isDNS1123Subdomain } from "../validation/names.ts";
-import { structuralErrors, validateValue, type JSONSchemaProps } from "../crd/structural.ts";
+import { prune, structuralErrors, unknownFieldsOf, validateValue, type JSONSchemaProps } from "../crd/structural.ts";
 import { parseJsonPath, type PrinterColumn } from "../crd/printer-columns.ts";
 
 export const CRD_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io";
@@ -151,6 +151,12 @@ const SPEC_SHAPE: JSONSchemaProps = obj({
   },
 });
 
+const CONDITION: JSONSchemaProps = obj({ type: str, status: str, lastTransitionTime: str, reason: str, message: str, observedGeneration: { type: "integer" } });
+const CRD_SHAPE: JSONSchemaProps = obj({
+  spec: SPEC_SHAPE,
+  status: obj({ conditions: { type: "array", items: CONDITION }, acceptedNames: namesShape, storedVersions: strings }),
+});
+
 export function validateCustomResourceDefinition(o: KubeObject, old?: KubeObject): FieldError[] {
   const crd = o as CustomResourceDefinition;
   const errs = validateMeta(o, old, false, (name) => isDNS1123Subdomain(name));
@@ -212,8 +218,12 @@ export const customResourceDefinitionKind: KindDef = {
   shortNames: ["crd", "crds"],
   categories: ["api-extensions"],
   subresources: { status: true },
-  defaults,
+  defaults: (o) => {
+    prune(o, CRD_SHAPE);
+    defaults(o);
+  },
   validate: validateCustomResourceDefinition,
+  unknownFields: (body) => unknownFieldsOf(body, CRD_SHAPE),
   columns: [
     col("Name", "string", "Name must be unique within a namespace.", (o) => o.metadata?.name ?? "", 0, "name"),
     col("Created At", "date", "", (o) => o.metadata?.creationTimestamp ?? ""),

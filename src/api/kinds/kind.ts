@@ -73,17 +73,20 @@ export type KindDef<T extends KubeObject = KubeObject> = {
   otherVersions?: OtherVersion[];
   /**
    * A kind served from a CustomResourceDefinition: its structural schema per served version
-   * stands in for the generated tables (strict field validation, OpenAPI), and strategic
-   * merge patch is refused (415) as upstream refuses it for custom resources.
+   * stands in for the generated tables (OpenAPI), and strategic merge patch is refused (415)
+   * as upstream refuses it for custom resources.
    */
   custom?: CustomKind;
+  /**
+   * Fields of a body the kind's own schema does not specify, as `.spec.foo` paths, for kinds
+   * the generated field table does not describe (CRDs and their kinds); the table's walk otherwise.
+   */
+  unknownFields?: (body: unknown) => string[];
 };
 
 export type CustomKind = {
   /** openAPIV3Schema of each served version, by version name. */
   schemas: Record<string, Record<string, unknown>>;
-  /** Fields of a body the schema does not specify, as `.spec.foo` paths. */
-  unknownFields: (body: unknown) => string[];
   /** The warning answered through each deprecated version, by version name. */
   deprecations?: Record<string, string>;
 };

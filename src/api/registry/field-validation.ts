@@ -6,7 +6,7 @@ import type { FieldValidation } from "./registry.ts";
 
 export function checkUnknownFields(kind: KindDef, body: unknown, name: string, mode: FieldValidation, warnings?: string[]) {
   if (mode === "Ignore") return;
-  const unknown = kind.custom ? kind.custom.unknownFields(body) : unknownFields(kind, body);
+  const unknown = kind.unknownFields ? kind.unknownFields(body) : unknownFields(kind, body);
   if (!unknown.length) return;
   if (mode === "Warn") {
     for (const f of unknown as string[]) warnings?.push(`unknown field "${f.replace(/^\./, "")}"`);
