@@ -60,6 +60,11 @@ describe("OpenAPI", () => {
     expect(pod).toContain("FIELD: containers <[]Container>");
     expect(pod).toMatch(/image\s+<string>/);
     expect(pod).toMatch(/name\s+<string> -required-/);
+    // The CRD kind has no upstream type in the field table: its own description of the type is served.
+    const crd = await kubectlOk(server.kubeconfigPath, ["explain", "crd.spec.versions"]);
+    expect(crd).toContain("FIELD: versions <[]Object>");
+    expect(crd).toMatch(/storage\s+<boolean>/);
+    expect(crd).toMatch(/additionalPrinterColumns\s+<\[\]Object>/);
     const cm = await kubectlOk(server.kubeconfigPath, ["explain", "configmap"]);
     expect(cm).toContain("ConfigMap holds configuration data for pods to consume.");
     expect(cm).toMatch(/metadata\s+<ObjectMeta>/);

@@ -87,9 +87,9 @@ function kindTypeKey(k: KindDef): string | undefined {
   return Object.hasOwn(objectTypes, own) ? own : undefined;
 }
 
-/** A custom kind's schema: its CRD's, with apiVersion, kind and metadata as upstream adds them. */
-function customSchema(k: KindDef, f: Flavour, seen: Set<string>): Schema {
-  const schema = structuredClone(k.custom!.schemas[k.version] ?? { type: "object" }) as Schema;
+/** A schema given as a whole (a CRD's), with apiVersion, kind and metadata as upstream adds them. */
+function wholeSchema(given: Schema | undefined, f: Flavour, seen: Set<string>): Schema {
+  const schema = structuredClone(given ?? { type: "object" }) as Schema;
   const properties = { ...((schema.properties as Record<string, Schema> | undefined) ?? {}) };
   const meta = typeDocs()["meta/v1.ObjectMeta"];
   const typeMeta = typeDocs()["apps/v1.Deployment"]?.[2] ?? {};
@@ -101,8 +101,9 @@ function customSchema(k: KindDef, f: Flavour, seen: Set<string>): Schema {
 
 function kindSchema(k: KindDef, f: Flavour, seen: Set<string>): [string, Schema] {
   const gvk = { "x-kubernetes-group-version-kind": [{ group: k.group, version: k.version, kind: k.kind }] };
-  if (k.custom) return [customName(k), { ...customSchema(k, f, seen), ...gvk }];
+  if (k.custom) return [customName(k), { ...wholeSchema(k.custom.schemas[k.version], f, seen), ...gvk }];
   const key = kindTypeKey(k);
+  if (!key && k.openapiSchema) return [componentName(`${k.group.split(".")[0]}/${k.version}.${k.kind}`), { ...wholeSchema(k.openapiSchema, f, seen), ...gvk }];
   if (!key) return [componentName(`${k.group ? k.group.split(".")[0] : "core"}/${k.version}.${k.kind}`), { type: "object", ...gvk }];
   return [componentName(key), { ...typeSchema(key, f, seen), ...gvk }];
 }

@@ -224,6 +224,7 @@ export const customResourceDefinitionKind: KindDef = {
   },
   validate: validateCustomResourceDefinition,
   unknownFields: (body) => unknownFieldsOf(body, CRD_SHAPE),
+  openapiSchema: CRD_SHAPE,
   columns: [
     col("Name", "string", "Name must be unique within a namespace.", (o) => o.metadata?.name ?? "", 0, "name"),
     col("Created At", "date", "", (o) => o.metadata?.creationTimestamp ?? ""),

@@ -82,6 +82,8 @@ export type KindDef<T extends KubeObject = KubeObject> = {
    * the generated field table does not describe (CRDs and their kinds); the table's walk otherwise.
    */
   unknownFields?: (body: unknown) => string[];
+  /** The kind's OpenAPI schema (below apiVersion, kind and metadata) when the generated table does not describe it. */
+  openapiSchema?: Record<string, unknown>;
 };
 
 export type CustomKind = {
