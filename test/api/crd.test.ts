@@ -168,6 +168,9 @@ describe("custom objects", () => {
   test("merge, JSON and apply patches work; strategic merge patch is 415 as upstream", async () => {
     expect((await patch("w1", "application/merge-patch+json", { spec: { color: "red" } })).status).toBe(200);
     expect((await patch("w1", "application/json-patch+json", [{ op: "replace", path: "/spec/replicas", value: 2 }])).status).toBe(200);
+    // Through another served version too.
+    const betaSmp = await apiFetch(server, "/apis/example.com/v1beta1/namespaces/default/widgets/w1", { method: "PATCH", headers: { "content-type": "application/strategic-merge-patch+json" }, body: "{}" });
+    expect(betaSmp.status).toBe(415);
     const smp = await patch("w1", "application/strategic-merge-patch+json", { spec: { color: "green" } });
     expect(smp.status).toBe(415);
     expect(await smp.json()).toMatchObject({

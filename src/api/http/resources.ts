@@ -32,9 +32,15 @@ export function json(body: unknown, status = 200, warnings: string[] = []): Resp
 }
 
 export async function handleResource(req: Request, url: URL, path: ResourcePath, ctx: ResourceContext, user: UserInfo): Promise<Response> {
+  const custom = (ctx.registry.kind(path.group, path.version, path.plural) ?? otherVersionOf(ctx.registry.kinds, path)?.kind)?.custom;
+  if (!custom) return serveResource(req, url, path, ctx, user);
+  // Custom resources have no patch strategies to merge by: upstream refuses the type itself, in every version.
+  if (req.method === "PATCH" && bodyFormat(req.headers.get("content-type"), "PATCH") === "strategic-merge-patch") {
+    throw new ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+  }
   const res = await serveResource(req, url, path, ctx, user);
   // A CRD version marked deprecated: every answer through it carries its warning, as upstream's.
-  const warning = ctx.registry.kind(path.group, path.version, path.plural)?.custom?.deprecations?.[path.version] ?? otherVersionOf(ctx.registry.kinds, path)?.kind.custom?.deprecations?.[path.version];
+  const warning = custom.deprecations?.[path.version];
   if (warning) res.headers.append("Warning", `299 - "${warning.replace(/"/g, "'")}"`);
   return res;
 }
@@ -214,10 +220,6 @@ type PatchResult = { object: KubeObject; created: boolean; warnings: string[] };
 async function patch(req: Request, params: URLSearchParams, kind: KindDef, namespace: string, name: string, ctx: ResourceContext, subresource?: "status", requester?: UserInfo): Promise<PatchResult> {
   const opts = writeOptions(params, req, requester);
   const format = bodyFormat(req.headers.get("content-type"), "PATCH");
-  // Custom resources have no patch strategies to merge by: upstream refuses the type itself.
-  if (format === "strategic-merge-patch" && kind.custom) {
-    throw new ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
-  }
   const body = await readBody(req, format);
   if (body === undefined) throw badRequest("the patch body is empty");
   const registry = ctx.registry;
