@@ -127,6 +127,26 @@ describe("a CRD", () => {
     expect(await bad({ size: "small", template: { metadata: {} } })).toEqual(["spec.template.apiVersion: Required value: must not be empty", "spec.template.kind: Required value: must not be empty"]);
   });
 
+  test("bodies of any shape get a Status, never a failure inside", async () => {
+    const values: unknown[] = [null, true, 0, -1.5, 1e300, "", "x", [], [1, "a"], {}, { a: { b: [null] } }, "__proto__"];
+    let seed = 7;
+    const pick = <T>(list: T[]) => list[(seed = (seed * 1103515245 + 12345) % 2147483648) % list.length]!;
+    const fields = ["size", "replicas", "color", "email", "port", "tags", "ports", "extra", "nick", "template", "__proto__", "constructor"];
+    const codes = new Set<number>();
+    for (let i = 0; i < 150; i++) {
+      const spec: Record<string, unknown> = {};
+      for (let j = 0; j < 3; j++) spec[pick(fields)] = pick(values);
+      const body = i % 10 === 0 ? pick(values) : { apiVersion: "example.com/v1", kind: "Widget", metadata: i % 7 === 0 ? pick(values) : { name: `fuzz-${i}`, labels: { fuzz: "1" } }, spec: i % 5 === 0 ? pick(values) : spec, status: pick(values) };
+      const r = await apiFetch(server, "/apis/example.com/v1/namespaces/default/widgets?fieldValidation=Ignore", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const status = (await r.json()) as any;
+      codes.add(r.status);
+      expect([201, 400, 422], JSON.stringify(body)).toContain(r.status);
+      if (r.status !== 201) expect(status.kind).toBe("Status");
+    }
+    expect(codes.has(201) && codes.has(422)).toBe(true);
+    expect((await apiFetch(server, "/apis/example.com/v1/namespaces/default/widgets?labelSelector=fuzz%3D1", { method: "DELETE" })).status).toBe(200);
+  });
+
   test("int-or-string, nullable, preserved and embedded fields are accepted", async () => {
     const body = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w2" }, spec: { size: "large", port: "http", nick: null, extra: { any: { thing: 1 } }, template: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" }, data: { a: "b" } } } };
     const w = (await custom.createNamespacedCustomObject({ ...widgets, namespace: "default", body })) as any;
@@ -332,6 +352,22 @@ describe("custom objects", () => {
     expect(await bad((c) => (c.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.level = {}))).toEqual([
       "spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[level].type: Required value: must not be empty for specified object fields",
     ]);
+    // Any value anywhere: a Status, never a failure inside.
+    const values: unknown[] = [null, true, 0, 2.5, "", "x", [], [null], [1], {}, { type: "x" }, [{ name: 1 }]];
+    const paths = [["spec"], ["spec", "names"], ["spec", "names", "kind"], ["spec", "versions"], ["spec", "versions", 0], ["spec", "versions", 0, "schema"], ["spec", "versions", 0, "schema", "openAPIV3Schema"], ["spec", "versions", 0, "schema", "openAPIV3Schema", "properties"], ["spec", "versions", 0, "schema", "openAPIV3Schema", "properties", "spec", "properties", "level", "default"], ["spec", "versions", 0, "subresources"], ["spec", "versions", 0, "additionalPrinterColumns"], ["spec", "conversion"], ["spec", "scope"], ["metadata"]];
+    for (const p of paths) {
+      for (const v of values) {
+        const c = structuredClone(clusterCrd) as any;
+        c.metadata.name = "fuzzes.example.com";
+        c.spec.names = { plural: "fuzzes", kind: "Fuzz" };
+        let at = c;
+        for (const k of p.slice(0, -1)) at = at[k];
+        at[p.at(-1)!] = v;
+        const r = await apiFetch(server, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions?dryRun=All", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(c) });
+        expect([201, 400, 422], `${p.join(".")} = ${JSON.stringify(v)}`).toContain(r.status);
+        expect(((await r.json()) as any).kind).toBe(r.status === 201 ? "CustomResourceDefinition" : "Status");
+      }
+    }
     // Unknown fields of a CRD are refused as for every kind (kubectl's default fieldValidation=Strict).
     expect(await bad((c) => (c.spec.versions[0].servd = true))).toEqual(['spec.versions[0].servd: strict decoding error: unknown field "spec.versions[0].servd"']);
     // Values of the wrong type anywhere are refused before anything reads them.
