@@ -311,6 +311,24 @@ describe("custom objects", () => {
     expect(((await (await apiFetch(server, "/apis/example.com/v1/namespaces/default/widgets/w1")).json()) as any).spec.size).toBe("small");
   });
 
+  test("a create through another version is checked against that version's schema", async () => {
+    const schema = (max?: number) => ({ openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties: { value: { type: "integer", ...(max ? { maximum: max } : {}) } } } } } });
+    const dials = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "dials.example.com" },
+      spec: { group: "example.com", scope: "Namespaced", names: { plural: "dials", kind: "Dial" }, versions: [{ name: "v2", served: true, storage: true, schema: schema() }, { name: "v1", served: true, storage: false, schema: schema(5) }] },
+    };
+    expect((await apiFetch(server, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", { method: "POST", body: JSON.stringify(dials) })).status).toBe(201);
+    const create = (version: string, name: string) =>
+      apiFetch(server, `/apis/example.com/${version}/namespaces/default/dials`, { method: "POST", body: JSON.stringify({ apiVersion: `example.com/${version}`, kind: "Dial", metadata: { name }, spec: { value: 7 } }) });
+    const refused = await create("v1", "through-v1");
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as any).message).toBe('Dial.example.com "through-v1" is invalid: spec.value: Invalid value: 7: spec.value in body should be less than or equal to 5');
+    expect((await create("v2", "through-v2")).status).toBe(201);
+    expect((await apiFetch(server, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/dials.example.com", { method: "DELETE" })).status).toBeLessThan(300);
+  });
+
   test("a cluster-scoped kind", async () => {
     const created = await apiFetch(server, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(clusterCrd) });
     expect(created.status).toBe(201);

@@ -38,6 +38,15 @@ export function kindFromCrd(crd: CustomResourceDefinition): KindDef {
       protobuf: "",
       fromStored: (o: KubeObject) => ({ ...o, apiVersion: `${group}/${v.name}` }),
       toStored: (o: KubeObject) => ({ ...o, apiVersion: `${group}/${stored.name}` }),
+      // A create through this version is checked against this version's schema (defaulted and pruned first), as upstream's.
+      validateCreate: (o: KubeObject) => {
+        const own = v.schema?.openAPIV3Schema;
+        if (!own) return [];
+        const copy = structuredClone(o);
+        prune(copy, own);
+        applyDefaults(copy, own);
+        return validateResource(copy, own);
+      },
     }));
   return {
     group,
