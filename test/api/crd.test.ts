@@ -63,6 +63,8 @@ describe("a CRD", () => {
     expect(crd.status?.acceptedNames).toMatchObject({ plural: "widgets", kind: "Widget", listKind: "WidgetList", singular: "widget" });
     expect(crd.status?.storedVersions).toEqual(["v1"]);
     expect(crd.metadata?.finalizers).toContain("customresourcecleanup.apiextensions.k8s.io");
+    expect(crd.metadata?.generation).toBe(1);
+    expect(await kubectlOk(server.kubeconfigPath, ["wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=10s"])).toBe("customresourcedefinition.apiextensions.k8s.io/widgets.example.com condition met\n");
     const table = await kubectlOk(server.kubeconfigPath, ["get", "crd"]);
     expect(table).toMatch(/^NAME\s+CREATED AT\n/);
     expect(table).toMatch(/widgets\.example\.com\s+\d{4}-\d{2}-\d{2}T/);

@@ -218,6 +218,7 @@ export const customResourceDefinitionKind: KindDef = {
   shortNames: ["crd", "crds"],
   categories: ["api-extensions"],
   subresources: { status: true },
+  hasGeneration: true,
   defaults: (o) => {
     prune(o, CRD_SHAPE);
     defaults(o);
