@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from "node:path";
 import type { Server } from "bun";
 import { ApiClient, ApiRequestError, resources } from "../client/api-client.ts";
-import { createPodmanDriver } from "./runtime/podman-config.ts";
+import { createRuntimeDriver, resolveRuntime, type RuntimeChoice, type RuntimeName } from "./runtime/factory.ts";
+import { recordNodeRuntime } from "../cli/node-runtime.ts";
 import type { RuntimeDriver, RuntimeEvent, RuntimeEventStream } from "./runtime/types.ts";
 import { LABEL_NODE, LABEL_POD_UID } from "./runtime/labels.ts";
 import { ensureCredential, JoinRefused, type NodeCredential } from "./credentials.ts";
@@ -28,7 +29,7 @@ import { ClusterDns, podDnsConfig } from "./network/cluster-dns.ts";
 import { ServiceProxy } from "./network/service-proxy.ts";
 import { DEFAULT_SERVICE_CIDR } from "./network/service-route.ts";
 import { BridgeAddressKeeper } from "./network/bridge-address.ts";
-import { firstHost } from "./runtime/podman-config.ts";
+import { firstHost } from "./network/pod-bridge.ts";
 import { Closers, pause, StartInterrupted, unlessAborted } from "../lifecycle/closers.ts";
 
 /** With the runtime's event stream open, a full listing is only a safety net. */
@@ -41,7 +42,10 @@ export type AgentOptions = {
   nodeName: string;
   nodeLabels: Record<string, string>;
   nodeIp?: string;
-  runtime: "podman";
+  /** podman, containerd, or auto (podman when installed, else containerd). */
+  runtime: RuntimeChoice;
+  /** A running containerd's socket; without it the containerd runtime runs its own. */
+  containerRuntimeEndpoint?: string;
   agentPort: number;
   /** Bind address of the agent's HTTPS port. */
   agentBindAddress: string;
@@ -143,7 +147,8 @@ export class Agent {
     const nodeStatePath = join(this.agentDir, "node.json");
     let podCIDR: string | undefined;
     try {
-      const node = await this.step(registerNode(this.client, nodeFacts({ dataDir: this.opts.dataDir, nodeIp, runtimeVersion: "podman://unknown" }), reg));
+      const runtimeName = resolveRuntime(this.opts.runtime, { endpoint: this.opts.containerRuntimeEndpoint });
+      const node = await this.step(registerNode(this.client, nodeFacts({ dataDir: this.opts.dataDir, nodeIp, runtimeVersion: `${runtimeName}://unknown` }), reg));
       podCIDR = (node.spec as { podCIDR?: string } | undefined)?.podCIDR;
       writeFileSync(nodeStatePath, JSON.stringify({ podCIDR }));
     } catch (e) {
@@ -152,9 +157,15 @@ export class Agent {
       podCIDR = JSON.parse(readFileSync(nodeStatePath, "utf8")).podCIDR;
       this.opts.log(`skiff agent: server unreachable (${(e as Error).message}); running from local state`);
     }
-    this.driver = await this.step(createPodmanDriver({ dataDir: this.opts.dataDir, nodeName: this.opts.nodeName, subnet: podCIDR, commandPrefix: this.opts.runtimeCommandPrefix }));
-    // Closed last: a podman call still running (even one stuck) is ended, never waited for.
-    this.closers.add("skiff agent: podman calls", () => this.driver.close());
+    const making = createRuntimeDriver({ runtime: this.opts.runtime, dataDir: this.opts.dataDir, nodeName: this.opts.nodeName, subnet: podCIDR, commandPrefix: this.opts.runtimeCommandPrefix, containerRuntimeEndpoint: this.opts.containerRuntimeEndpoint, log: this.opts.log });
+    this.driver = await this.step(making).catch((e) => {
+      // A driver finished after a stop interrupted the wait (its containerd started) is closed all the same.
+      if (e instanceof StartInterrupted) void making.then((d) => d.close(), () => {});
+      throw e;
+    });
+    recordNodeRuntime(this.opts.dataDir, this.driver.name as RuntimeName, this.opts.containerRuntimeEndpoint);
+    // Closed last: a runtime call still running (even one stuck) is ended, never waited for; an own containerd is stopped.
+    this.closers.add(`skiff agent: ${this.driver.name} calls`, () => this.driver.close());
     this.cache = new RuntimeCache(this.driver, this.opts.nodeName);
     await this.step(this.importImageFolder());
     const facts = () => nodeFacts({ dataDir: this.opts.dataDir, nodeIp, runtimeVersion: this.runtimeVersion });
@@ -217,7 +228,7 @@ export class Agent {
     this.closers.add("skiff agent: agent port", () => this.httpServer?.stop(true));
   }
 
-  runtimeVersion = "podman://unknown";
+  runtimeVersion = "unknown://unknown";
 
   /**
    * The overlay to other nodes, the cluster DNS server and the service rules. Each is the
@@ -292,7 +303,7 @@ export class Agent {
   }
 
   private onRuntimeEvent(e: RuntimeEvent) {
-    if (e.status !== "died" && e.status !== "remove") return;
+    if (e.type !== "exited" && e.type !== "removed" && e.type !== "oomKilled") return;
     if (!this.stopped) this.eventRefresh.schedule(e.podUid, 50);
   }
 

@@ -3,6 +3,7 @@ import os from "node:os";
 import { Agent } from "../agent/agent.ts";
 import { JoinRefused } from "../agent/credentials.ts";
 import { RuntimeError } from "../agent/runtime/errors.ts";
+import { parseRuntimeChoice } from "../agent/runtime/factory.ts";
 import { ApiRequestError } from "../client/api-client.ts";
 import { defaultServerOptions } from "../server/options.ts";
 import { intFlag, parseFlags } from "./flags.ts";
@@ -18,7 +19,10 @@ const help = `Usage: skiff agent --server https://HOST:PORT --token TOKEN [flags
   --node-name NAME        this node's name (default: the host name)
   --node-label k=v        a label for the Node (repeatable)
   --node-ip IP            the address other nodes and the server reach this node on
-  --runtime podman        the container runtime (podman)
+  --runtime R             the container runtime: podman, containerd or auto (default auto: podman
+                          when installed, else containerd)
+  --container-runtime-endpoint SOCK
+                          use this running containerd (otherwise the agent runs its own under DIR/agent/containerd)
   --agent-port PORT       HTTPS port for logs, exec and metrics (default 10250)
   --bind-address ADDR     address of the agent port (default 0.0.0.0)
   --lease-renew-seconds N how often the node's Lease is renewed (default 10)
@@ -39,6 +43,7 @@ export async function run(args: string[]): Promise<number> {
       "node-label": { type: "string", multiple: true },
       "node-ip": { type: "string" },
       runtime: { type: "string" },
+      "container-runtime-endpoint": { type: "string" },
       "agent-port": { type: "string" },
       "bind-address": { type: "string" },
       "lease-renew-seconds": { type: "string" },
@@ -53,7 +58,7 @@ export async function run(args: string[]): Promise<number> {
       return 0;
     }
     if (!values.server || !values.token) throw new Error("--server and --token are required");
-    if (values.runtime && values.runtime !== "podman") throw new Error(`unsupported --runtime ${values.runtime}: this build drives podman`);
+    parseRuntimeChoice(values.runtime);
   } catch (e) {
     process.stderr.write(`skiff agent: ${(e as Error).message}\n\n${help}`);
     return 2;
@@ -74,7 +79,8 @@ export async function run(args: string[]): Promise<number> {
     nodeName: (values["node-name"] ?? os.hostname()).toLowerCase(),
     nodeLabels: labels,
     nodeIp: values["node-ip"],
-    runtime: "podman",
+    runtime: parseRuntimeChoice(values.runtime),
+    containerRuntimeEndpoint: values["container-runtime-endpoint"],
     agentPort: intFlag(values["agent-port"], "agent-port", 10250),
     agentBindAddress: values["bind-address"] ?? "0.0.0.0",
     isServer: false,
@@ -101,7 +107,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`skiff agent: cannot start: ${(e as Error).message}\n`);
     return 1;
   }
-  console.log(`skiff agent ready: node ${agent.opts.nodeName} joined ${agent.opts.server}`);
+  console.log(`skiff agent ready: node ${agent.opts.nodeName} joined ${agent.opts.server} (runtime ${agent.runtimeVersion})`);
   settleAfterStartup();
   return shutdown.done;
 }

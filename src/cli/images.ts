@@ -13,9 +13,13 @@ export async function run(args: string[]): Promise<number> {
       return values.help ? 0 : 2;
     }
     const driver = await nodeDriver(values["data-dir"] ?? defaultServerOptions().dataDir);
-    for (const f of files) {
-      const names = await driver.importImage(f, values.name);
-      console.log(`${f}: ${names.join(", ") || "imported"}`);
+    try {
+      for (const f of files) {
+        const names = await driver.importImage(f, values.name);
+        console.log(`${f}: ${names.join(", ") || "imported"}`);
+      }
+    } finally {
+      await driver.close();
     }
     return 0;
   } catch (e) {

@@ -1,18 +1,36 @@
 // `skiff killall`: stop every pod and container of this node and remove the network
-// pieces skiff made on the host, as k3s's killall script does.
+// pieces skiff made on the host, as k3s's killall script does. Every runtime this data dir
+// has used is cleaned (podman's and containerd's containers alike).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { defaultServerOptions } from "../server/options.ts";
 import { parseFlags } from "./flags.ts";
-import { nodeDriver } from "./node-runtime.ts";
+import { nodeDriver, nodeRuntimeOf } from "./node-runtime.ts";
 import { cleanupHostNetwork } from "../agent/network/cleanup.ts";
+import type { RuntimeName } from "../agent/runtime/factory.ts";
+
+/** The runtimes with state in this data dir (or the one recorded). */
+export function runtimesUsed(dataDir: string): RuntimeName[] {
+  const used = new Set<RuntimeName>();
+  const recorded = nodeRuntimeOf(dataDir).runtime;
+  if (recorded) used.add(recorded);
+  for (const r of ["podman", "containerd"] as const) if (existsSync(join(dataDir, "agent", r))) used.add(r);
+  return [...used];
+}
 
 export async function killall(dataDir: string): Promise<void> {
-  const driver = await nodeDriver(dataDir);
-  for (const sb of await driver.listSandboxes()) await driver.removeSandbox(sb.podUid);
-  // Anything left (containers outside a sandbox, stopped pods), then the node's network.
-  await driver.cli.run(["rm", "--all", "--force", "--time", "0"]).catch(() => {});
-  await driver.cli.run(["pod", "rm", "--all", "--force"]).catch(() => {});
-  await driver.cli.run(["network", "rm", "--force", driver.settings.networkName]).catch(() => {});
-  await cleanupHostNetwork(driver.settings.bridge);
+  const runtimes = runtimesUsed(dataDir);
+  const bridges = new Set<string>();
+  for (const runtime of runtimes.length ? runtimes : [undefined]) {
+    const driver = await nodeDriver(dataDir, runtime);
+    try {
+      await driver.removeAll();
+      bridges.add(driver.bridge);
+    } finally {
+      await driver.close();
+    }
+  }
+  for (const bridge of bridges) await cleanupHostNetwork(bridge);
 }
 
 export async function run(args: string[]): Promise<number> {

@@ -10,7 +10,7 @@ import { detectCgroupMode } from "../../src/agent/runtime/host-detect.ts";
 import { LABEL_CONTAINER_NAME, LABEL_POD_UID } from "../../src/agent/runtime/labels.ts";
 import { createPodmanDriver, type PodmanDriverOptions } from "../../src/agent/runtime/podman-config.ts";
 import type { PodmanDriver } from "../../src/agent/runtime/podman-driver.ts";
-import type { ContainerInfo, SandboxInfo } from "../../src/agent/runtime/types.ts";
+import type { ContainerInfo, RuntimeEvent, SandboxInfo } from "../../src/agent/runtime/types.ts";
 import { ensureTestImages, TEST_IMAGE_1, testImageArchive, testRootfsTar } from "../support/images.ts";
 
 const NETNS = `skiff-rt-${process.pid}`;
@@ -283,13 +283,14 @@ describe("podman runtime driver", () => {
   }, 60_000);
 
   test("the event stream tells of a container's death", async () => {
-    const seen: { containerId: string; podUid: string; status: string }[] = [];
+    const seen: RuntimeEvent[] = [];
     const stream = driver.watchEvents((e) => seen.push(e));
     try {
       await Bun.sleep(500); // the stream starts at the end of the log
       const id = await run("short", ["sh", "-c", "exit 3"]);
-      const died = await waitFor("a died event", async () => seen.find((e) => e.containerId === id && e.status === "died"));
+      const died = await waitFor("a died event", async () => seen.find((e) => e.containerId === id && e.type === "exited"));
       expect(died.podUid).toBe(POD_UID);
+      expect(died.exitCode).toBe(3);
     } finally {
       stream.stop();
       await stream.ended;

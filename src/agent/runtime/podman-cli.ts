@@ -1,9 +1,9 @@
-// The one place that runs the podman binary. Every call carries skiff's own
-// CONTAINERS_CONF / CONTAINERS_STORAGE_CONF, an optional command prefix (for
-// example `nsenter --net=…` to run inside a given network namespace) and a
-// timeout; failures become RuntimeError with podman's stderr.
+// The one place that runs a runtime CLI (podman, or ctr for containerd). Every call carries
+// skiff's own environment (podman's CONTAINERS_CONF…) or leading arguments (ctr's socket and
+// namespace), an optional command prefix (for example `nsenter --net=…` to run inside a
+// given network namespace) and a timeout; failures become RuntimeError with its stderr.
 import { execa, ExecaError, type ResultPromise } from "execa";
-import { classifyPodmanStderr, podmanMessage, RuntimeError } from "./errors.ts";
+import { classifyPodmanStderr, podmanMessage, RuntimeError, type RuntimeErrorCode } from "./errors.ts";
 import { killOnExit } from "../../lifecycle/child-processes.ts";
 
 /** After close() sends SIGTERM, a podman still running this long later gets SIGKILL. */
@@ -14,6 +14,13 @@ export interface PodmanCliOptions {
   env: Record<string, string>;
   commandPrefix?: string[];
   defaultTimeoutMs?: number;
+  /** Arguments every call starts with (ctr's `--address SOCK -n NS`). */
+  baseArgs?: string[];
+  /** The tool's name in messages; "podman" unless told. */
+  tool?: string;
+  /** Error code and message from the tool's stderr; podman's wording unless told. */
+  classify?: (stderr: string) => RuntimeErrorCode;
+  message?: (stderr: string) => string;
 }
 
 export interface RunOptions {
@@ -47,13 +54,16 @@ export class PodmanCli {
   /** argv for podman with the prefix applied. */
   argv(args: string[]): [string, string[]] {
     const prefix = this.options.commandPrefix ?? [];
-    const full = [...prefix, this.options.podmanPath, ...args];
+    const full = [...prefix, this.options.podmanPath, ...(this.options.baseArgs ?? []), ...args];
     return [full[0]!, full.slice(1)];
   }
 
   async run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
     const [file, argv] = this.argv(args);
     const timeout = opts.timeoutMs ?? this.options.defaultTimeoutMs ?? 120_000;
+    const tool = this.options.tool ?? "podman";
+    const classify = this.options.classify ?? classifyPodmanStderr;
+    const message = this.options.message ?? podmanMessage;
     try {
       const r = await killOnExit(
         execa(file, argv, {
@@ -66,20 +76,20 @@ export class PodmanCli {
           forceKillAfterDelay: KILL_AFTER_MS,
         }),
       );
-      if (r.isCanceled) throw new RuntimeError("Failed", `podman ${args[0]} ended: the agent is stopping`, r.stderr, args);
+      if (r.isCanceled) throw new RuntimeError("Failed", `${tool} ${args[0]} ended: the agent is stopping`, r.stderr, args);
       if (r.timedOut) {
-        throw new RuntimeError("Timeout", `podman ${args[0]} timed out after ${timeout} ms`, r.stderr, args);
+        throw new RuntimeError("Timeout", `${tool} ${args[0]} timed out after ${timeout} ms`, r.stderr, args);
       }
       const code = r.exitCode ?? -1;
       if (code !== 0 && !(opts.okExitCodes ?? []).includes(code)) {
-        const msg = podmanMessage(r.stderr) || `podman ${args.join(" ")} exited with ${code}`;
-        throw new RuntimeError(classifyPodmanStderr(r.stderr), msg, r.stderr, args, code);
+        const msg = message(r.stderr) || `${tool} ${args.join(" ")} exited with ${code}`;
+        throw new RuntimeError(classify(r.stderr), msg, r.stderr, args, code);
       }
       return { stdout: r.stdout, stderr: r.stderr, exitCode: code };
     } catch (err) {
       if (err instanceof RuntimeError) throw err;
       const e = err as ExecaError;
-      throw new RuntimeError("Failed", `podman ${args[0]}: ${e.shortMessage ?? String(err)}`, String(e.stderr ?? ""), args);
+      throw new RuntimeError("Failed", `${tool} ${args[0]}: ${e.shortMessage ?? String(err)}`, String(e.stderr ?? ""), args);
     }
   }
 

@@ -10,6 +10,9 @@ import { podmanNotFound, RuntimeError } from "./errors.ts";
 import { detectHost, type HostFacts } from "./host-detect.ts";
 import { PodmanCli } from "./podman-cli.ts";
 import { PodmanDriver } from "./podman-driver.ts";
+import { bridgeNameFor, DEFAULT_POD_SUBNET, firstHost, POD_MTU, safeName } from "../network/pod-bridge.ts";
+
+export { bridgeNameFor, firstHost, safeName };
 
 export interface PodmanDriverOptions {
   dataDir: string;
@@ -51,21 +54,6 @@ export function podmanPaths(dataDir: string): PodmanPaths {
     networkDir: join(root, "networks"),
     eventsLog: join(root, "events.log"),
   };
-}
-
-/** Kubernetes names are DNS-1123, but keep podman names safe whatever comes in. */
-export function safeName(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9_.-]/g, "-");
-}
-
-/**
- * Linux caps interface names at 15 bytes; a short hash of node name and data
- * dir keeps two agents with the same node name on one host apart.
- */
-export function bridgeNameFor(nodeName: string, dataDir: string): string {
-  const hash = createHash("sha256").update(`${nodeName}\0${dataDir}`).digest("hex").slice(0, 4);
-  const stem = safeName(nodeName).replace(/[^a-z0-9]/g, "").slice(0, 6);
-  return `skf${stem}${hash}`;
 }
 
 export function renderContainersConf(paths: PodmanPaths, host: HostFacts, runtime: string): string {
@@ -115,25 +103,11 @@ export function renderNetworkFile(name: string, bridge: string, subnet: string, 
       labels: { "io.skiff.node": nodeName },
       ipam_options: { driver: "host-local" },
       // Room for the VXLAN header when pod traffic crosses the overlay.
-      options: { mtu: "1450" },
+      options: { mtu: String(POD_MTU) },
     },
     null,
     2,
   );
-}
-
-/** The gateway: first usable address of an IPv4 CIDR. */
-export function firstHost(cidr: string): string {
-  const [addr, lenText] = cidr.split("/");
-  const parts = (addr ?? "").split(".").map(Number);
-  const len = Number(lenText);
-  if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255)) || !(len >= 0 && len <= 30)) {
-    throw new RuntimeError("Failed", `invalid IPv4 subnet: ${cidr}`);
-  }
-  const n = ((parts[0]! << 24) | (parts[1]! << 16) | (parts[2]! << 8) | parts[3]!) >>> 0;
-  const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-  const gw = ((n & mask) + 1) >>> 0;
-  return [gw >>> 24, (gw >>> 16) & 255, (gw >>> 8) & 255, gw & 255].join(".");
 }
 
 /** Writes a file only when its content changes, so reruns leave podman's view alone. */
@@ -162,7 +136,7 @@ export async function createPodmanDriver(opts: PodmanDriverOptions): Promise<Pod
 
   const networkName = opts.networkName ?? `skiff-${safeName(opts.nodeName)}`;
   const bridge = bridgeNameFor(opts.nodeName, opts.dataDir);
-  const subnet = opts.subnet ?? "10.88.0.0/16";
+  const subnet = opts.subnet ?? DEFAULT_POD_SUBNET;
   const netFile = join(paths.networkDir, `${networkName}.json`);
   // The creation time differs on every render; compare what matters.
   const fresh = renderNetworkFile(networkName, bridge, subnet, opts.nodeName);

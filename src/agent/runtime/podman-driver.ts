@@ -59,6 +59,7 @@ export interface PodmanDriverSettings {
 
 export class PodmanDriver implements RuntimeDriver {
   readonly name = "podman";
+  readonly capabilities = { attach: true, sharedPidNamespace: true, runAsUser: true, pull: false };
   /** Pod IPs are chosen here and given to `pod create --ip`, so a started pod's address is known without asking podman. */
   private readonly addresses: PodIpAllocator;
 
@@ -71,6 +72,18 @@ export class PodmanDriver implements RuntimeDriver {
 
   close(): void {
     this.cli.close();
+  }
+
+  get bridge(): string {
+    return this.settings.bridge;
+  }
+
+  async removeAll(): Promise<void> {
+    for (const sb of await this.listSandboxes()) await this.removeSandbox(sb.podUid);
+    // Anything left (containers outside a sandbox, stopped pods), then the node's network.
+    await this.cli.run(["rm", "--all", "--force", "--time", "0"]).catch(() => {});
+    await this.cli.run(["pod", "rm", "--all", "--force"]).catch(() => {});
+    await this.cli.run(["network", "rm", "--force", this.settings.networkName]).catch(() => {});
   }
 
   async version(): Promise<string> {

@@ -7,7 +7,7 @@ import {
   LABEL_POD_NAMESPACE,
   LABEL_POD_UID,
 } from "./labels.ts";
-import type { ContainerInfo, ContainerState, ContainerStats, RuntimeEvent, SandboxInfo } from "./types.ts";
+import type { ContainerInfo, ContainerState, ContainerStats, RuntimeEvent, RuntimeEventType, SandboxInfo } from "./types.ts";
 
 /** The fields of `podman container inspect` skiff reads. */
 export interface PodmanInspect {
@@ -140,9 +140,12 @@ export function parseLoadedImages(stdout: string): string[] {
   return names;
 }
 
+/** podman's words for the events the agent acts on; the others ("create", "cleanup"…) are dropped. */
+const PODMAN_EVENT_TYPES: Record<string, RuntimeEventType | undefined> = { start: "started", died: "exited", oom: "oomKilled", remove: "removed" };
+
 /** One line of `podman events --format json`; undefined for lines that are not about a skiff container. */
 export function parseEventLine(line: string): RuntimeEvent | undefined {
-  let e: { ID?: string; Type?: string; Status?: string; Attributes?: Record<string, string> | null };
+  let e: { ID?: string; Type?: string; Status?: string; ContainerExitCode?: number; Attributes?: Record<string, string> | null };
   try {
     e = JSON.parse(line);
   } catch {
@@ -150,5 +153,7 @@ export function parseEventLine(line: string): RuntimeEvent | undefined {
   }
   const podUid = e.Attributes?.[LABEL_POD_UID];
   if (e.Type !== "container" || !e.ID || !e.Status || !podUid) return undefined;
-  return { containerId: e.ID, podUid, status: e.Status };
+  const type = PODMAN_EVENT_TYPES[e.Status];
+  if (!type) return undefined;
+  return type === "exited" && typeof e.ContainerExitCode === "number" ? { containerId: e.ID, podUid, type, exitCode: e.ContainerExitCode } : { containerId: e.ID, podUid, type };
 }

@@ -125,12 +125,28 @@ export interface ContainerStats {
   memoryWorkingSetBytes: number;
 }
 
+/** What happened to a container, in the agent's words whatever the runtime calls it. */
+export type RuntimeEventType = "started" | "exited" | "oomKilled" | "removed";
+
 /** A change the runtime reports about one of this node's containers. */
 export interface RuntimeEvent {
   containerId: string;
   podUid: string;
-  /** The runtime's word for it: "start", "died", "remove"… */
-  status: string;
+  type: RuntimeEventType;
+  /** With "exited", when the runtime tells it. */
+  exitCode?: number;
+}
+
+/** What a driver can do beyond the contract every driver meets. */
+export interface RuntimeCapabilities {
+  /** attach() reaches the container's own stdio. */
+  attach: boolean;
+  /** Containers can join another container's process namespace (ephemeral containers). */
+  sharedPidNamespace: boolean;
+  /** ContainerSpec.user is applied. */
+  runAsUser: boolean;
+  /** Images can be pulled from a registry (imagePullPolicy Always / IfNotPresent). */
+  pull: boolean;
 }
 
 /** A long-lived subscription to runtime events. */
@@ -150,7 +166,9 @@ export interface EnsureSandboxOptions {
 }
 
 export interface RuntimeDriver {
+  /** "podman" or "containerd". */
   readonly name: string;
+  readonly capabilities: RuntimeCapabilities;
   /** For node.status.nodeInfo.containerRuntimeVersion, e.g. "podman://4.3.1". */
   version(): Promise<string>;
   /** Idempotent: returns the existing ready sandbox of the pod or makes one. */
@@ -186,4 +204,11 @@ export interface RuntimeDriver {
   importImage(tarPath: string, reference?: string): Promise<string[]>;
   /** Ends every runtime command still running (the agent stops): none may keep it waiting. */
   close(): void;
+  /**
+   * Removes every container, sandbox and runtime network of this node, whatever state they
+   * are in (`skiff killall`); the host network pieces are the caller's.
+   */
+  removeAll(): Promise<void>;
+  /** The node's pod bridge (torn down by killall). */
+  readonly bridge: string;
 }

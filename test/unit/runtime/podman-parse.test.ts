@@ -71,7 +71,12 @@ describe("podman JSON parsing", () => {
   test("event lines of podman 4.3 name the container, its pod uid and what happened", () => {
     // Captured from `podman events --format json` (podman 4.3.1).
     const died = `{"ContainerExitCode":137,"ID":"a60eacb7709623623519fd37a6b56693ec2fb12139fa92100659be99c7026821","Image":"localhost/skiff-test/busybox:1","Name":"p1-main","Status":"died","Time":"2026-11-28T12:52:21.201486851Z","Type":"container","Attributes":{"io.skiff.node":"exp","io.skiff.pod.uid":"4f1c9a2e-1111-2222-3333-444455556666"}}`;
-    expect(parseEventLine(died)).toEqual({ containerId: "a60eacb7709623623519fd37a6b56693ec2fb12139fa92100659be99c7026821", podUid: "4f1c9a2e-1111-2222-3333-444455556666", status: "died" });
+    expect(parseEventLine(died)).toEqual({ containerId: "a60eacb7709623623519fd37a6b56693ec2fb12139fa92100659be99c7026821", podUid: "4f1c9a2e-1111-2222-3333-444455556666", type: "exited", exitCode: 137 });
+    expect(parseEventLine(died.replace(`"Status":"died"`, `"Status":"oom"`))?.type).toBe("oomKilled");
+    expect(parseEventLine(died.replace(`"Status":"died"`, `"Status":"remove"`))?.type).toBe("removed");
+    expect(parseEventLine(died.replace(`"Status":"died"`, `"Status":"start"`))?.type).toBe("started");
+    // Words the agent does not act on are not events.
+    expect(parseEventLine(died.replace(`"Status":"died"`, `"Status":"cleanup"`))).toBeUndefined();
     // Not skiff's (no pod uid), not a container, or not JSON: ignored.
     expect(parseEventLine(died.replace(`,"io.skiff.pod.uid":"4f1c9a2e-1111-2222-3333-444455556666"`, ""))).toBeUndefined();
     expect(parseEventLine(died.replace(`"Type":"container"`, `"Type":"pod"`))).toBeUndefined();
