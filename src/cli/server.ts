@@ -1,4 +1,5 @@
 // `skiff server`: the control plane (and, unless --disable-agent, an agent for this node).
+import { parseRuntimeChoice } from "../agent/runtime/factory.ts";
 import { defaultServerOptions } from "../server/options.ts";
 import { startServer, StartupError } from "../server/start.ts";
 import { StoreCorruptError } from "../store/store.ts";
@@ -28,6 +29,10 @@ const help = `Usage: skiff server [flags]
   --disable-kube-proxy        do not program service virtual IPs on this node
   --agent-port PORT           HTTPS port of the embedded agent (default 10250)
   --node-label k=v            a label for this node (repeatable)
+  --runtime R                 the embedded agent's container runtime: podman, containerd or auto (default auto:
+                              podman when installed, else containerd)
+  --container-runtime-endpoint SOCK
+                              use this running containerd instead of one of the agent's own
   --node-ip IP                the address other nodes reach this node on
   --metrics-anonymous         serve /metrics without a token
   --node-monitor-grace-period D  a node whose lease is this old turns NotReady (default 15s)
@@ -93,6 +98,8 @@ export async function run(args: string[]): Promise<number> {
       "node-ip": { type: "string" },
       "metrics-anonymous": { type: "boolean" },
       "default-local-storage-path": { type: "string" },
+      runtime: { type: "string" },
+      "container-runtime-endpoint": { type: "string" },
     }).values;
   } catch (e) {
     process.stderr.write(`skiff server: ${(e as Error).message}\n\n${help}`);
@@ -128,6 +135,8 @@ export async function run(args: string[]): Promise<number> {
       flannelBackend: flannelBackend(flags["flannel-backend"] ?? defaults.flannelBackend),
       disableKubeProxy: !!flags["disable-kube-proxy"],
       agentPort: intFlag(flags["agent-port"], "agent-port", defaults.agentPort),
+      runtime: parseRuntimeChoice(flags.runtime),
+      containerRuntimeEndpoint: flags["container-runtime-endpoint"],
       nodeLabels: Object.fromEntries((flags["node-label"] ?? []).map((l) => { const [k, ...v] = l.split("="); return [k!, v.join("=")]; })),
       nodeIp: flags["node-ip"],
       metricsAnonymous: !!flags["metrics-anonymous"],
@@ -156,7 +165,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`skiff server: cannot start: ${(e as Error).message}\n`);
     return 1;
   }
-  console.log(`skiff server ready at ${server.url} (kubeconfig: ${server.kubeconfigPath})`);
+  console.log(`skiff server ready at ${server.url} (kubeconfig: ${server.kubeconfigPath}${server.agent ? `, runtime ${server.agent.runtimeVersion}` : ""})`);
   settleAfterStartup();
   const running = server;
   shutdown.onStop(() => running.stop());

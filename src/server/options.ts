@@ -50,6 +50,10 @@ export type ServerOptions = {
   defaultLocalStoragePath?: string;
   /** For tests: run podman under this prefix. */
   runtimeCommandPrefix?: string[];
+  /** The embedded agent's container runtime: podman, containerd, or auto (podman when installed). */
+  runtime?: "podman" | "containerd" | "auto";
+  /** A running containerd's socket for the containerd runtime (otherwise the agent runs its own). */
+  containerRuntimeEndpoint?: string;
   /** Print the ready line and errors; tests run quiet. */
   log: (line: string) => void;
 };
