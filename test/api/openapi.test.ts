@@ -49,6 +49,15 @@ describe("OpenAPI", () => {
     expect(spec.required).toEqual(["selector", "template"]);
     expect(spec.properties.replicas).toMatchObject({ type: "integer", format: "int32" });
     expect(spec.properties.replicas.description).toStartWith("Number of desired pods.");
+    // How fields merge, from the kinds' patch declarations, as upstream's extensions.
+    expect(apps.components.schemas["io.k8s.api.core.v1.PodSpec"].properties.containers).toMatchObject({
+      type: "array",
+      "x-kubernetes-patch-strategy": "merge",
+      "x-kubernetes-patch-merge-key": "name",
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["name"],
+    });
+    expect(apps.components.schemas["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"].properties.ownerReferences["x-kubernetes-patch-merge-key"]).toBe("uid");
   });
 
   test("kubectl explain of built-in kinds prints upstream's descriptions", async () => {

@@ -11,6 +11,7 @@ import type { KindDef } from "../kinds/kind.ts";
 import { objectTypes } from "../validation/schema/kube-schema.generated.ts";
 import { packedTypeDocs } from "./openapi-docs.generated.ts";
 import type { TypeDoc } from "./openapi-docs-source.ts";
+import type { Schema as PatchSchema } from "../patch/schema.ts";
 
 type Schema = Record<string, unknown>;
 const gvPath = (group: string, version: string) => (group ? `apis/${group}/${version}` : `api/${version}`);
@@ -39,15 +40,35 @@ type Flavour = { ref: (name: string) => string; v3: boolean };
 const V3: Flavour = { ref: (n) => `#/components/schemas/${n}`, v3: true };
 const V2: Flavour = { ref: (n) => `#/definitions/${n}`, v3: false };
 
-function refTo(typeKey: string, f: Flavour, description: string | undefined, seen: Set<string>): Schema {
-  seen.add(typeKey);
+/** The types a document refers to, with the patch semantics they were reached with. */
+type Closure = { seen: Set<string>; patch: Map<string, PatchSchema> };
+
+function refTo(typeKey: string, f: Flavour, description: string | undefined, c: Closure, patch?: PatchSchema): Schema {
+  c.seen.add(typeKey);
+  if (patch && !c.patch.has(typeKey)) c.patch.set(typeKey, patch);
   const ref = f.ref(componentName(typeKey));
   const desc = description ? { description } : {};
   // Upstream's v3 documents wrap a described reference in allOf; v2 puts $ref beside the description.
   return f.v3 ? { ...desc, default: {}, allOf: [{ $ref: ref }] } : { ...desc, $ref: ref };
 }
 
-function fieldSchema(code: string, f: Flavour, description: string | undefined, seen: Set<string>): Schema {
+/** Upstream's extensions for how a field merges (strategic merge patch and server-side apply). */
+function patchExtensions(p: PatchSchema | undefined): Schema {
+  if (!p) return {};
+  const ext: Schema = {};
+  if (p.patchStrategy) ext["x-kubernetes-patch-strategy"] = p.patchStrategy;
+  if (p.patchMergeKey) ext["x-kubernetes-patch-merge-key"] = p.patchMergeKey;
+  if (p.listType) ext["x-kubernetes-list-type"] = p.listType;
+  if (p.listMapKeys?.length) ext["x-kubernetes-list-map-keys"] = p.listMapKeys.map((k) => k.name);
+  if (p.atomic) ext["x-kubernetes-map-type"] = "atomic";
+  return ext;
+}
+
+function fieldSchema(code: string, f: Flavour, description: string | undefined, c: Closure, patch?: PatchSchema): Schema {
+  return { ...valueSchema(code, f, description, c, patch), ...patchExtensions(patch) };
+}
+
+function valueSchema(code: string, f: Flavour, description: string | undefined, c: Closure, patch: PatchSchema | undefined): Schema {
   const desc = description ? { description } : {};
   switch (code) {
     case "string":
@@ -64,17 +85,17 @@ function fieldSchema(code: string, f: Flavour, description: string | undefined, 
     case "any":
       return { ...desc, type: "object" };
   }
-  if (code.startsWith("[]")) return { ...desc, type: "array", items: fieldSchema(code.slice(2), f, undefined, seen) };
-  if (code.startsWith("{}")) return { ...desc, type: "object", additionalProperties: fieldSchema(code.slice(2), f, undefined, seen) };
-  if (code.startsWith("#")) return refTo(code.slice(1), f, description, seen);
+  if (code.startsWith("[]")) return { ...desc, type: "array", items: valueSchema(code.slice(2), f, undefined, c, patch?.items) };
+  if (code.startsWith("{}")) return { ...desc, type: "object", additionalProperties: valueSchema(code.slice(2), f, undefined, c, patch?.values) };
+  if (code.startsWith("#")) return refTo(code.slice(1), f, description, c, patch);
   return desc;
 }
 
-function typeSchema(typeKey: string, f: Flavour, seen: Set<string>): Schema {
+function typeSchema(typeKey: string, f: Flavour, c: Closure, patch?: PatchSchema): Schema {
   const fields = objectTypes[typeKey] ?? {};
   const [description, required, fieldDocs] = typeDocs()[typeKey] ?? ["", [], {}];
   const properties: Record<string, Schema> = {};
-  for (const [name, code] of Object.entries(fields)) properties[name] = fieldSchema(code, f, fieldDocs[name], seen);
+  for (const [name, code] of Object.entries(fields)) properties[name] = fieldSchema(code, f, fieldDocs[name], c, patch?.fields?.[name]);
   const req = required.filter((r) => Object.hasOwn(fields, r));
   return { ...(description ? { description } : {}), type: "object", properties, ...(req.length ? { required: req } : {}) };
 }
@@ -88,41 +109,41 @@ function kindTypeKey(k: KindDef): string | undefined {
 }
 
 /** A schema given as a whole (a CRD's), with apiVersion, kind and metadata as upstream adds them. */
-function wholeSchema(given: Schema | undefined, f: Flavour, seen: Set<string>): Schema {
+function wholeSchema(given: Schema | undefined, f: Flavour, c: Closure): Schema {
   const schema = structuredClone(given ?? { type: "object" }) as Schema;
   const properties = { ...((schema.properties as Record<string, Schema> | undefined) ?? {}) };
   const meta = typeDocs()["meta/v1.ObjectMeta"];
   const typeMeta = typeDocs()["apps/v1.Deployment"]?.[2] ?? {};
   properties.apiVersion = { description: typeMeta.apiVersion, type: "string" };
   properties.kind = { description: typeMeta.kind, type: "string" };
-  properties.metadata = refTo("meta/v1.ObjectMeta", f, meta ? typeMeta.metadata : undefined, seen);
+  properties.metadata = refTo("meta/v1.ObjectMeta", f, meta ? typeMeta.metadata : undefined, c);
   return { ...schema, type: "object", properties };
 }
 
-function kindSchema(k: KindDef, f: Flavour, seen: Set<string>): [string, Schema] {
+function kindSchema(k: KindDef, f: Flavour, c: Closure): [string, Schema] {
   const gvk = { "x-kubernetes-group-version-kind": [{ group: k.group, version: k.version, kind: k.kind }] };
-  if (k.custom) return [customName(k), { ...wholeSchema(k.custom.schemas[k.version], f, seen), ...gvk }];
+  if (k.custom) return [customName(k), { ...wholeSchema(k.custom.schemas[k.version], f, c), ...gvk }];
   const key = kindTypeKey(k);
-  if (!key && k.openapiSchema) return [componentName(`${k.group.split(".")[0]}/${k.version}.${k.kind}`), { ...wholeSchema(k.openapiSchema, f, seen), ...gvk }];
+  if (!key && k.openapiSchema) return [componentName(`${k.group.split(".")[0]}/${k.version}.${k.kind}`), { ...wholeSchema(k.openapiSchema, f, c), ...gvk }];
   if (!key) return [componentName(`${k.group ? k.group.split(".")[0] : "core"}/${k.version}.${k.kind}`), { type: "object", ...gvk }];
-  return [componentName(key), { ...typeSchema(key, f, seen), ...gvk }];
+  return [componentName(key), { ...typeSchema(key, f, c, k.schema.patch), ...gvk }];
 }
 
 /** Every schema the kinds need: theirs, and the closure of the types they refer to. */
 function schemasOf(kinds: KindDef[], f: Flavour): Record<string, Schema> {
   const out: Record<string, Schema> = {};
-  const seen = new Set<string>();
+  const c: Closure = { seen: new Set(), patch: new Map() };
   for (const k of kinds) {
-    const [name, schema] = kindSchema(k, f, seen);
+    const [name, schema] = kindSchema(k, f, c);
     out[name] = schema;
   }
   const done = new Set<string>();
   for (;;) {
-    const next = [...seen].find((t) => !done.has(t));
+    const next = [...c.seen].find((t) => !done.has(t));
     if (!next) break;
     done.add(next);
     const name = componentName(next);
-    if (!out[name]) out[name] = typeSchema(next, f, seen);
+    if (!out[name]) out[name] = typeSchema(next, f, c, c.patch.get(next));
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
