@@ -73,18 +73,8 @@ function channelData(url: URL, namespace: string, name: string, verb: "exec" | "
 function portForwardData(url: URL, namespace: string, name: string, offered: string[], deps: Deps): BridgeData {
   const protocol = PORT_FORWARD_PROTOCOLS.find((p) => offered.includes(p)) ?? (offered.filter(Boolean).length ? undefined : "");
   if (protocol === undefined) throw badRequest(`port-forward needs one of the websocket protocols ${PORT_FORWARD_PROTOCOLS.join(", ")}`);
-  const ports = url.searchParams.getAll("ports").flatMap((p) => p.split(",")).filter((p) => p !== "");
-  for (const p of ports) {
-    const n = Number(p);
-    if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw badRequest(`invalid port "${p}": a port must be between 1 and 65535`);
-  }
   // SPDY names the port of each stream in its headers; the channel protocol only in the query.
-  if (protocol !== PORT_FORWARD_TUNNEL_PROTOCOL && ports.length === 0) throw badRequest('query parameter "ports" is required');
-  const pod = deps.registry.get(deps.registry.kinds.find((k) => k.kind === "Pod")!, namespace, name);
-  const phase = (pod.status as { phase?: string } | undefined)?.phase;
-  if (phase !== "Running") throw badRequest(`unable to forward port because pod is not running. Current status=${phase ?? "Pending"}`);
-  const { target } = deps.proxy.resolve(namespace, name, null, { anyContainer: true });
-  const open = agentRelayOpener(target, namespace, name);
+  const { target, open, ports } = portForwardRelay(url, namespace, name, deps, protocol !== PORT_FORWARD_TUNNEL_PROTOCOL);
   return {
     url: "",
     token: target.token,
@@ -92,10 +82,25 @@ function portForwardData(url: URL, namespace: string, name: string, offered: str
     protocol,
     queue: [],
     portForward: (ws) => {
-      const args = [(bytes: Uint8Array) => ws.send(bytes) !== -1, () => ws.close(1000), open, ports.map(Number)] as const;
+      const args = [(bytes: Uint8Array) => ws.send(bytes) !== -1, () => ws.close(1000), open, ports] as const;
       return protocol === PORT_FORWARD_TUNNEL_PROTOCOL ? new PortForwardSession(...args) : new ChannelPortForward(...args);
     },
   };
+}
+
+/** The checks of a port-forward request (ports, a Running pod) and the relay through its node's agent. */
+export function portForwardRelay(url: URL, namespace: string, name: string, deps: Pick<Deps, "registry" | "proxy">, portsRequired: boolean) {
+  const ports = url.searchParams.getAll("ports").flatMap((p) => p.split(",")).filter((p) => p !== "");
+  for (const p of ports) {
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || n < 1 || n > 65535) throw badRequest(`invalid port "${p}": a port must be between 1 and 65535`);
+  }
+  if (portsRequired && ports.length === 0) throw badRequest('query parameter "ports" is required');
+  const pod = deps.registry.get(deps.registry.kinds.find((k) => k.kind === "Pod")!, namespace, name);
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  if (phase !== "Running") throw badRequest(`unable to forward port because pod is not running. Current status=${phase ?? "Pending"}`);
+  const { target } = deps.proxy.resolve(namespace, name, null, { anyContainer: true });
+  return { target, open: agentRelayOpener(target, namespace, name), ports: ports.map(Number) };
 }
 
 export const execBridgeHandler: WebSocketHandler<BridgeData> = {

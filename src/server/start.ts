@@ -11,6 +11,7 @@ import { createApiApp } from "../api/http/app.ts";
 import { ANONYMOUS_IDLE_SECONDS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_URL_BYTES, bearerToken, frontDoor } from "../api/http/front-door.ts";
 import { SERVED_METHODS } from "../api/http/app.ts";
 import { startTlsFront, type TlsFront } from "../api/http/tls-front.ts";
+import { spdyPortForward } from "./spdy-port-forward.ts";
 import type { UserInfo } from "../api/http/types.ts";
 import { Store } from "../store/store.ts";
 import { isDiskFull } from "../store/disk-reserve.ts";
@@ -215,6 +216,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
       maxConnectionsPerAddress: opts.maxConnectionsPerAddress ?? MAX_CONNECTIONS_PER_ADDRESS,
       firstRequestSeconds: ANONYMOUS_IDLE_SECONDS,
       log: opts.log,
+      takeOver: spdyPortForward({ registry, proxy, authenticate, authorize: authz.authorizeKind }),
     });
   } catch (e) {
     const msg = (e as Error).message ?? String(e);

@@ -82,7 +82,11 @@ afterAll(async () => {
 
 /** `kubectl port-forward TARGET PORTS…` in the background, once it listens. */
 async function portForward(target: string, ...ports: string[]) {
-  const proc = Bun.spawn([...c.netns.prefix, kubectlPath(), "port-forward", target, ...ports], { env: { ...process.env, KUBECONFIG: c.kubeconfig }, stdout: "pipe", stderr: "pipe" });
+  return portForwardWith({}, target, ...ports);
+}
+
+async function portForwardWith(env: Record<string, string>, target: string, ...ports: string[]) {
+  const proc = Bun.spawn([...c.netns.prefix, kubectlPath(), "port-forward", target, ...ports], { env: { ...process.env, KUBECONFIG: c.kubeconfig, ...env }, stdout: "pipe", stderr: "pipe" });
   let text = "";
   const read = async (s: ReadableStream<Uint8Array>) => {
     for await (const chunk of s as unknown as AsyncIterable<Uint8Array>) text += new TextDecoder().decode(chunk);
@@ -132,6 +136,20 @@ describe("kubectl port-forward", () => {
     expect(f.output()).toContain("Handling connection for 19000");
   });
 
+  test("over a plain SPDY/3.1 upgrade (kubectl's fallback, KUBECTL_PORT_FORWARD_WEBSOCKETS=false): HTTP and 8 MB each way", async () => {
+    const f = await portForwardWith({ KUBECTL_PORT_FORWARD_WEBSOCKETS: "false" }, "pod/web", "18090:8080", "19010:9000");
+    expect((await curl(["http://127.0.0.1:18090/"])).stdout).toBe("hello-from-web\n");
+    const r = await inNetns([process.execPath, clientScript, "19010", String(8 * 1024 * 1024), "2"]);
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout);
+    expect(out.echoes).toEqual([
+      { sent: 8 * 1024 * 1024, received: 8 * 1024 * 1024, same: true },
+      { sent: 8 * 1024 * 1024, received: 8 * 1024 * 1024, same: true },
+    ]);
+    expect(out.talk).toBe("ping-1\nping-2\n");
+    f.proc.kill();
+  });
+
   test("to a service: kubectl picks the pod and maps the service port to its target port", async () => {
     const f = await portForward("svc/web", "18081:80");
     expect(f.output()).toContain("Forwarding from 127.0.0.1:18081 -> 8080");
@@ -153,9 +171,18 @@ describe("kubectl port-forward", () => {
     const plain = await api("POST", `${base}/web/portforward`);
     expect(plain.code).toBe(400);
     expect(JSON.parse(plain.body)).toMatchObject({ kind: "Status", reason: "BadRequest", message: "Upgrade request required" });
-    const spdy = await api("POST", `${base}/web/portforward`, { headers: { Connection: "Upgrade", Upgrade: "SPDY/3.1", "X-Stream-Protocol-Version": "portforward.k8s.io" } });
-    expect(spdy.code).toBe(400);
-    expect(JSON.parse(spdy.body).message).toContain("served over websockets only");
+    // A plain SPDY/3.1 upgrade is answered by the API port's TLS front: checked like the rest.
+    const spdy = (path: string, headers: Record<string, string> = {}) => api("POST", path, { headers: { Connection: "Upgrade", Upgrade: "SPDY/3.1", ...headers } });
+    const spdyUnknown = await spdy(`${base}/nope/portforward`, { "X-Stream-Protocol-Version": "portforward.k8s.io" });
+    expect(spdyUnknown.code).toBe(404);
+    expect(JSON.parse(spdyUnknown.body)).toMatchObject({ kind: "Status", reason: "NotFound", message: 'pods "nope" not found' });
+    const spdyNoProtocol = await spdy(`${base}/web/portforward`);
+    expect(spdyNoProtocol.code).toBe(400);
+    expect(JSON.parse(spdyNoProtocol.body).message).toBe("port-forward needs the stream protocol portforward.k8s.io");
+    const spdyPending = await spdy(`${base}/stuck/portforward`, { "X-Stream-Protocol-Version": "portforward.k8s.io" });
+    expect(spdyPending.code).toBe(400);
+    const spdyAnonymous = await api("POST", `${base}/web/portforward`, { token: "nobody", headers: { Connection: "Upgrade", Upgrade: "SPDY/3.1", "X-Stream-Protocol-Version": "portforward.k8s.io" } });
+    expect(spdyAnonymous.code).toBe(401);
     const unknown = await api("GET", `${base}/nope/portforward`, { headers: websocket(TUNNEL) });
     expect(unknown.code).toBe(404);
     expect(JSON.parse(unknown.body)).toMatchObject({ reason: "NotFound", message: 'pods "nope" not found' });

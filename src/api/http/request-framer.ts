@@ -6,6 +6,8 @@
 /** What the front does with the bytes it was given. */
 export type FramerOutput =
   | { kind: "forward"; bytes: Uint8Array }
+  /** The head of a request asking to switch protocols; a "tunnel" follows it. */
+  | { kind: "upgrade"; bytes: Uint8Array; head: RequestHead }
   /** The connection stops being HTTP (a WebSocket or SPDY upgrade): pass every later byte as is. */
   | { kind: "tunnel" }
   | { kind: "reject"; code: number; reason: string; message: string };
@@ -21,6 +23,9 @@ export type FramerOptions = {
   methods: ReadonlySet<string>;
   methodHeader: string;
 };
+
+/** What the front may need of an upgrade request to answer it itself. */
+export type RequestHead = { method: string; target: string; headers: Headers };
 
 const CRLF_CRLF = Buffer.from("\r\n\r\n");
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -148,7 +153,7 @@ export class RequestFramer {
     const headers = this.pending.subarray(lineEnd + 2, end + 2).toString("latin1");
     let length = -1;
     let chunked = false;
-    let upgrade = false;
+    let upgrade: Headers | undefined;
     for (const line of headers.split("\r\n")) {
       const colon = line.indexOf(":");
       if (colon <= 0) continue;
@@ -164,7 +169,18 @@ export class RequestFramer {
         chunked = value.toLowerCase().split(",").map((v) => v.trim()).includes("chunked");
         if (!chunked) return reject(400, "BadRequest", `transfer encoding ${value.slice(0, 32)} is not supported`);
       } else if (name === "upgrade") {
-        upgrade = true;
+        upgrade = new Headers();
+      }
+    }
+    if (upgrade) {
+      for (const line of headers.split("\r\n")) {
+        const colon = line.indexOf(":");
+        if (colon <= 0) continue;
+        try {
+          upgrade.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+        } catch {
+          return reject(400, "BadRequest", "the request has a malformed header");
+        }
       }
     }
     if (chunked && length >= 0) return reject(400, "BadRequest", "the request has both Content-Length and Transfer-Encoding");
@@ -175,6 +191,7 @@ export class RequestFramer {
     if (upgrade) this.state = { at: "tunnel" };
     else if (chunked) this.state = { at: "chunk-size" };
     else if (length > 0) this.state = { at: "body", left: length };
+    if (upgrade) return { kind: "upgrade", bytes, head: { method, target: parts[1], headers: upgrade } };
     return { kind: "forward", bytes };
   }
 

@@ -11,12 +11,21 @@
 // (The upstream is TCP, not a unix socket: Bun drops a per-request idle timeout set before
 // an asynchronous response on unix sockets, and the front door relies on those.)
 import type { Socket, TCPSocketListener } from "bun";
-import { RequestFramer } from "./request-framer.ts";
+import { RequestFramer, type RequestHead } from "./request-framer.ts";
 
 /** The method of a request the front passed on as GET because Bun's parser would drop it. */
 export const METHOD_HEADER = "x-skiff-method";
 /** Bytes waiting for a slow peer before the other side stops being read. */
 const HIGH_WATER = 1024 * 1024;
+
+/** A connection the front serves itself after an upgrade request (a protocol Bun.serve cannot switch to). */
+export type Takeover = {
+  /** Written first: a 101 head, or a whole refusal. */
+  response: Uint8Array;
+  /** Absent for a refusal (the connection closes after it). */
+  start?: (io: { write(bytes: Uint8Array): boolean; end(): void }) => RawSession;
+};
+export type RawSession = { receive(chunk: Uint8Array): void; drain(): void; close(): void };
 
 export type TlsFrontOptions = {
   hostname: string;
@@ -32,6 +41,8 @@ export type TlsFrontOptions = {
   firstRequestSeconds: number;
   /** Logs what went wrong with a connection, once. */
   log?: (line: string) => void;
+  /** Offered every upgrade request: a takeover serves it here instead of the HTTP server. */
+  takeOver?: (head: RequestHead, clientAddress: string) => Takeover | undefined;
 };
 
 type Side = { socket?: Socket<unknown>; queue: Buffer[]; queued: number; ended: boolean };
@@ -46,6 +57,9 @@ type Conn = {
   overLimit: boolean;
   sawRequest: boolean;
   closed: boolean;
+  /** Set once the front answers the connection itself (a takeover). */
+  taken?: boolean;
+  raw?: RawSession;
 };
 
 export type TlsFront = {
@@ -68,8 +82,8 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
   }
 
   /** Writes what it can, queues the rest; the peer's reading pauses while too much waits. */
-  function send(to: Side, bytes: Uint8Array, from: Side) {
-    if (to.ended) return;
+  function send(to: Side, bytes: Uint8Array, from: Side): boolean {
+    if (to.ended) return false;
     if (!to.socket || to.queued) {
       to.queue.push(Buffer.from(bytes));
       to.queued += bytes.byteLength;
@@ -81,6 +95,7 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
       }
     }
     if (to.queued > HIGH_WATER) from.socket?.pause();
+    return to.queued === 0;
   }
 
   function flush(to: Side, from: Side) {
@@ -116,6 +131,7 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
     else perAddress.delete(c.address);
     endSide(c.client);
     endSide(c.server);
+    c.raw?.close();
   }
 
   function refuse(c: Conn, code: number, reason: string, message: string) {
@@ -146,17 +162,36 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
         },
         close() {
           c.server.ended = true;
-          endSide(c.client);
+          // A connection the front took over does not end with the HTTP server's.
+          if (!c.taken) endSide(c.client);
         },
         error() {
           c.server.ended = true;
-          endSide(c.client);
+          if (!c.taken) endSide(c.client);
         },
       },
     }).catch((e) => {
       opts.log?.(`skiff server: cannot reach the API handler: ${(e as Error).message}`);
       refuse(c, 503, "ServiceUnavailable", "the API server is not ready");
     });
+  }
+
+  /** An upgrade the front answers itself (opts.takeOver), or the head passed on as any other. */
+  function takeOverOrForward(c: Conn, head: RequestHead, bytes: Uint8Array) {
+    let taken: Takeover | undefined;
+    try {
+      taken = opts.takeOver?.(head, c.address);
+    } catch (e) {
+      opts.log?.(`skiff server: an upgrade failed: ${(e as Error).message}`);
+      return refuse(c, 500, "InternalError", "Internal error occurred");
+    }
+    if (!taken) return void send(c.server, bytes, c.client);
+    c.taken = true;
+    c.server.ended = true;
+    c.server.socket?.terminate();
+    send(c.client, taken.response, c.server);
+    if (!taken.start) return endSide(c.client);
+    c.raw = taken.start({ write: (b) => send(c.client, b, c.server), end: () => endSide(c.client) });
   }
 
   const listener: TCPSocketListener<Conn> = Bun.listen<Conn>({
@@ -188,9 +223,16 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
         if (c.overLimit) {
           return refuse(c, 429, "TooManyRequests", `too many connections from ${c.address} (limit ${opts.maxConnectionsPerAddress})`);
         }
+        if (c.raw) return c.raw.receive(chunk);
         for (const out of c.framer.push(chunk)) {
-          if (out.kind === "forward") send(c.server, out.bytes, c.client);
+          // takeOverOrForward may have handed the connection over (TypeScript keeps the narrowing from above).
+          const raw = c.raw as RawSession | undefined;
+          if (raw) {
+            if (out.kind === "forward") raw.receive(out.bytes);
+          } else if (out.kind === "forward") send(c.server, out.bytes, c.client);
+          else if (out.kind === "upgrade") takeOverOrForward(c, out.head, out.bytes);
           else if (out.kind === "reject") return refuse(c, out.code, out.reason, out.message);
+          if (c.client.ended) return;
         }
         if (!c.sawRequest) {
           // From the first request on, the HTTP server's own idle timeouts govern the connection.
@@ -200,6 +242,7 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
       },
       drain(s) {
         flush(s.data.client, s.data.server);
+        if (!s.data.client.queued) s.data.raw?.drain();
       },
       timeout(s) {
         s.data.server.socket?.terminate();

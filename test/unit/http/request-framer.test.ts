@@ -13,8 +13,8 @@ function feed(input: string, size = input.length, f = framer()): { text: string;
   const events: FramerOutput[] = [];
   for (let i = 0; i < bytes.length; i += size) {
     for (const out of f.push(bytes.subarray(i, i + size))) {
-      if (out.kind === "forward") text += Buffer.from(out.bytes).toString("latin1");
-      else events.push(out);
+      if (out.kind === "forward" || out.kind === "upgrade") text += Buffer.from(out.bytes).toString("latin1");
+      if (out.kind !== "forward") events.push(out);
     }
   }
   return { text, events };
@@ -80,7 +80,11 @@ describe("request framing", () => {
     const frames = "\x82\x05FOO /\r\n\r\n";
     const f = framer();
     const first = feed(head + frames, 10, f);
-    expect(first.events).toEqual([{ kind: "tunnel" }]);
+    expect(first.events.map((e) => e.kind)).toEqual(["upgrade", "tunnel"]);
+    const upgrade = first.events[0] as Extract<FramerOutput, { kind: "upgrade" }>;
+    expect(upgrade.head.method).toBe("GET");
+    expect(upgrade.head.target).toBe("/api/v1/namespaces/default/pods/p/exec?command=sh");
+    expect(upgrade.head.headers.get("upgrade")).toBe("websocket");
     expect(first.text).toBe(head + frames);
     expect(feed("G(T garbage", undefined, f)).toEqual({ text: "G(T garbage", events: [] });
   });
