@@ -20,8 +20,14 @@ const help = `Usage: skiff server [flags]
   --token SECRET              the cluster secret joining agents present (default: generated once)
   --write-kubeconfig PATH     where to write the admin kubeconfig (default DIR/kubeconfig.yaml)
   --disable-agent             run only the control plane, no pods on this node
-  --datastore-endpoint URL    libsql:// or http(s):// URL of a libsql server (default: SQLite file under DIR/server/db)
-  --datastore-token TOKEN     auth token for --datastore-endpoint
+  --datastore-endpoint URL[,URL…]
+                              etcd members as http(s)://host:2379 URLs, comma-separated; or a libsql
+                              server as libsql://host (default: SQLite file under DIR/server/db)
+  --datastore-token TOKEN     auth token for a libsql --datastore-endpoint
+  --datastore-cafile FILE     CA that signs the etcd members' certificates
+  --datastore-certfile FILE   client certificate for etcd (with --datastore-keyfile)
+  --datastore-keyfile FILE    key of --datastore-certfile
+  --etcd-prefix PREFIX        where skiff keeps its keys in etcd (default /registry/)
   --tls-san NAME              an extra name or address for the serving certificate (repeatable)
   --cluster-cidr CIDR         the range pod subnets come from (default 10.42.0.0/16)
   --service-cidr CIDR         the range ClusterIPs come from (default 10.43.0.0/16)
@@ -82,6 +88,10 @@ export async function run(args: string[]): Promise<number> {
       "disable-agent": { type: "boolean" },
       "datastore-endpoint": { type: "string" },
       "datastore-token": { type: "string" },
+      "datastore-cafile": { type: "string" },
+      "datastore-certfile": { type: "string" },
+      "datastore-keyfile": { type: "string" },
+      "etcd-prefix": { type: "string" },
       "compact-interval-seconds": { type: "string" },
       "tls-san": { type: "string", multiple: true },
       "node-monitor-grace-period": { type: "string" },
@@ -124,6 +134,10 @@ export async function run(args: string[]): Promise<number> {
       disableAgent: !!flags["disable-agent"],
       datastoreEndpoint: flags["datastore-endpoint"],
       datastoreToken: flags["datastore-token"],
+      datastoreCafile: flags["datastore-cafile"],
+      datastoreCertfile: flags["datastore-certfile"],
+      datastoreKeyfile: flags["datastore-keyfile"],
+      etcdPrefix: flags["etcd-prefix"],
       tlsSans: flags["tls-san"],
       nodeMonitorGracePeriodMs: seconds(flags["node-monitor-grace-period"], "node-monitor-grace-period", defaults.nodeMonitorGracePeriodMs),
       podEvictionTimeoutMs: seconds(flags["pod-eviction-timeout"], "pod-eviction-timeout", defaults.podEvictionTimeoutMs),

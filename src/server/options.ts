@@ -25,6 +25,12 @@ export type ServerOptions = {
   /** Default: the embedded SQLite file under DATA/server/db. */
   datastoreEndpoint?: string;
   datastoreToken?: string;
+  /** TLS to etcd (k3s's --datastore-cafile, --datastore-certfile, --datastore-keyfile). */
+  datastoreCafile?: string;
+  datastoreCertfile?: string;
+  datastoreKeyfile?: string;
+  /** Where the keys live in etcd (kube-apiserver's --etcd-prefix; default /registry/). */
+  etcdPrefix?: string;
   /** How often the store is compacted and its WAL checkpointed. */
   compactIntervalMs: number;
   /** How many changes compaction keeps for watch resume, at least. */

@@ -19,27 +19,12 @@ import { reverseDelta } from "./reverse-delta.ts";
 import { rebuildChanges } from "./rebuild-history.ts";
 import { countAtMost } from "./sorted.ts";
 import { BLOCKS_PER_STEP, checkpoint, dropOldBlocks, dropOldRows, markCompacted, ROWS_PER_STEP, truncateWal, vacuumStep } from "./compaction-steps.ts";
-
-export type ChangeType = "ADDED" | "MODIFIED" | "DELETED";
-export type Change = {
-  revision: number;
-  resource: string;
-  namespace: string;
-  name: string;
-  type: ChangeType;
-  object: KubeObject;
-  /** The object before this change, when known (watch filters need it to turn label changes into ADDED/DELETED). */
-  previous?: KubeObject;
-};
-
-/** Encrypts values at rest for some resources (Secrets); identity for the rest. */
-export type ValueCodec = {
-  encode(resource: string, json: string): Promise<string>;
-  decode(resource: string, stored: string): Promise<string>;
-};
+import type { Change, Mutate, Store as StoreApi, ValueCodec } from "./store-interface.ts";
+import { historyFrom, notify } from "./change-feed.ts";
+export type { Change, ChangeType, Mutate, ValueCodec } from "./store-interface.ts";
 
 export type StoreOptions = {
-  /** "file:/path/db.sqlite", "libsql://…" or "http(s)://…". */
+  /** "file:/path/db.sqlite" or "libsql://…". */
   url: string;
   authToken?: string;
   codec?: ValueCodec;
@@ -64,12 +49,11 @@ type Entry = { object: KubeObject };
 const keptOpen: Client[] = [];
 const key = (ns: string, name: string) => `${ns}/${name}`;
 
-export type Mutate = (current: KubeObject | undefined) => { type: ChangeType; object: KubeObject } | null;
 type QueuedWrite = { resource: string; namespace: string; name: string; mutate: Mutate; resolve: (c: Change | null) => void; reject: (e: unknown) => void };
 /** Writes per group commit; larger groups wait for the next one. */
 const MAX_GROUP = 1000;
 
-export class Store {
+export class Store implements StoreApi {
   revision = 0;
   /** Changes at or below this revision are gone: a watch from there gets 410 Expired. */
   compactedRevision = 0;
@@ -385,13 +369,7 @@ export class Store {
     if (change.type === "DELETED") b.delete(key(change.namespace, change.name));
     else b.set(key(change.namespace, change.name), { object: change.object });
     this.recent.push(change);
-    for (const l of this.listeners) {
-      try {
-        l(change);
-      } catch (e) {
-        console.error(`store listener failed on ${change.resource} ${change.namespace}/${change.name}: ${(e as Error).message}`);
-      }
-    }
+    notify(this.listeners, change);
   }
 
   /**
@@ -424,11 +402,8 @@ export class Store {
   }
 
   /** Changes after `revision`, from memory or the database. */
-  async history(revision: number, resource?: string): Promise<Change[] | "expired"> {
-    const recent = this.changesSince(revision);
-    if (recent !== "stored") return recent === "expired" ? recent : resource === undefined ? recent : recent.filter((c) => c.resource === resource);
-    const stored = await this.storedChangesSince(revision, resource);
-    return stored === "expired" ? stored : stored.changes;
+  history(revision: number, resource?: string): Promise<Change[] | "expired"> {
+    return historyFrom(this, revision, resource);
   }
 
   subscribe(listener: (c: Change) => void): () => void {

@@ -4,7 +4,7 @@
 // applied in one place.
 import type { KindDef, KubeObject } from "../kinds/kind.ts";
 import { apiVersionOf } from "../kinds/kind.ts";
-import type { Change, Store } from "../../store/store.ts";
+import type { Change, Store } from "../../store/store-interface.ts";
 import { ApiError, alreadyExists, badRequest, conflict, forbidden, invalid, notFound, staleConflict } from "../errors.ts";
 import { clone, generateSuffix, keepServerMetadata, nowTimestamp, specOf } from "./metadata.ts";
 import { recordManagedFields } from "./managed-fields.ts";

@@ -5,24 +5,11 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { KubeObject } from "../../../src/api/kinds/kind.ts";
 import { Store, type Change, type ValueCodec } from "../../../src/store/store.ts";
 import { tempDatabases } from "./temp-databases.ts";
+import { cm, create, remove, update } from "./config-map-writes.ts";
 
 const databases = tempDatabases("skiff-store-");
 afterEach(() => databases.removeAll());
 const tempUrl = () => `file:${databases.path()}`;
-
-const cm = (name: string, data: Record<string, string> = {}): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "ns" }, data }) as KubeObject;
-const create = (store: Store, name: string, data?: Record<string, string>) =>
-  store.write("configmaps", "ns", name, (cur) => {
-    if (cur) throw new Error(`${name} exists`);
-    return { type: "ADDED", object: cm(name, data) };
-  });
-const update = (store: Store, name: string, data: Record<string, string>) =>
-  store.write("configmaps", "ns", name, (cur) => {
-    if (!cur) throw new Error(`${name} missing`);
-    return { type: "MODIFIED", object: { ...cur, metadata: { ...cur.metadata }, data } as KubeObject };
-  });
-const remove = (store: Store, name: string) =>
-  store.write("configmaps", "ns", name, (cur) => (cur ? { type: "DELETED", object: cur } : null));
 
 describe("group commit", () => {
   test("writes issued in one tick share one transaction, in issue order with consecutive revisions", async () => {

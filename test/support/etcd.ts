@@ -1,0 +1,85 @@
+// A real etcd for tests: 1 or 3 members on free loopback ports, in a temp dir, each
+// stopped (or killed) by its own PID.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { freePort } from "./server.ts";
+
+const ETCD = "/usr/bin/etcd";
+export const ETCD_INSTALL = "etcd is not installed: apt-get install -y etcd-server";
+
+export type EtcdMember = { name: string; clientUrl: string; peerUrl: string; dataDir: string; proc: Subprocess };
+export type EtcdCluster = {
+  endpoints: string[];
+  members: EtcdMember[];
+  /** SIGKILL one member (by its PID). */
+  kill(index: number): Promise<void>;
+  stop(): Promise<void>;
+};
+
+export function requireEtcd(): void {
+  if (!existsSync(ETCD)) throw new Error(ETCD_INSTALL);
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+    return res.ok && ((await res.json()) as { health?: string }).health === "true";
+  } catch {
+    return false;
+  }
+}
+
+export async function startEtcd(size: 1 | 3 = 1): Promise<EtcdCluster> {
+  requireEtcd();
+  const root = mkdtempSync(join(tmpdir(), "skiff-etcd-"));
+  const specs = Array.from({ length: size }, (_, i) => ({ name: `m${i}`, clientUrl: `http://127.0.0.1:${freePort()}`, peerUrl: `http://127.0.0.1:${freePort()}`, dataDir: join(root, `m${i}`) }));
+  const initialCluster = specs.map((s) => `${s.name}=${s.peerUrl}`).join(",");
+  const members: EtcdMember[] = specs.map((s) => ({
+    ...s,
+    proc: Bun.spawn(
+      [
+        ETCD,
+        "--name", s.name,
+        "--data-dir", s.dataDir,
+        "--listen-client-urls", s.clientUrl,
+        "--advertise-client-urls", s.clientUrl,
+        "--listen-peer-urls", s.peerUrl,
+        "--initial-advertise-peer-urls", s.peerUrl,
+        "--initial-cluster", initialCluster,
+        "--initial-cluster-state", "new",
+        "--initial-cluster-token", `skiff-test-${process.pid}`,
+        "--logger", "zap",
+        "--log-level", "error",
+      ],
+      { stdout: "ignore", stderr: "pipe" },
+    ),
+  }));
+  const stop = async () => {
+    for (const m of members) if (m.proc.exitCode === null && !m.proc.killed) m.proc.kill("SIGTERM");
+    await Promise.all(members.map((m) => m.proc.exited));
+    rmSync(root, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 20_000;
+  for (const m of members) {
+    while (!(await healthy(m.clientUrl))) {
+      if (m.proc.exitCode !== null || Date.now() > deadline) {
+        const err = m.proc.exitCode !== null ? await new Response(m.proc.stderr as ReadableStream).text() : "";
+        await stop();
+        throw new Error(`etcd member ${m.name} did not become healthy: ${err.slice(-500)}`);
+      }
+      await Bun.sleep(100);
+    }
+  }
+  return {
+    endpoints: members.map((m) => m.clientUrl),
+    members,
+    async kill(index) {
+      const m = members[index]!;
+      process.kill(m.proc.pid, "SIGKILL");
+      await m.proc.exited;
+    },
+    stop,
+  };
+}
