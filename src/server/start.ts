@@ -13,7 +13,9 @@ import { SERVED_METHODS } from "../api/http/app.ts";
 import { startTlsFront, type TlsFront } from "../api/http/tls-front.ts";
 import { spdyPortForward } from "./spdy-port-forward.ts";
 import type { UserInfo } from "../api/http/types.ts";
-import { Store } from "../store/store.ts";
+import type { Store } from "../store/store-interface.ts";
+import { DatastoreConfigError, openStore } from "../store/open.ts";
+import { EtcdUnavailableError } from "../store/etcd/client.ts";
 import { isDiskFull } from "../store/disk-reserve.ts";
 import { ensureServerPki, issueServingCert } from "./pki/ca.ts";
 import { ensureTokens } from "./pki/token.ts";
@@ -95,12 +97,21 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   const pki = await step(ensureServerPki(serverDir, { hostname: opts.nodeName, bindAddress: opts.bindAddress, extraSans: [...localAddresses, kubernetesServiceIp(opts.serviceCidr), ...(opts.tlsSans ?? [])] }));
   const tokens = await step(ensureTokens(serverDir, pki.caPem, { secret: opts.token }));
 
-  const store = await Store.open({
-    url: opts.datastoreEndpoint ?? `file:${join(serverDir, "db", "state.db")}`,
-    authToken: opts.datastoreToken,
+  const store = await openStore({
+    endpoint: opts.datastoreEndpoint,
+    defaultFile: join(serverDir, "db", "state.db"),
+    token: opts.datastoreToken,
+    cafile: opts.datastoreCafile,
+    certfile: opts.datastoreCertfile,
+    keyfile: opts.datastoreKeyfile,
+    prefix: opts.etcdPrefix,
     codec: await secretCodec(serverDir),
     retainChanges: opts.retainChanges,
     retainMs: opts.retainChangesMs,
+    log: opts.log,
+  }).catch((e) => {
+    if (e instanceof DatastoreConfigError || e instanceof EtcdUnavailableError) throw new StartupError(e.message);
+    throw e;
   });
   closers.add("skiff server: store", () => store.close());
   const registry = new Registry(store, allKinds);

@@ -83,3 +83,25 @@ export async function startEtcd(size: 1 | 3 = 1): Promise<EtcdCluster> {
     stop,
   };
 }
+
+let shared: Promise<EtcdCluster> | undefined;
+/**
+ * One etcd for the whole test process (servers on it each take a key prefix of their own),
+ * killed by its PID when the process exits.
+ */
+export function sharedEtcd(): Promise<EtcdCluster> {
+  shared ??= startEtcd(1).then((cluster) => {
+    process.on("exit", () => {
+      for (const m of cluster.members) if (m.proc.exitCode === null) m.proc.kill("SIGKILL");
+      rmSync(join(cluster.members[0]!.dataDir, ".."), { recursive: true, force: true });
+    });
+    return cluster;
+  });
+  return shared;
+}
+
+let prefixes = 0;
+/** A key prefix no other store of this process uses. */
+export function freshPrefix(): string {
+  return `/skiff-test-${process.pid}-${++prefixes}/registry/`;
+}

@@ -28,9 +28,20 @@ export function seedTestCa(dataDir: string): void {
 
 export type TestServer = RunningServer & { dataDir: string; cleanup(): Promise<void> };
 
+/**
+ * SKIFF_TEST_DATASTORE=etcd puts every test server of the process on one real etcd (each
+ * under a key prefix of its own) instead of its own SQLite file.
+ */
+async function testDatastore(overrides: Partial<ServerOptions>): Promise<Partial<ServerOptions>> {
+  if (process.env.SKIFF_TEST_DATASTORE !== "etcd" || overrides.datastoreEndpoint) return {};
+  const { freshPrefix, sharedEtcd } = await import("./etcd.ts");
+  return { datastoreEndpoint: (await sharedEtcd()).endpoints.join(","), etcdPrefix: freshPrefix() };
+}
+
 export async function startTestServer(overrides: Partial<ServerOptions> = {}): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? tempDir();
   seedTestCa(dataDir);
+  const datastore = await testDatastore(overrides);
   const server = await startServer({
     ...defaultServerOptions(),
     dataDir,
@@ -41,6 +52,7 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
     // API tests check the API itself; tests that want the scheduler and controllers ask for them.
     runControllers: false,
     log: () => {},
+    ...datastore,
     ...overrides,
   });
   return {
