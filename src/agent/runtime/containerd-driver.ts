@@ -107,7 +107,7 @@ export function containerdId(sb: { namespace: string; podName: string; podUid: s
 
 export class ContainerdDriver implements RuntimeDriver {
   readonly name = "containerd";
-  readonly capabilities = { attach: false, sharedPidNamespace: false, runAsUser: false, pull: true };
+  readonly capabilities = { attach: false, sharedPidNamespace: false, runAsUser: false, pull: true, oomKilled: true };
   private readonly addresses: PodIpAllocator;
   private readonly net: PodBridge;
   private readonly sandboxDir: string;

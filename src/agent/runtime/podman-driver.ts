@@ -59,7 +59,7 @@ export interface PodmanDriverSettings {
 
 export class PodmanDriver implements RuntimeDriver {
   readonly name = "podman";
-  readonly capabilities = { attach: true, sharedPidNamespace: true, runAsUser: true, pull: false };
+  readonly capabilities;
   /** Pod IPs are chosen here and given to `pod create --ip`, so a started pod's address is known without asking podman. */
   private readonly addresses: PodIpAllocator;
 
@@ -68,6 +68,9 @@ export class PodmanDriver implements RuntimeDriver {
     readonly settings: PodmanDriverSettings,
   ) {
     this.addresses = new PodIpAllocator(settings.subnet);
+    // conmon sees OOM kills through cgroup v2's memory.events only: on hybrid and v1 hosts
+    // podman 4.3 reports an OOM-killed container as a plain exit 137.
+    this.capabilities = { attach: true, sharedPidNamespace: true, runAsUser: true, pull: false, oomKilled: settings.host.cgroupMode === "v2" };
   }
 
   close(): void {

@@ -147,6 +147,8 @@ export interface RuntimeCapabilities {
   runAsUser: boolean;
   /** Images can be pulled from a registry (imagePullPolicy Always / IfNotPresent). */
   pull: boolean;
+  /** An OOM kill is told apart from other SIGKILLs (ContainerInfo.oomKilled). */
+  oomKilled: boolean;
 }
 
 /** A long-lived subscription to runtime events. */

@@ -1,0 +1,191 @@
+// One conformance suite for every runtime driver, against real containers: podman and
+// containerd must give a pod the same behaviour (shared localhost, env, mounts, limits,
+// OOM kills, logs, exec, events, image import, adoption after a restart, removeAll).
+// Each driver runs inside a network namespace this file creates.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { createRuntimeDriver, type RuntimeName } from "../../src/agent/runtime/factory.ts";
+import { LABEL_POD_UID } from "../../src/agent/runtime/labels.ts";
+import type { ContainerInfo, ContainerSpec, RuntimeDriver, RuntimeEvent, SandboxInfo } from "../../src/agent/runtime/types.ts";
+import { ensureTestImages, TEST_IMAGE_1, testImageArchive } from "../support/images.ts";
+
+const INSTALL: Record<RuntimeName, [string, string][]> = {
+  podman: [["podman", "apt-get install -y podman runc"]],
+  containerd: [
+    ["containerd", "apt-get install -y containerd runc"],
+    ["ctr", "apt-get install -y containerd runc"],
+  ],
+};
+
+const text = (s: ReadableStream<Uint8Array> | null) => (s ? new Response(s).text() : Promise.resolve(""));
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(100);
+  }
+}
+
+describe.each(["podman", "containerd"] as RuntimeName[])("%s driver", (runtime) => {
+  const netns = `skiff-conf-${runtime.slice(0, 4)}-${process.pid}`;
+  const prefix = ["nsenter", `--net=/run/netns/${netns}`];
+  const subnet = runtime === "podman" ? "10.233.1.0/24" : "10.233.2.0/24";
+  const podUid = runtime === "podman" ? "c0ffee00-0000-4000-8000-000000000001" : "c0ffee00-0000-4000-8000-000000000002";
+  let dataDir = "";
+  let driver: RuntimeDriver;
+  let sandbox: SandboxInfo;
+  let hostDir = "";
+
+  const make = () => createRuntimeDriver({ runtime, dataDir, nodeName: `conf-${runtime}`, subnet, commandPrefix: prefix });
+  const listed = async (id: string) => (await driver.listContainers({ [LABEL_POD_UID]: podUid })).find((c) => c.id === id);
+  const exited = (id: string, timeoutMs = 20_000) => waitFor<ContainerInfo>(`container ${id} to exit`, async () => ((await listed(id))?.state === "exited" ? listed(id) : undefined), timeoutMs);
+  const run = async (spec: Partial<ContainerSpec> & { name: string }) => (await driver.runContainer(sandbox, { image: TEST_IMAGE_1, ...spec })).container;
+
+  beforeAll(async () => {
+    for (const [bin, line] of [...INSTALL[runtime], ["runc", "apt-get install -y runc"], ["ip", "apt-get install -y iproute2"], ["nsenter", "apt-get install -y util-linux"]] as [string, string][]) {
+      if (!Bun.which(bin) && !Bun.which(bin, { PATH: "/usr/sbin:/sbin:/usr/bin:/bin" })) throw new Error(`${bin} not found: ${line}`);
+    }
+    await execa("ip", ["netns", "add", netns]);
+    await execa("ip", ["-n", netns, "link", "set", "lo", "up"]);
+    dataDir = mkdtempSync(join(tmpdir(), `skiff-conf-${runtime}-`));
+    hostDir = mkdtempSync(join(tmpdir(), `skiff-conf-host-`));
+    writeFileSync(join(hostDir, "greeting"), "from the host\n");
+    driver = await make();
+    await ensureTestImages(driver);
+    sandbox = await driver.ensureSandbox({ podUid, podName: "conf", namespace: "default", hostname: "conf-pod" });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (driver) {
+      await driver.removeAll().catch(() => {});
+      await driver.close();
+    }
+    await execa("ip", ["netns", "delete", netns], { reject: false });
+    for (const d of [dataDir, hostDir]) if (d) rmSync(d, { recursive: true, force: true });
+  }, 120_000);
+
+  test("reports its name, version and capabilities", async () => {
+    expect(driver.name).toBe(runtime);
+    expect(await driver.version()).toMatch(new RegExp(`^${runtime}://\\d+\\.\\d+`));
+    expect(typeof driver.capabilities.attach).toBe("boolean");
+  });
+
+  test("the sandbox has an address in the node's subnet behind the node's bridge", async () => {
+    expect(sandbox.state).toBe("ready");
+    expect(sandbox.ip).toMatch(new RegExp(`^${subnet.split(".").slice(0, 3).join("\\.")}\\.\\d+$`));
+    const links = await execa(prefix[0]!, [...prefix.slice(1), "ip", "-o", "-4", "addr", "show", "dev", driver.bridge]);
+    expect(links.stdout).toContain(`${subnet.replace(/0\/24$/, "1")}/24`);
+  });
+
+  test("a sidecar reaches its neighbour on localhost; env, hostname and a read-only host mount", async () => {
+    const web = await run({ name: "web", command: ["httpd", "-f", "-p", "8080", "-h", "/www"] });
+    expect(web.state).toBe("running");
+    const side = await run({
+      name: "side",
+      command: ["sh", "-c", "sleep 0.3; wget -qO- http://127.0.0.1:8080/; echo GREETING=$GREETING; hostname; cat /data/greeting; touch /data/x 2>/dev/null || echo read-only; exit 4"],
+      env: { GREETING: "hello" },
+      mounts: [{ hostPath: hostDir, containerPath: "/data", readOnly: true }],
+    });
+    const done = await exited(side.id);
+    expect(done.exitCode).toBe(4);
+    const out = await text(driver.logs(side.id));
+    expect(out).toBe("skiff test image 1\nGREETING=hello\nconf-pod\nfrom the host\nread-only\n");
+    // The pod answers on its address from the node.
+    const r = await execa(prefix[0]!, [...prefix.slice(1), "wget", "-qO-", `http://${sandbox.ip}:8080/`]);
+    expect(r.stdout).toBe("skiff test image 1");
+  }, 60_000);
+
+  test("a container over its memory limit is killed (and reported OOM-killed where the driver can tell)", async () => {
+    const hog = await run({ name: "hog", command: ["sh", "-c", "x=a; while :; do x=$x$x; done"], memoryLimitBytes: 24 * 1024 * 1024 });
+    const done = await exited(hog.id, 60_000);
+    expect(done.exitCode).toBe(137);
+    // podman on hybrid cgroups cannot tell (its capability says so); containerd reads the cgroup's oom_kill count.
+    expect(!!done.oomKilled).toBe(driver.capabilities.oomKilled);
+    if (runtime === "containerd") expect(done.oomKilled).toBe(true);
+  }, 90_000);
+
+  test("a CPU limit holds a busy loop to its share", async () => {
+    const busy = await run({ name: "busy", command: ["sh", "-c", "while :; do :; done"], cpuLimitMillis: 100 });
+    const [before] = await driver.stats([busy.id]);
+    await Bun.sleep(3000);
+    const [after] = await driver.stats([busy.id]);
+    expect(before).toBeDefined();
+    const used = after!.cpuSeconds - before!.cpuSeconds;
+    // 100m for 3 s is 0.3 s of CPU; unlimited it would be about 3 s.
+    expect(used).toBeGreaterThan(0.05);
+    expect(used).toBeLessThan(0.9);
+    await driver.stopContainer(busy.id, 0);
+    expect((await listed(busy.id))?.state).toBe("exited");
+  }, 60_000);
+
+  test("logs: timestamps, tail, follow to the container's end, and an exited container's log stays readable", async () => {
+    const talker = await run({ name: "talker", command: ["sh", "-c", "for i in 1 2 3; do echo line $i; sleep 0.3; done; echo oops >&2"] });
+    const followed = await text(driver.logs(talker.id, { follow: true }));
+    expect(followed).toBe("line 1\nline 2\nline 3\noops\n");
+    await exited(talker.id);
+    // What `kubectl logs --previous` reads: the log of a container that has exited.
+    const stamped = await text(driver.logs(talker.id, { timestamps: true, tail: 2 }));
+    const lines = stamped.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z line 3$/);
+    expect(lines[1]).toMatch(/Z oops$/);
+  }, 60_000);
+
+  test("exec passes stdin and returns the command's exit code", async () => {
+    const web = (await driver.listContainers({ [LABEL_POD_UID]: podUid })).find((c) => c.name === "web")!;
+    const session = driver.exec(web.id, ["sh", "-c", "read line; echo got $line; exit 7"], { stdin: true });
+    const writer = session.stdin!.getWriter();
+    await writer.write(new TextEncoder().encode("hello\n"));
+    await writer.close();
+    const [out, code] = await Promise.all([text(session.stdout), session.exitCode]);
+    expect(out).toBe("got hello\n");
+    expect(code).toBe(7);
+  }, 30_000);
+
+  test("the event stream tells of a container's exit with its code", async () => {
+    const seen: RuntimeEvent[] = [];
+    const stream = driver.watchEvents((e) => seen.push(e));
+    try {
+      await Bun.sleep(500);
+      const short = await run({ name: "short", command: ["sh", "-c", "sleep 0.2; exit 3"] });
+      const ev = await waitFor("an exited event", async () => seen.find((e) => e.containerId === short.id && e.type === "exited"));
+      expect(ev).toMatchObject({ podUid, exitCode: 3 });
+    } finally {
+      stream.stop();
+      await stream.ended;
+    }
+  }, 30_000);
+
+  test("an image archive imports with its name", async () => {
+    const names = await driver.importImage(await testImageArchive(2));
+    expect(names.map((n) => n.replace(/^docker\.io\//, ""))).toContain("localhost/skiff-test/busybox:2");
+    expect(await driver.imageExists("localhost/skiff-test/busybox:2")).toBe(true);
+    expect(await driver.imageExists("localhost/skiff-test/nothing:1")).toBe(false);
+  }, 60_000);
+
+  test("a driver made again (an agent restart) adopts the running containers: same ids, same address", async () => {
+    const before = (await driver.listContainers({ [LABEL_POD_UID]: podUid })).filter((c) => c.state === "running");
+    expect(before.map((c) => c.name)).toContain("web");
+    await driver.close();
+    driver = await make();
+    const after = (await driver.listContainers({ [LABEL_POD_UID]: podUid })).filter((c) => c.state === "running");
+    expect(after.map((c) => c.id).sort()).toEqual(before.map((c) => c.id).sort());
+    const again = await driver.ensureSandbox({ podUid, podName: "conf", namespace: "default", hostname: "conf-pod" });
+    expect(again.ip).toBe(sandbox.ip);
+    const r = await execa(prefix[0]!, [...prefix.slice(1), "wget", "-qO-", `http://${sandbox.ip}:8080/`]);
+    expect(r.stdout).toBe("skiff test image 1");
+  }, 60_000);
+
+  test("removeAll (killall) leaves no container or sandbox", async () => {
+    await driver.removeAll();
+    expect(await driver.listContainers()).toEqual([]);
+    expect(await driver.listSandboxes()).toEqual([]);
+    if (runtime === "containerd") expect(existsSync(`/run/netns/skiff-${podUid.replace(/-/g, "").slice(0, 12)}`)).toBe(false);
+  }, 60_000);
+});
