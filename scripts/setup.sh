@@ -6,7 +6,7 @@ set -euo pipefail
 [ "$(id -u)" -eq 0 ] || exec "$(dirname "$0")/as-root" bash "$0" "$@"
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
-packages=(podman containerd runc busybox-static iptables nftables iproute2 uidmap prometheus qemu-user-static libc6-arm64-cross libgcc-s1-arm64-cross python3)
+packages=(podman containerd runc busybox-static iptables nftables iproute2 uidmap prometheus qemu-user-static libc6-arm64-cross libgcc-s1-arm64-cross python3 etcd-server)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
