@@ -22,19 +22,28 @@ export function requireEtcd(): void {
   if (!existsSync(ETCD)) throw new Error(ETCD_INSTALL);
 }
 
-async function healthy(url: string): Promise<boolean> {
+async function healthy(url: string, tls?: EtcdTlsFiles): Promise<boolean> {
   try {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+    const files = tls && { ca: await Bun.file(tls.trustedCaFile).text(), cert: await Bun.file(tls.clientCertFile).text(), key: await Bun.file(tls.clientKeyFile).text() };
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000), ...(files ? { tls: files } : {}) } as RequestInit);
     return res.ok && ((await res.json()) as { health?: string }).health === "true";
   } catch {
     return false;
   }
 }
 
-export async function startEtcd(size: 1 | 3 = 1): Promise<EtcdCluster> {
+/**
+ * Files for etcd's client TLS: its certificate (serverAuth and clientAuth: its gateway dials
+ * its own gRPC port with it), the CA whose clients it takes (client-cert-auth), and a client
+ * certificate of that CA for the health check.
+ */
+export type EtcdTlsFiles = { certFile: string; keyFile: string; trustedCaFile: string; clientCertFile: string; clientKeyFile: string };
+
+export async function startEtcd(size: 1 | 3 = 1, tls?: EtcdTlsFiles): Promise<EtcdCluster> {
   requireEtcd();
   const root = mkdtempSync(join(tmpdir(), "skiff-etcd-"));
-  const specs = Array.from({ length: size }, (_, i) => ({ name: `m${i}`, clientUrl: `http://127.0.0.1:${freePort()}`, peerUrl: `http://127.0.0.1:${freePort()}`, dataDir: join(root, `m${i}`) }));
+  const scheme = tls ? "https" : "http";
+  const specs = Array.from({ length: size }, (_, i) => ({ name: `m${i}`, clientUrl: `${scheme}://127.0.0.1:${freePort()}`, peerUrl: `http://127.0.0.1:${freePort()}`, dataDir: join(root, `m${i}`) }));
   const initialCluster = specs.map((s) => `${s.name}=${s.peerUrl}`).join(",");
   const members: EtcdMember[] = specs.map((s) => ({
     ...s,
@@ -52,6 +61,7 @@ export async function startEtcd(size: 1 | 3 = 1): Promise<EtcdCluster> {
         "--initial-cluster-token", `skiff-test-${process.pid}`,
         "--logger", "zap",
         "--log-level", "error",
+        ...(tls ? ["--cert-file", tls.certFile, "--key-file", tls.keyFile, "--trusted-ca-file", tls.trustedCaFile, "--client-cert-auth"] : []),
       ],
       { stdout: "ignore", stderr: "pipe" },
     ),
@@ -63,7 +73,7 @@ export async function startEtcd(size: 1 | 3 = 1): Promise<EtcdCluster> {
   };
   const deadline = Date.now() + 20_000;
   for (const m of members) {
-    while (!(await healthy(m.clientUrl))) {
+    while (!(await healthy(m.clientUrl, tls))) {
       if (m.proc.exitCode !== null || Date.now() > deadline) {
         const err = m.proc.exitCode !== null ? await new Response(m.proc.stderr as ReadableStream).text() : "";
         await stop();

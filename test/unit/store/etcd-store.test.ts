@@ -31,7 +31,7 @@ async function open(endpoints: string[], prefix: string) {
 /** Increment a counter in a ConfigMap: a read-modify-write that must not lose an increment. */
 const increment = (store: EtcdStore, name: string) =>
   store.write("configmaps", "ns", name, (cur) => {
-    const n = Number(cur?.data?.n ?? 0) + 1;
+    const n = Number((cur?.data as Record<string, string> | undefined)?.n ?? 0) + 1;
     return cur ? { type: "MODIFIED", object: { ...cur, data: { n: String(n) } } as KubeObject } : { type: "ADDED", object: cm(name, { n: String(n) }) };
   });
 
