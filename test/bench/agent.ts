@@ -9,7 +9,9 @@
 //      stack alone sets (lib/rss-floor/agent-stack.ts);
 //   3. the agent's CPU while N pods run idle (goal ≤ 2 % of a core), with the commands it
 //      ran in that window counted by PATH wrappers, to show what the cost is made of.
-// Run: node_modules/.bin/bun test/bench/agent.ts [--pods N] [--cpu-seconds S] [--binary | --smol]
+// Run: node_modules/.bin/bun test/bench/agent.ts [--pods N] [--cpu-seconds S] [--binary | --smol] [--runtime containerd]
+//   --runtime containerd  the agent runs containerd (its own, under its data dir); the baseline
+//             is bare `ip netns` + `ctr run -d` of the same image in that containerd
 //   --binary  run dist/skiff-linux-amd64 (npm run build) instead of the source
 //   --smol    run the source under `bun --smol` (smaller heap, more frequent GC)
 // Every wait is bounded; everything it made (processes, containers, netns, dirs) is removed.
@@ -23,6 +25,7 @@ import { tempDir } from "../support/server.ts";
 import { TEST_IMAGE_1, testImageArchive } from "../support/images.ts";
 import { safeName } from "../../src/agent/runtime/podman-config.ts";
 import { barePodman } from "./lib/agent-bare-podman.ts";
+import { bareCtr } from "./lib/agent-bare-ctr.ts";
 import { measureAgentStackFloor } from "./lib/agent-stack-floor.ts";
 import { commandLogLength, createCommandLog, groupCommands, readCommandLog, wrappedPath, type CommandEntry } from "./lib/agent-command-log.ts";
 import { measureEventsStream, measureQueryCosts, pollingDesigns } from "./lib/agent-query-cost.ts";
@@ -30,9 +33,11 @@ import { clockTicksPerSecond, cpuPercent, percentile, readCpu, readMemory, summa
 
 const { values: flags } = parseArgs({
   args: process.argv.slice(2),
-  options: { pods: { type: "string" }, "cpu-seconds": { type: "string" }, binary: { type: "boolean" }, smol: { type: "boolean" } },
+  options: { pods: { type: "string" }, "cpu-seconds": { type: "string" }, binary: { type: "boolean" }, smol: { type: "boolean" }, runtime: { type: "string" } },
 });
 const PODS = Number(flags.pods ?? 20);
+const RUNTIME = flags.runtime ?? "podman";
+if (RUNTIME !== "podman" && RUNTIME !== "containerd") throw new Error(`--runtime must be podman or containerd`);
 const CPU_SECONDS = Number(flags["cpu-seconds"] ?? 60);
 const IDLE_CPU_SECONDS = 30;
 const SETTLE_MS = 15_000;
@@ -48,6 +53,7 @@ const log = (line: string) => console.log(`[${new Date().toISOString().slice(11,
 let netns: TestNetns | undefined;
 let server: SkiffProcess | undefined;
 let agent: SkiffProcess | undefined;
+let bareRuntime: { close(): Promise<void> } | undefined;
 const dirs: string[] = [];
 
 /** Runs the pod timer inside the namespace (the API server listens on its loopback). */
@@ -182,19 +188,19 @@ async function main() {
   dirs.push(serverDir, agentDir, toolsDir);
   mkdirSync(join(agentDir, "agent", "images"), { recursive: true });
   copyFileSync(archive, join(agentDir, "agent", "images", basename(archive)));
-  const commands = createCommandLog(toolsDir, ["podman", "nft", "ip", "iptables", "iptables-restore", "iptables-save", "conntrack"]);
+  const commands = createCommandLog(toolsDir, ["podman", "ctr", "nft", "ip", "iptables", "iptables-restore", "iptables-save", "conntrack"]);
   const skiff = skiffCommand(prefer);
   const cmd = [...netns.prefix, ...(flags.smol && !flags.binary ? [skiff[0]!, "--smol", ...skiff.slice(1)] : skiff)];
   const kubeconfig = join(serverDir, "kubeconfig.yaml");
   const k = (args: string[]) => kubectlOk(kubeconfig, args, { prefix: netns!.prefix });
 
-  log(`skiff from ${how}; ${PODS} pods of ${TEST_IMAGE_1}; namespace ${netns.name}`);
+  log(`skiff from ${how}; runtime ${RUNTIME}; ${PODS} pods of ${TEST_IMAGE_1}; namespace ${netns.name}`);
   server = spawnSkiff(cmd, ["server", "--data-dir", serverDir, "--https-listen-port", "6443", "--bind-address", "127.0.0.1", "--node-name", "bench-server", "--disable-agent"]);
   await server.waitFor(/ready at/, 90_000);
   const token = readFileSync(join(serverDir, "server", "token"), "utf8").trim();
   agent = spawnSkiff(
     cmd,
-    ["agent", "--server", "https://127.0.0.1:6443", "--token", token, "--data-dir", agentDir, "--node-name", NODE, "--agent-port", "10251", "--bind-address", "127.0.0.1"],
+    ["agent", "--server", "https://127.0.0.1:6443", "--token", token, "--data-dir", agentDir, "--node-name", NODE, "--agent-port", "10251", "--bind-address", "127.0.0.1", "--runtime", RUNTIME],
     { PATH: wrappedPath(commands) },
   );
   await agent.waitFor(/skiff agent ready/, 120_000);
@@ -243,16 +249,17 @@ async function main() {
   const memAfter = readMemory(pid);
   log(`CPU cost of each runtime query with ${PODS} pods in place…`);
   const queryOpts = { dataDir: agentDir, netnsPrefix: netns.prefix, nodeName: NODE };
-  const queryCosts = await measureQueryCosts(queryOpts);
-  const eventsPercent = await measureEventsStream({ ...queryOpts, seconds: 20 });
+  // The podman query costs only mean something for podman.
+  const queryCosts = RUNTIME === "podman" ? await measureQueryCosts(queryOpts) : [];
+  const eventsPercent = RUNTIME === "podman" ? await measureEventsStream({ ...queryOpts, seconds: 20 }) : 0;
   log(`deleting the pods, stopping the agent`);
   await deleteAllPods(kubeconfig);
   agent.proc.kill("SIGTERM");
   await Promise.race([agent.proc.exited, Bun.sleep(20_000)]);
 
   // 1b. Bare podman, same config, network, image and namespace; the agent no longer runs.
-  const bare = barePodman({ dataDir: agentDir, netnsPrefix: netns.prefix, network: `skiff-${safeName(NODE)}`, image: TEST_IMAGE_1 });
-  const leftovers = (await bare.run(["ps", "--all", "--quiet"])).trim();
+  const bare = RUNTIME === "podman" ? barePodman({ dataDir: agentDir, netnsPrefix: netns.prefix, network: `skiff-${safeName(NODE)}`, image: TEST_IMAGE_1 }) : (bareRuntime = await bareCtr({ dataDir: agentDir, netnsPrefix: netns.prefix, nodeName: NODE, image: TEST_IMAGE_1 }));
+  const leftovers = (await bare.run(RUNTIME === "podman" ? ["ps", "--all", "--quiet"] : ["tasks", "ls", "-q"])).trim();
   if (leftovers) throw new Error(`containers left after deleting the pods: ${leftovers}`);
   log("bare podman: warm-up pod");
   await bare.start("sequential", 1, "bare-warm");
@@ -265,9 +272,10 @@ async function main() {
   const barePar = await bare.start("parallel", PODS, "bare-par");
   const bareParTotal = performance.now() - t0;
   await bare.removeAll("bare-par");
+  await bareRuntime?.close();
 
-  console.log(`\n=== skiff agent benchmark: ${PODS} pods, skiff from ${how}, ${new Date().toISOString()} ===`);
-  console.log(`pod start latency (create → Ready through a watch; bare: first command → container running)`);
+  console.log(`\n=== skiff agent benchmark: ${PODS} pods, runtime ${RUNTIME}, skiff from ${how}, ${new Date().toISOString()} ===`);
+  console.log(`pod start latency (create → Ready through a watch; bare ${RUNTIME === "podman" ? "podman pod create + run -d" : "ip netns + ctr run -d"}: first command → container running)`);
   console.log(`  (with ${PODS} samples the nearest-rank p99 is the slowest pod)`);
   const s = { seq: summarize(seq.latenciesMs), par: summarize(par.latenciesMs), bareSeq: summarize(bareSeq), barePar: summarize(barePar) };
   const rSeq = ratioLine("one at a time", s.seq, s.bareSeq);
@@ -294,6 +302,7 @@ async function main() {
   console.log(
     `RESULT ${JSON.stringify({
       pods: PODS,
+      runtime: RUNTIME,
       skiff: how,
       latencyMs: s,
       ratio: { sequential: rSeq, parallel: rPar },
@@ -307,6 +316,7 @@ async function main() {
 
 /** Stops every process, removes every container and the namespace, whatever happened. */
 async function cleanup() {
+  await bareRuntime?.close().catch(() => {});
   for (const p of [agent, server]) {
     if (p && p.proc.exitCode === null) {
       p.proc.kill("SIGKILL");
