@@ -2,7 +2,7 @@
 // child process (for kill -9 and the compiled binary), on a temp data dir and free port.
 import { copyFileSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { defaultServerOptions, type ServerOptions } from "../../src/server/options.ts";
 import { startServer, type RunningServer } from "../../src/server/start.ts";
 
@@ -32,16 +32,17 @@ export type TestServer = RunningServer & { dataDir: string; cleanup(): Promise<v
  * SKIFF_TEST_DATASTORE=etcd puts every test server of the process on one real etcd (each
  * under a key prefix of its own) instead of its own SQLite file.
  */
-async function testDatastore(overrides: Partial<ServerOptions>): Promise<Partial<ServerOptions>> {
+async function testDatastore(dataDir: string, overrides: Partial<ServerOptions>): Promise<Partial<ServerOptions>> {
   if (process.env.SKIFF_TEST_DATASTORE !== "etcd" || overrides.datastoreEndpoint) return {};
-  const { freshPrefix, sharedEtcd } = await import("./etcd.ts");
-  return { datastoreEndpoint: (await sharedEtcd()).endpoints.join(","), etcdPrefix: freshPrefix() };
+  const { sharedEtcd } = await import("./etcd.ts");
+  // The prefix follows the data dir: a server restarted on the same dir finds its objects again.
+  return { datastoreEndpoint: (await sharedEtcd()).endpoints.join(","), etcdPrefix: `/skiff-test-${basename(dataDir)}/registry/` };
 }
 
 export async function startTestServer(overrides: Partial<ServerOptions> = {}): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? tempDir();
   seedTestCa(dataDir);
-  const datastore = await testDatastore(overrides);
+  const datastore = await testDatastore(dataDir, overrides);
   const server = await startServer({
     ...defaultServerOptions(),
     dataDir,

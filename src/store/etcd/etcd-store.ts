@@ -138,6 +138,32 @@ export class EtcdStore implements Store {
     const at = await this.rangeAll((p, object) => this.bucket(p.resource).set(`${p.namespace}/${p.name}`, object));
     this.revision = this.watchedTo = this.completeFrom = at;
     this.retention.mark(this.revision);
+    this.compactedRevision = await this.etcdCompacted();
+  }
+
+  /**
+   * The newest revision etcd's compaction dropped (0: none): etcd does not say it, but it
+   * refuses a read at a revision below its compaction, so the edge is found by bisection.
+   */
+  private async etcdCompacted(): Promise<number> {
+    const probe = b64(`${this.prefix}\u0000`);
+    const readable = (revision: number) =>
+      this.client.range(probe, undefined, { revision: String(revision), count_only: true }).then(
+        () => true,
+        (e) => {
+          if (e instanceof EtcdError && /compacted/.test(e.message)) return false;
+          throw e;
+        },
+      );
+    if (this.revision <= 1 || (await readable(1))) return 0;
+    let low = 1; // not readable
+    let high = this.revision; // readable
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (await readable(mid)) high = mid;
+      else low = mid;
+    }
+    return high - 1;
   }
 
   /** The change feed: one watch over the prefix, resumed after the last delivered revision on whichever endpoint answers. */
@@ -381,7 +407,7 @@ export class EtcdStore implements Store {
     const through = this.revision;
     if (revision >= through) return { changes: [], through };
     const events: WatchEvent[] = [];
-    let compacted = false;
+    let compacted = 0;
     const abort = new AbortController();
     const stop = () => abort.abort();
     this.watchAbort.signal.addEventListener("abort", stop);
@@ -391,7 +417,7 @@ export class EtcdStore implements Store {
           { key: b64(this.prefix), range_end: prefixEnd(this.prefix), start_revision: String(revision + 1), prev_kv: true },
           (r) => {
             if (r.compact_revision) {
-              compacted = true;
+              compacted = Number(r.compact_revision);
               abort.abort();
             }
             for (const ev of r.events ?? []) {
@@ -409,7 +435,7 @@ export class EtcdStore implements Store {
       this.watchAbort.signal.removeEventListener("abort", stop);
     }
     if (compacted) {
-      this.compactedRevision = Math.max(this.compactedRevision, revision + 1);
+      this.compactedRevision = Math.max(this.compactedRevision, compacted - 1);
       return "expired";
     }
     const changes: Change[] = [];
@@ -434,10 +460,11 @@ export class EtcdStore implements Store {
 
   /** etcd's compaction below the retention window; a watch from below it gets 410 Expired. */
   async compact(): Promise<{ removed: number }> {
-    const cut = this.retention.cut(this.revision);
+    const cut = Math.min(this.retention.cut(this.revision), this.revision - 1);
     if (cut <= this.compactedRevision || cut <= 0) return { removed: 0 };
     try {
-      await this.client.call("/v3/kv/compaction", { revision: String(cut) });
+      // etcd keeps the change at its compaction revision; this store's cut is the newest change gone.
+      await this.client.call("/v3/kv/compaction", { revision: String(cut + 1) });
     } catch (e) {
       // Another server compacted there (or further) first.
       if (!(e instanceof EtcdError && /compacted/.test(e.message))) throw e;
@@ -445,7 +472,7 @@ export class EtcdStore implements Store {
     const removed = this.recent.countUpTo(cut);
     this.recent.dropOldest(removed);
     this.completeFrom = Math.max(this.completeFrom, cut);
-    this.compactedRevision = cut;
+    this.compactedRevision = Math.max(this.compactedRevision, cut);
     this.compactions++;
     return { removed };
   }

@@ -175,6 +175,15 @@ describe.each([
     const kept = await store.history(store.revision - 3);
     expect(Array.isArray(kept) && kept.length).toBe(3);
     expect(store.count("configmaps")).toBe(20);
+    // The cut holds for the next store on the same data: the change just above it is kept, the one at it is gone.
+    const cut = store.compactedRevision;
+    const last = store.revision;
+    await store.close();
+    const again = await open({ retainChanges: 5, memoryChanges: 5 }, true);
+    expect(again.compactedRevision).toBe(cut);
+    expect(await again.history(cut - 1)).toBe("expired");
+    const after = await again.history(cut);
+    expect(Array.isArray(after) && after.map((c) => c.revision).at(-1)).toBe(last);
   });
 
   test(`${backend.name}: values go through the codec at rest and come back on reopen with their revisions`, async () => {
