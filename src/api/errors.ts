@@ -2,6 +2,7 @@
 // (kubectl prints `Error from server (Reason): message`) always get a readable reason.
 import type { FieldError } from "./kinds/kind.ts";
 import { isDiskFull } from "../store/disk-reserve.ts";
+import { EtcdUnavailableError } from "../store/etcd/client.ts";
 
 export type StatusReason =
   | "BadRequest"
@@ -92,6 +93,7 @@ export function toApiError(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   // 507 as WebDAV has it: the request was fine, the server has no room to keep it.
   if (isDiskFull(e)) return new ApiError(507, "InsufficientStorage", "the data disk of the server is full: free space on it (deletions are still accepted)");
+  if (e instanceof EtcdUnavailableError) return new ApiError(503, "ServiceUnavailable", "the datastore (etcd) does not answer: retry later");
   // decodeURIComponent on a client's malformed percent-encoding ("%", "%ff%fe").
   if (e instanceof URIError) return badRequest("the request contains malformed percent-encoding");
   // The detail stays in the server's log: a message can carry paths or internals of the machine.

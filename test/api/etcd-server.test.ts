@@ -80,6 +80,15 @@ describe("a server on etcd", () => {
     const text = await down.text();
     expect(text).toContain("[-]store failed");
     expect(text).not.toContain("    at ");
+    // A write while etcd is gone: a Status saying so, not an internal error.
+    const write = await apiFetch(server, "/api/v1/namespaces/default/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name: "no-etcd" } }) });
+    expect(write.status).toBe(503);
+    expect(await write.json()).toMatchObject({ kind: "Status", reason: "ServiceUnavailable", message: "the datastore (etcd) does not answer: retry later" });
+    // And the server still stops.
+    servers.splice(0);
+    const stopped = performance.now();
+    await server.cleanup();
+    expect(performance.now() - stopped).toBeLessThan(15_000);
   }, 60_000);
 
   test("TLS to etcd with --datastore-cafile, --datastore-certfile and --datastore-keyfile", async () => {

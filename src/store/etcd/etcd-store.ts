@@ -52,6 +52,7 @@ type InFlight = { object: KubeObject | undefined; resource: string; namespace: s
 
 const PAGE = 1000;
 const MAX_TRIES = 1000;
+const CLOSE_WAIT_MS = 5000;
 
 export class EtcdStore implements Store {
   revision = 0;
@@ -80,6 +81,8 @@ export class EtcdStore implements Store {
   /** The last revision the watch delivered (decoded or not yet). */
   private watchedTo = 0;
   private watching?: Promise<void>;
+  /** No new writes; `closed` once the feed stops. */
+  private closing = false;
   private closed = false;
   private dbSize = 0;
 
@@ -183,6 +186,8 @@ export class EtcdStore implements Store {
         if (this.closed) break;
         if (failures++ === 0) this.opts.log?.(`etcd watch interrupted: ${(e as Error).message}; resuming from revision ${this.watchedTo + 1}`);
       }
+      // A resync after compaction moves the resume revision: wait for it.
+      await this.feed;
       if (!this.closed) await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** Math.min(failures, 5), 1000)));
     }
   }
@@ -315,7 +320,7 @@ export class EtcdStore implements Store {
   }
 
   write(resource: string, namespace: string, name: string, mutate: Mutate): Promise<Change | null> {
-    if (this.closed) return Promise.reject(new Error("store is closed"));
+    if (this.closing) return Promise.reject(new Error("store is closed"));
     return this.attempt(resource, namespace, name, mutate, undefined, 0);
   }
 
@@ -391,6 +396,7 @@ export class EtcdStore implements Store {
     }
     const c = this.recent.since(revision - 1)[0];
     if (c && c.revision === revision) return c;
+    if (this.revision < revision) throw new Error(`store is closed: the write at revision ${revision} is stored but was not seen here`);
     throw new EtcdError(`the change at revision ${revision} was not delivered by the watch (compacted meanwhile)`);
   }
 
@@ -482,14 +488,17 @@ export class EtcdStore implements Store {
     return { db: this.dbSize, wal: 0 };
   }
 
-  /** Wait for writes under way, then stop the feed. */
+  /** Wait for writes under way (a few seconds at most: etcd may be gone), then stop the feed; writes still waiting fail. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    await this.lane;
-    await Promise.all([...this.inflight.values()].map((f) => f.done));
+    if (this.closing) return;
+    this.closing = true;
+    const settled = Promise.all([this.lane, ...[...this.inflight.values()].map((f) => f.done)]);
+    await Promise.race([settled, new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref?.())]);
     this.closed = true;
     this.watchAbort.abort();
     await this.watching;
+    for (const [, waiting] of this.waiters) for (const w of waiting) w();
+    this.waiters.clear();
   }
 
   /** An endpoint answers, and the cluster has no alarm (NOSPACE, CORRUPT) raised. */
