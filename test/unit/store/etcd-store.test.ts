@@ -35,6 +35,33 @@ const increment = (store: EtcdStore, name: string) =>
     return cur ? { type: "MODIFIED", object: { ...cur, data: { n: String(n) } } as KubeObject } : { type: "ADDED", object: cm(name, { n: String(n) }) };
   });
 
+/** An HTTP relay to etcd that can be cut (every connection closed, new ones refused) and restored on the same port. */
+function relay(target: string) {
+  const port = freePort();
+  const start = () =>
+    Bun.serve({
+      port,
+      hostname: "127.0.0.1",
+      idleTimeout: 0,
+      fetch: async (req) => {
+        const url = new URL(req.url);
+        const res = await fetch(target + url.pathname, { method: req.method, headers: req.headers, body: await req.arrayBuffer() });
+        return new Response(res.body, { status: res.status, headers: res.headers });
+      },
+    });
+  let server: ReturnType<typeof start> | undefined = start();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cut() {
+      server?.stop(true);
+      server = undefined;
+    },
+    restore() {
+      server ??= start();
+    },
+  };
+}
+
 describe("etcd store", () => {
   test("writes through A reach a subscriber on B in revision order, with no gap and no duplicate", async () => {
     const etcd = await cluster();
@@ -108,6 +135,38 @@ describe("etcd store", () => {
     expect(seen).toEqual([c!.revision]);
     expect((await create(a, "via-a"))!.type).toBe("ADDED");
     await a.ping();
+  });
+
+  test("a feed that fell behind etcd's compaction loads the state again and publishes the difference", async () => {
+    const etcd = await cluster();
+    const prefix = freshPrefix();
+    const a = await open(etcd.endpoints, prefix);
+    const link = relay(etcd.endpoints[0]!);
+    const b = await open([link.url], prefix);
+    for (const n of ["stays", "changes", "goes"]) await create(a, n, { v: "1" });
+    for (let i = 0; i < 200 && b.count("configmaps") < 3; i++) await Bun.sleep(10);
+    const before = b.revision;
+    const seen: Change[] = [];
+    b.subscribe((c) => seen.push(c));
+    link.cut();
+    await increment(a, "changes");
+    await a.write("configmaps", "ns", "goes", (cur) => ({ type: "DELETED", object: cur! }));
+    await create(a, "new");
+    // Compact everything the cut-off store has not seen.
+    await a.client.call("/v3/kv/compaction", { revision: String(a.revision) });
+    link.restore();
+    for (let i = 0; i < 500 && b.revision < a.revision; i++) await Bun.sleep(10);
+    expect(b.revision).toBe(a.revision);
+    expect(b.list("configmaps", "ns").map((o) => o.metadata.name).sort()).toEqual(["changes", "new", "stays"]);
+    expect(b.get("configmaps", "ns", "changes")!.metadata.resourceVersion).toBe(a.get("configmaps", "ns", "changes")!.metadata.resourceVersion);
+    expect(seen.map((c) => `${c.type} ${c.name}`).sort()).toEqual(["ADDED new", "DELETED goes", "MODIFIED changes"]);
+    expect(b.compactedRevision).toBeGreaterThan(before);
+    expect(await b.history(before)).toBe("expired");
+    // The feed goes on from there.
+    const next = (await create(a, "after"))!;
+    for (let i = 0; i < 200 && b.revision < next.revision; i++) await Bun.sleep(10);
+    expect(seen.at(-1)!.name).toBe("after");
+    link.cut();
   });
 
   test("SIGKILL of one member of three during 300 acknowledged creates loses none, and a watcher sees them all in order", async () => {
