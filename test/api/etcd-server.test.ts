@@ -91,6 +91,23 @@ describe("a server on etcd", () => {
     expect(performance.now() - stopped).toBeLessThan(15_000);
   }, 60_000);
 
+  test("Services created side by side get distinct ClusterIPs: allocation sees the writes planned before it", async () => {
+    const etcd = await startEtcd(1);
+    clusters.push(etcd);
+    const server = await startTestServer({ datastoreEndpoint: etcd.endpoints[0], etcdPrefix: freshPrefix() });
+    servers.push(server);
+    const created = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        apiFetch(server, "/api/v1/namespaces/default/services", { method: "POST", body: JSON.stringify({ metadata: { name: `svc-${i}` }, spec: { type: "NodePort", ports: [{ port: 80 }] } }) }).then(async (r) => {
+          expect(r.status).toBe(201);
+          return (await r.json()) as { spec: { clusterIP: string; ports: { nodePort: number }[] } };
+        }),
+      ),
+    );
+    expect(new Set(created.map((s) => s.spec.clusterIP)).size).toBe(30);
+    expect(new Set(created.map((s) => s.spec.ports[0]!.nodePort)).size).toBe(30);
+  }, 60_000);
+
   test("TLS to etcd with --datastore-cafile, --datastore-certfile and --datastore-keyfile", async () => {
     const dir = tempDir("skiff-etcd-tls-");
     try {
