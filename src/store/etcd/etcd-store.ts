@@ -184,7 +184,8 @@ export class EtcdStore implements Store {
         );
       } catch (e) {
         if (this.closed) break;
-        if (failures++ === 0) this.opts.log?.(`etcd watch interrupted: ${(e as Error).message}; resuming from revision ${this.watchedTo + 1}`);
+        // One interruption resumed at once is routine (a stream idle past fetch's idle timeout, a member restarting): logged only when resuming fails too.
+        if (failures++ === 1) this.opts.log?.(`etcd watch interrupted: ${(e as Error).message}; resuming from revision ${this.watchedTo + 1}`);
       }
       // A resync after compaction moves the resume revision: wait for it.
       await this.feed;
@@ -368,8 +369,7 @@ export class EtcdStore implements Store {
         revision = Number(res.header?.revision);
         this.groupCommits++;
         this.groupedWrites++;
-      }
-      else {
+      } else {
         fresh = res.responses?.[0]?.response_range?.kvs?.[0];
         // A txn sent again after a member failed may have been applied the first time: then the stored value is ours.
         if (retried && fresh && fresh.value === p.value) revision = Number(fresh.mod_revision);
