@@ -65,6 +65,8 @@ export interface Store {
   ping(): Promise<void>;
   /** True while only deletions are written (a full disk). */
   readonly diskFull: boolean;
+  /** Where the backend is remote (etcd): `observe` hears each request's operation and seconds. */
+  observeRequests?(observe: (operation: string, seconds: number) => void): void;
   /** Durability settings of the backend's connection (empty where they do not apply). */
   durability(): Promise<{ journalMode?: string; synchronous?: number }>;
 }

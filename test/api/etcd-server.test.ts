@@ -74,6 +74,11 @@ describe("a server on etcd", () => {
     const ok = await apiFetch(server, "/readyz?verbose");
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain("[+]store ok");
+    // /metrics shows the etcd requests by operation, and etcd's database size.
+    const metrics = await (await apiFetch(server, "/metrics")).text();
+    expect(metrics).toMatch(/^etcd_request_duration_seconds_count\{operation="txn"\} [1-9]/m);
+    expect(metrics).toMatch(/^etcd_request_duration_seconds_count\{operation="status"\} [1-9]/m);
+    expect(metrics).toMatch(/^skiff_store_db_size_bytes [1-9]/m);
     await etcd.kill(0);
     const down = await apiFetch(server, "/readyz?verbose");
     expect(down.status).toBe(500);

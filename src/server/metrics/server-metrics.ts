@@ -17,7 +17,13 @@ import { AvailabilityTracker } from "./availability.ts";
 import { probeFailureCounter } from "./probe-failures.ts";
 import { controllersHealthCheck, schedulerHealthCheck, type ControllerLike, type SchedulerLike } from "./health-checks.ts";
 
-export type StoreLike = { revision: number; compactedRevision: number; compactions: number; sizes(): { db: number; wal: number } };
+export type StoreLike = {
+  revision: number;
+  compactedRevision: number;
+  compactions: number;
+  sizes(): { db: number; wal: number };
+  observeRequests?(observe: (operation: string, seconds: number) => void): void;
+};
 
 export type ServerMetricsDeps = {
   source: ObjectSource;
@@ -111,6 +117,10 @@ export function createServerMetrics(deps: ServerMetricsDeps) {
       this.inc(Math.max(0, delta));
     },
   });
+  if (store.observeRequests) {
+    const etcdRequests = new Histogram({ name: "etcd_request_duration_seconds", help: "Etcd request latency in seconds for each operation.", labelNames: ["operation"], buckets: SHORT_BUCKETS, registers });
+    store.observeRequests((operation, seconds) => etcdRequests.observe({ operation }, seconds));
+  }
   new Gauge({
     name: "apiserver_storage_objects", help: "Number of stored objects at the time of last check split by kind.", labelNames: ["resource"], registers,
     collect() {

@@ -47,8 +47,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class EtcdClient {
   private current = 0;
   private readonly endpoints: string[];
-  /** Requests answered and seconds spent, by API path (for metrics and benchmarks). */
-  readonly durations = new Map<string, { count: number; seconds: number }>();
+  /** Hears every answered request: its operation (range, txn, compaction, status) and seconds. */
+  onRequest?: (operation: string, seconds: number) => void;
 
   constructor(private readonly opts: EtcdClientOptions) {
     if (!opts.endpoints.length) throw new Error("no etcd endpoint");
@@ -103,10 +103,7 @@ export class EtcdClient {
         json = { message: text.slice(0, 200) };
       }
       if (res.ok) {
-        const d = this.durations.get(path) ?? { count: 0, seconds: 0 };
-        d.count++;
-        d.seconds += (performance.now() - started) / 1000;
-        this.durations.set(path, d);
+        this.onRequest?.(path.slice(path.lastIndexOf("/") + 1), (performance.now() - started) / 1000);
         return json as T;
       }
       const message = String(json.message ?? json.error ?? `HTTP ${res.status}`);

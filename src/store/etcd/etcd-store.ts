@@ -509,6 +509,10 @@ export class EtcdStore implements Store {
     if (!status.leader || status.leader === "0") throw new Error(`etcd at ${this.client.endpoint} has no leader`);
   }
 
+  observeRequests(observe: (operation: string, seconds: number) => void): void {
+    this.client.onRequest = observe;
+  }
+
   get diskFull(): boolean {
     return false;
   }
