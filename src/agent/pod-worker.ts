@@ -185,13 +185,22 @@ export class PodWorker {
     const field = `spec.${ephemeral ? "ephemeralContainers" : "containers"}{${c.name}}`;
     const policy = c.imagePullPolicy ?? "IfNotPresent";
     try {
-      if (!(await this.ctx.driver.imageExists(c.image))) {
+      let present = await this.ctx.driver.imageExists(c.image);
+      // A runtime that can pull does so for a missing image unless the policy is Never.
+      let pullError: string | undefined;
+      if (!present && policy !== "Never" && this.ctx.driver.pullImage) {
+        pullError = await this.ctx.driver.pullImage(c.image).then(() => undefined, (e: Error) => e.message);
+        present = !pullError && (await this.ctx.driver.imageExists(c.image));
+      }
+      if (!present) {
         const never = policy === "Never";
         const prior = this.waiting.get(c.name)?.reason;
         const reason = never ? "ErrImageNeverPull" : prior === "ErrImagePull" || prior === "ImagePullBackOff" ? "ImagePullBackOff" : "ErrImagePull";
         const message = never
           ? `Container image "${c.image}" is not present with pull policy of Never`
-          : `image "${c.image}" is not present on this node and no registry is reachable: load it with "skiff images import"`;
+          : pullError
+            ? `failed to pull image "${c.image}": ${pullError}; load it with "skiff images import"`
+            : `image "${c.image}" is not present on this node and no registry is reachable: load it with "skiff images import"`;
         if (prior !== reason) void this.ctx.events.record(pod, "Warning", never ? "ErrImageNeverPull" : "Failed", message, field);
         this.waiting.set(c.name, { reason, message: reason === "ImagePullBackOff" ? `Back-off pulling image "${c.image}"` : message });
         this.ctx.wake(this.uid, 5000);

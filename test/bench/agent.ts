@@ -261,13 +261,13 @@ async function main() {
   const bare = RUNTIME === "podman" ? barePodman({ dataDir: agentDir, netnsPrefix: netns.prefix, network: `skiff-${safeName(NODE)}`, image: TEST_IMAGE_1 }) : (bareRuntime = await bareCtr({ dataDir: agentDir, netnsPrefix: netns.prefix, nodeName: NODE, image: TEST_IMAGE_1 }));
   const leftovers = (await bare.run(RUNTIME === "podman" ? ["ps", "--all", "--quiet"] : ["tasks", "ls", "-q"])).trim();
   if (leftovers) throw new Error(`containers left after deleting the pods: ${leftovers}`);
-  log("bare podman: warm-up pod");
+  log(`bare ${RUNTIME}: warm-up pod`);
   await bare.start("sequential", 1, "bare-warm");
   await bare.removeAll("bare-warm");
-  log(`bare podman: ${PODS} pods one at a time`);
+  log(`bare ${RUNTIME}: ${PODS} pods one at a time`);
   const bareSeq = await bare.start("sequential", PODS, "bare-seq");
   await bare.removeAll("bare-seq");
-  log(`bare podman: ${PODS} pods all at once`);
+  log(`bare ${RUNTIME}: ${PODS} pods all at once`);
   const t0 = performance.now();
   const barePar = await bare.start("parallel", PODS, "bare-par");
   const bareParTotal = performance.now() - t0;

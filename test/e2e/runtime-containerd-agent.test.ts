@@ -126,6 +126,17 @@ describe("a containerd node", () => {
     expect(term.exitCode).toBe(137);
   });
 
+  test("a missing image is pulled; with no registry reachable the pod shows ErrImagePull with the pull's error", async () => {
+    await c.k(["apply", "-f", "-"], pod("noimage", { containers: [{ name: "main", image: "registry.invalid/none:1" }] }));
+    const t = await eventually("ErrImagePull", async () => {
+      const o = await c.k(["get", "pod", "noimage"]);
+      return /ErrImagePull|ImagePullBackOff/.test(o) ? o : undefined;
+    });
+    expect(t).toMatch(/noimage\s+0\/1\s+(ErrImagePull|ImagePullBackOff)/);
+    expect(await c.k(["describe", "pod", "noimage"])).toContain('failed to pull image "registry.invalid/none:1"');
+    await c.k(["delete", "pod", "noimage", "--wait=true"]);
+  });
+
   test("one Service is served by a podman pod and a containerd pod", async () => {
     const web = (name: string, node: string) =>
       c.k(["apply", "-f", "-"], pod(name, { containers: [{ name: "web", image: TEST_IMAGE_1, command: ["sh", "-c", `echo ${name} > /www/index.html; httpd -f -p 80 -h /www`] }] }, node, { app: "both" }));

@@ -82,7 +82,11 @@ export async function ensurePodBridge(net: PodBridge): Promise<void> {
   const addrs = await runTool(p, ["ip", "-o", "-4", "addr", "show", "dev", net.bridge]);
   if (!addrs.includes(` ${gateway} `)) await runTool(p, ["ip", "addr", "add", gateway, "dev", net.bridge]).catch((e) => fail(`cannot address bridge ${net.bridge}`, e));
   await runTool(p, ["ip", "link", "set", "dev", net.bridge, "up"]);
+  bridgesMade.add(bridgeKey(net));
 }
+
+const bridgesMade = new Set<string>();
+const bridgeKey = (net: PodBridge) => `${(net.commandPrefix ?? []).join(" ")}\0${net.bridge}\0${net.subnet}`;
 
 /**
  * The pod's network namespace with `ip` on eth0 behind the bridge. Idempotent: a namespace
@@ -97,17 +101,22 @@ export async function addPodNetwork(net: PodBridge, podUid: string, ip: string):
     if (have.includes(` ${ip}/${len} `)) return podNetnsPath(podUid);
     await removePodNetwork(net, podUid);
   }
-  await ensurePodBridge(net);
   const veth = hostVeth(podUid);
-  try {
+  const make = async () => {
     await runTool(p, ["ip", "netns", "add", ns]);
-    await tryTool(p, ["ip", "link", "delete", veth]);
     await runTool(p, ["ip", "link", "add", veth, "mtu", String(POD_MTU), "type", "veth", "peer", "name", "eth0", "mtu", String(POD_MTU), "netns", ns]);
     await runTool(p, ["ip", "link", "set", "dev", veth, "master", net.bridge, "up"]);
-    await runTool(p, ["ip", "-n", ns, "link", "set", "lo", "up"]);
-    await runTool(p, ["ip", "-n", ns, "addr", "add", `${ip}/${len}`, "dev", "eth0"]);
-    await runTool(p, ["ip", "-n", ns, "link", "set", "eth0", "up"]);
-    await runTool(p, ["ip", "-n", ns, "route", "add", "default", "via", firstHost(net.subnet)]);
+    // Inside the pod's namespace in one call.
+    await runTool(p, ["ip", "-n", ns, "-batch", "-"], ["link set lo up", `addr add ${ip}/${len} dev eth0`, "link set eth0 up", `route add default via ${firstHost(net.subnet)}`, ""].join("\n"));
+  };
+  try {
+    // The bridge is checked once per node; a pod that cannot join it checks again.
+    if (!bridgesMade.has(bridgeKey(net))) await ensurePodBridge(net);
+    await make().catch(async () => {
+      await removePodNetwork(net, podUid);
+      await ensurePodBridge(net);
+      await make();
+    });
   } catch (e) {
     await removePodNetwork(net, podUid);
     fail(`cannot make the network of pod ${podUid}`, e);

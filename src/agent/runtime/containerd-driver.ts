@@ -526,7 +526,8 @@ export class ContainerdDriver implements RuntimeDriver {
 
   /** Pulls an image from its registry (imagePullPolicy Always, or a missing IfNotPresent image). */
   async pullImage(ref: string): Promise<void> {
-    await this.cli.run(["images", "pull", normalizeImageRef(ref)], { timeoutMs: 600_000 });
+    // A registry that does not answer fails the pull in a minute: the pod reports ErrImagePull and tries again later.
+    await this.cli.run(["images", "pull", normalizeImageRef(ref)], { timeoutMs: 60_000 });
     this.imageIds.delete(normalizeImageRef(ref));
   }
 

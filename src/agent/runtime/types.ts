@@ -199,6 +199,8 @@ export interface RuntimeDriver {
   /** Follows container events of this node until stopped. */
   watchEvents(onEvent: (e: RuntimeEvent) => void): RuntimeEventStream;
   imageExists(ref: string): Promise<boolean>;
+  /** Pulls an image from its registry; drivers that cannot pull leave it out. */
+  pullImage?(ref: string): Promise<void>;
   /**
    * Loads an image archive (docker-archive / oci-archive, names kept) or, with
    * `reference`, a plain root filesystem tar. Returns the image names made.

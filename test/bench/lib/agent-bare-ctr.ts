@@ -3,6 +3,7 @@
 // since the agent's stopped with it): the pod's network namespace on the node's bridge
 // (lib pod-bridge, as any CNI bridge plugin would make it) and `ctr run -d` of the image.
 // Timed from the first command until `ctr run -d` returns, once the task runs.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { addPodNetwork, podNetnsPath, removePodNetwork } from "../../../src/agent/network/pod-bridge.ts";
@@ -16,7 +17,11 @@ export async function bareCtr(opts: { dataDir: string; netnsPrefix: string[]; no
   const driver = await createContainerdDriver({ dataDir: opts.dataDir, nodeName: opts.nodeName, subnet, commandPrefix: opts.netnsPrefix });
   const net = { bridge: driver.bridge, subnet, commandPrefix: opts.netnsPrefix };
   const addresses = new PodIpAllocator(subnet);
-  const uidOf = (name: string) => `bbbbbbbb-${Buffer.from(name).toString("hex").padEnd(24, "0").slice(-24)}`.replace(/^(.{8})-(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+  // A pod uid per name: the namespace and veth names come from its first hex digits.
+  const uidOf = (name: string) => {
+    const h = createHash("sha256").update(name).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  };
   const run = async (args: string[]) => (await driver.cli.run(args)).stdout;
 
   async function one(name: string): Promise<number> {
