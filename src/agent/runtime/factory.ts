@@ -73,8 +73,14 @@ export async function createContainerdDriver(opts: Omit<RuntimeDriverOptions, "r
     shutdown = () => daemon.stop();
   }
   const loggerPath = join(paths.meta, "cri-logger.sh");
-  if (!existsSync(paths.meta)) throw new RuntimeError("Failed", `cannot make ${paths.meta}`);
-  writeCriLogger(loggerPath);
+  try {
+    if (!existsSync(paths.meta)) throw new RuntimeError("Failed", `cannot make ${paths.meta}`);
+    writeCriLogger(loggerPath);
+  } catch (e) {
+    // A failed start stops the containerd it started.
+    await shutdown?.();
+    throw e;
+  }
   const cli = new PodmanCli({ podmanPath: ctr, env: {}, baseArgs: ["--address", socket, "--namespace", CONTAINERD_NAMESPACE], commandPrefix: opts.commandPrefix, tool: "ctr", classify: classifyCtrStderr, message: ctrMessage });
   return new ContainerdDriver(cli, {
     nodeName: opts.nodeName,
