@@ -4,7 +4,7 @@
 // fifth, plus lists, logs and ConfigMap writes. The server's RSS is read every 5 s; the
 // report gives min/max/last and whether it keeps growing after the first minutes, beside
 // the event-loop lag and /readyz latency over the run.
-// Run: node_modules/.bin/bun test/bench/soak.ts --minutes 10 [--source]
+// Run: node_modules/.bin/bun test/bench/soak.ts --minutes 10 [--source] [--event-ttl 5m]
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -16,14 +16,16 @@ import { tempDir } from "../support/server.ts";
 import { lagQuantileBetween, startHealthSampler } from "../support/health-sampler.ts";
 import { quantile } from "./lib/stats.ts";
 
-const { values } = parseArgs({ options: { minutes: { type: "string", default: "10" }, source: { type: "boolean", default: false } } });
+// --event-ttl D: a shorter Event lifetime than the server's 1 h, to tell the memory Events hold
+// from anything else that could grow.
+const { values } = parseArgs({ options: { minutes: { type: "string", default: "10" }, source: { type: "boolean", default: false }, "event-ttl": { type: "string" } } });
 const minutes = Number(values.minutes);
 const NS = "soak";
 const chart = join(import.meta.dir, "../fixtures/helm/scaffold/scaffold");
 /** At most this many rounds a minute, whatever the machine's speed. */
 const ROUNDS_PER_MINUTE = 12;
 
-const c = await startCluster("soak", { prefer: values.source ? "source" : "binary", serverArgs: ["--metrics-anonymous"] });
+const c = await startCluster("soak", { prefer: values.source ? "source" : "binary", serverArgs: ["--metrics-anonymous", ...(values["event-ttl"] ? ["--event-ttl", values["event-ttl"]] : [])] });
 const pid = c.server.proc.pid;
 const helmHome = tempDir("skiff-soak-helm-");
 mkdirSync(join(helmHome, "cache"), { recursive: true });
