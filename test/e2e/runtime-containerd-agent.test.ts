@@ -162,6 +162,13 @@ describe("a containerd node", () => {
     expect(answers).toEqual(["on-containerd", "on-podman"]);
   });
 
+  test("kubectl attach tells why it cannot attach (containerd hands the output to the log program)", async () => {
+    const r = await c.kr(["attach", "duo", "-c", "web"]);
+    expect(r.stderr).toContain("attach is not supported by this node's containerd runtime: use kubectl logs -f or kubectl exec");
+    // The container goes on running.
+    expect(await c.k(["get", "pod", "duo"])).toMatch(/duo\s+2\/2\s+Running\s+0/);
+  });
+
   test("kill -9 the agent and start it again: nothing restarts, nothing is recreated", async () => {
     const before = (await getPod("duo")).status.containerStatuses.map((s: any) => `${s.name}:${s.restartCount}:${s.containerID}:${s.state.running?.startedAt}`).join(",");
     const a = c.agents.get(NODE_C)!;

@@ -458,9 +458,18 @@ export class ContainerdDriver implements RuntimeDriver {
     return openPodmanSession(this.cli, ["tasks", "exec", "--exec-id", execId, ...(opts.tty ? ["--tty"] : []), id, ...cmd], opts);
   }
 
+  /** The shim hands the container's output to its log program; ctr cannot attach to that: the session says so. */
   attach(_id: string, _opts: AttachOptions = {}): ExecSession {
-    // The shim hands the container's output to its log program; ctr cannot attach to that.
-    throw new RuntimeError("Failed", "attach is not supported by the containerd runtime: use kubectl logs -f and kubectl exec");
+    const message = new TextEncoder().encode("attach is not supported by this node's containerd runtime: use kubectl logs -f or kubectl exec\n");
+    const once = () => new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+    return {
+      stdin: null,
+      stdout: once(),
+      stderr: new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(message), c.close()) }),
+      resize() {},
+      exitCode: Promise.resolve(1),
+      kill() {},
+    };
   }
 
   /** Read from the containers' cgroups: no ctr call per container. */
