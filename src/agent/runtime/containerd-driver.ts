@@ -201,16 +201,18 @@ export class ContainerdDriver implements RuntimeDriver {
     const labels = { ...(spec.labels ?? {}), [LABEL_POD_UID]: spec.podUid, [LABEL_POD_NAME]: spec.podName, [LABEL_POD_NAMESPACE]: spec.namespace, [LABEL_NODE]: this.settings.nodeName };
     const inUse = [...(opts.addressesInUse ?? []), ...this.sandboxRecords().map((r) => r.ip)];
     const ip = this.addresses.assign(spec.podUid, inUse);
-    try {
-      await addPodNetwork(this.net, spec.podUid, ip);
-    } catch (e) {
+    const hostname = spec.hostname ?? spec.podName;
+    // The network and the hostname's namespace are made side by side.
+    const made = await Promise.allSettled([addPodNetwork(this.net, spec.podUid, ip), this.makeUtsNamespace(spec.podUid, hostname)]);
+    const failed = made.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) {
+      await removePodNetwork(this.net, spec.podUid);
+      await this.removeUtsNamespace(spec.podUid);
       this.addresses.release(spec.podUid);
-      throw e;
+      throw failed.reason;
     }
     const files = this.podFiles(spec.podUid);
     mkdirSync(files, { recursive: true });
-    const hostname = spec.hostname ?? spec.podName;
-    await this.makeUtsNamespace(spec.podUid, hostname);
     writeFileSync(join(files, "hostname"), `${hostname}\n`);
     writeFileSync(join(files, "hosts"), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip}\t${hostname}\n`);
     const dns = spec.dns;
