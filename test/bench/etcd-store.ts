@@ -7,7 +7,11 @@
 //   etcd (two servers' worth), against a write to a subscriber of the same SQLite store.
 // - 10,000 objects: opening a store that holds them (the LIST that fills its memory) and a
 //   LIST of them from memory.
-import { mkdtempSync, rmSync } from "node:fs";
+// - Through servers (the compiled binary, --disable-agent): creates over HTTPS from 8 clients
+//   on a SQLite server and on an etcd server, a watch on server B hearing writes made on
+//   server A (both on one etcd), against a watch on the SQLite server hearing its own
+//   writes, and each server's RSS after the creates.
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeObject } from "../../src/api/kinds/kind.ts";
@@ -17,6 +21,8 @@ import { EtcdStore } from "../../src/store/etcd/etcd-store.ts";
 import { startEtcd } from "../support/etcd.ts";
 import { runConcurrent } from "./lib/concurrent-load.ts";
 import { median, summarize, type LatencySummary } from "./lib/stats.ts";
+import { ensureFreshSkiffBinary } from "./lib/skiff-binary.ts";
+import { expectStatus, startSkiffServer, type SkiffServer } from "./lib/skiff-server-process.ts";
 
 const [creates = 2_000, rounds = 3] = process.argv.slice(2).map(Number);
 const root = mkdtempSync(join(process.env.SKIFF_BENCH_DIR ?? tmpdir(), "skiff-etcd-bench-"));
@@ -131,7 +137,96 @@ try {
     console.log(`  ${backend.padEnd(6)} created in ${(fill / 1000).toFixed(2)} s from 32 clients; opening the store (loading all) ${ms(opened)}; LIST from memory ${ms(median(lists))}`);
   }
   console.log(`  etcd / sqlite: create ${ratio(figures.etcd.fill, figures.sqlite.fill)}, open ${ratio(figures.etcd.open, figures.sqlite.open)}, LIST ${ratio(figures.etcd.list, figures.sqlite.list)}`);
+
+  await throughServers();
 } finally {
   await etcd.stop();
   rmSync(root, { recursive: true, force: true });
+}
+
+/** Creates over HTTPS, watch fan-out between two servers and RSS, SQLite server beside etcd servers. */
+async function throughServers() {
+  const binary = await ensureFreshSkiffBinary((line) => console.log(line));
+  const etcdArgs = ["--datastore-endpoint", etcd.endpoints.join(","), "--etcd-prefix", "/bench-servers/"];
+  const sqlite = await startSkiffServer({ binary });
+  const a = await startSkiffServer({ binary, extraArgs: etcdArgs });
+  // Server B shares A's Secret encryption key: both read every object.
+  const bDir = mkdtempSync(join(root, "server-b-"));
+  mkdirSync(join(bDir, "server", "cred"), { recursive: true });
+  copyFileSync(join(a.dataDir, "server", "cred", "encryption.key"), join(bDir, "server", "cred", "encryption.key"));
+  const b = await startSkiffServer({ binary, dataDir: bDir, extraArgs: etcdArgs });
+  try {
+    const serverCreates = 1_000;
+    const post = (server: SkiffServer, name: string) =>
+      server.api("/api/v1/namespaces/default/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name }, data: { k: "v".repeat(64) } }) }).then((r) => expectStatus(r, 201, `create ${name}`));
+    const figures: Record<string, Run & { rss: number }> = {};
+    for (const [label, server] of [["sqlite", sqlite], ["etcd", a]] as const) {
+      await runConcurrent(8, 100, (i) => post(server, `warm-${i}`).then(() => undefined));
+      const load = await runConcurrent(8, serverCreates, (i) => post(server, `cm-${i}`).then(() => undefined));
+      if (load.failures.length) throw new Error(`${label}: ${load.failures[0]}`);
+      await Bun.sleep(2000);
+      figures[label] = { ...summarize(load.latenciesMs), perSecond: (serverCreates / load.wallMs) * 1000, rss: server.rssBytes() };
+    }
+    console.log(`\n${serverCreates} ConfigMap creates over HTTPS from 8 clients, one server`);
+    for (const label of ["sqlite", "etcd"]) {
+      const f = figures[label]!;
+      console.log(`  ${label.padEnd(6)} p50 ${ms(f.p50)}, p99 ${ms(f.p99)}, ${f.perSecond.toFixed(0)} creates/s; server RSS after ${(f.rss / 2 ** 20).toFixed(1)} MiB`);
+    }
+    const e = figures.etcd!;
+    const q = figures.sqlite!;
+    console.log(`  etcd / sqlite: p50 ${ratio(e.p50, q.p50)}, p99 ${ratio(e.p99, q.p99)}, throughput ${ratio(e.perSecond, q.perSecond)}; RSS ${((e.rss - q.rss) / 2 ** 20).toFixed(1)} MiB more`);
+
+    const n = 200;
+    const sq = await watchDelays(sqlite, sqlite, n, post);
+    const ab = await watchDelays(a, b, n, post);
+    console.log(`\nwatch over HTTPS, ${n} creates one at a time, from the POST to the watch event`);
+    console.log(`  sqlite (same server)           p50 ${ms(sq.p50)}, p99 ${ms(sq.p99)}`);
+    console.log(`  etcd (POST on A, watch on B)   p50 ${ms(ab.p50)}, p99 ${ms(ab.p99)}`);
+    console.log(`  etcd / sqlite: p50 ${ratio(ab.p50, sq.p50)}, p99 ${ratio(ab.p99, sq.p99)}`);
+  } finally {
+    await Promise.all([sqlite.stop(), a.stop(), b.stop()]);
+  }
+}
+
+/** Milliseconds from a POST on `writer` to the ADDED event on a watch open on `reader`. */
+async function watchDelays(writer: SkiffServer, reader: SkiffServer, n: number, post: (s: SkiffServer, name: string) => Promise<string>): Promise<LatencySummary> {
+  const list = (await (await reader.api("/api/v1/namespaces/default/configmaps?limit=1")).json()) as { metadata: { resourceVersion: string } };
+  const res = await reader.api(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}`);
+  const reader_ = res.body!.getReader();
+  const started = new Map<string, number>();
+  const delays: number[] = [];
+  const tag = `fan-${reader.pid}-`;
+  let waiting: ((name: string) => void) | undefined;
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buf = "";
+    for (;;) {
+      const { done, value } = await reader_.read();
+      if (done) return;
+      buf += decoder.decode(value, { stream: true });
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!line.trim()) continue;
+        const ev = JSON.parse(line) as { type: string; object: { metadata: { name: string } } };
+        const t = started.get(ev.object.metadata.name);
+        if (ev.type === "ADDED" && t !== undefined) {
+          delays.push(performance.now() - t);
+          waiting?.(ev.object.metadata.name);
+        }
+      }
+    }
+  })().catch((e) => {
+    if (started.size < n) console.error(`watch on ${reader.url} ended: ${(e as Error).message}`);
+  });
+  for (let i = 0; i < n; i++) {
+    const name = `${tag}${i}`;
+    const heard = new Promise<void>((r) => (waiting = (got) => got === name && r()));
+    started.set(name, performance.now());
+    await post(writer, name);
+    await heard;
+  }
+  await reader_.cancel();
+  return summarize(delays);
 }
