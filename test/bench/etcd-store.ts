@@ -23,6 +23,7 @@ import { runConcurrent } from "./lib/concurrent-load.ts";
 import { median, summarize, type LatencySummary } from "./lib/stats.ts";
 import { ensureFreshSkiffBinary } from "./lib/skiff-binary.ts";
 import { expectStatus, startSkiffServer, type SkiffServer } from "./lib/skiff-server-process.ts";
+import { openTimedWatch } from "./lib/watch-stream.ts";
 
 const [creates = 2_000, rounds = 3] = process.argv.slice(2).map(Number);
 const root = mkdtempSync(join(process.env.SKIFF_BENCH_DIR ?? tmpdir(), "skiff-etcd-bench-"));
@@ -191,42 +192,22 @@ async function throughServers() {
 /** Milliseconds from a POST on `writer` to the ADDED event on a watch open on `reader`. */
 async function watchDelays(writer: SkiffServer, reader: SkiffServer, n: number, post: (s: SkiffServer, name: string) => Promise<string>): Promise<LatencySummary> {
   const list = (await (await reader.api("/api/v1/namespaces/default/configmaps?limit=1")).json()) as { metadata: { resourceVersion: string } };
-  const res = await reader.api(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}`);
-  const reader_ = res.body!.getReader();
   const started = new Map<string, number>();
   const delays: number[] = [];
-  const tag = `fan-${reader.pid}-`;
-  let waiting: ((name: string) => void) | undefined;
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buf = "";
-    for (;;) {
-      const { done, value } = await reader_.read();
-      if (done) return;
-      buf += decoder.decode(value, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!line.trim()) continue;
-        const ev = JSON.parse(line) as { type: string; object: { metadata: { name: string } } };
-        const t = started.get(ev.object.metadata.name);
-        if (ev.type === "ADDED" && t !== undefined) {
-          delays.push(performance.now() - t);
-          waiting?.(ev.object.metadata.name);
-        }
-      }
-    }
-  })().catch((e) => {
-    if (started.size < n) console.error(`watch on ${reader.url} ended: ${(e as Error).message}`);
+  let heard: ((name: string) => void) | undefined;
+  const watch = await openTimedWatch((path, init) => reader.api(path, init), `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}`, (ev, at) => {
+    const t = started.get(ev.object.metadata.name);
+    if (ev.type !== "ADDED" || t === undefined) return;
+    delays.push(at - t);
+    heard?.(ev.object.metadata.name);
   });
   for (let i = 0; i < n; i++) {
-    const name = `${tag}${i}`;
-    const heard = new Promise<void>((r) => (waiting = (got) => got === name && r()));
+    const name = `fan-${reader.pid}-${i}`;
+    const arrived = new Promise<void>((r) => (heard = (got) => got === name && r()));
     started.set(name, performance.now());
     await post(writer, name);
-    await heard;
+    await Promise.race([arrived, watch.done.then(() => Promise.reject(new Error(`the watch on ${reader.url} ended`)))]);
   }
-  await reader_.cancel();
+  watch.close();
   return summarize(delays);
 }
