@@ -7,7 +7,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { rmSync } from "node:fs";
 import { startTestServer, tempDir, type TestServer } from "../support/server.ts";
-import { kubectl, kubectlOk, layerBinary } from "../support/kubectl.ts";
+import { kubectl, kubectlOk } from "../support/kubectl.ts";
+import { helmRunner } from "../support/helm.ts";
 
 let server: TestServer;
 const work = tempDir("skiff-ecosystem-helm-");
@@ -23,13 +24,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-async function helm(args: string[]): Promise<string> {
-  const env = { ...process.env, HOME: work, HELM_CACHE_HOME: join(work, "cache"), HELM_CONFIG_HOME: join(work, "config"), HELM_DATA_HOME: join(work, "data") };
-  const proc = Bun.spawn([layerBinary("helm/helm"), ...args, "--kubeconfig", server.kubeconfigPath], { env, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  expect(`${code} ${err}`).toBe("0 ");
-  return out;
-}
+const helm = helmRunner(work, () => server.kubeconfigPath);
 
 test("helm install of a chart with a ServiceAccount, Role, RoleBinding, CRD, custom resource, Ingress and PodDisruptionBudget", async () => {
   const out = await helm(["install", "eco", chart, "-n", "default"]);

@@ -121,32 +121,29 @@ async function api(method: string, path: string, opts: { headers?: Record<string
 const websocket = (protocol: string) => ({ Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol": protocol });
 const TUNNEL = "SPDY/3.1+portforward.k8s.io";
 
+/** Through forwarded local ports: the pod's httpd, then 8 MB each way on two echo connections at once and a conversation. */
+async function expectForwarded(httpPort: number, echoPort: number) {
+  expect((await curl([`http://127.0.0.1:${httpPort}/`])).stdout).toBe("hello-from-web\n");
+  const r = await inNetns([process.execPath, clientScript, String(echoPort), String(8 * 1024 * 1024), "2"]);
+  expect(r.stderr).toBe("");
+  const out = JSON.parse(r.stdout);
+  expect(out.echoes).toEqual([
+    { sent: 8 * 1024 * 1024, received: 8 * 1024 * 1024, same: true },
+    { sent: 8 * 1024 * 1024, received: 8 * 1024 * 1024, same: true },
+  ]);
+  expect(out.talk).toBe("ping-1\nping-2\n");
+}
+
 describe("kubectl port-forward", () => {
   test("to a pod: HTTP, 8 MB each way on two connections at once, and a conversation", async () => {
     const f = await portForward("pod/web", "18080:8080", "19000:9000");
-    expect((await curl(["http://127.0.0.1:18080/"])).stdout).toBe("hello-from-web\n");
-    const r = await inNetns([process.execPath, clientScript, "19000", String(8 * 1024 * 1024), "2"]);
-    expect(r.stderr).toBe("");
-    const out = JSON.parse(r.stdout);
-    expect(out.echoes).toEqual([
-      { sent: 8 * 1024 * 1024, received: 8 * 1024 * 1024, same: true },
-      { sent: 8 * 1024 * 1024, received: 8 * 1024 * 1024, same: true },
-    ]);
-    expect(out.talk).toBe("ping-1\nping-2\n");
+    await expectForwarded(18080, 19000);
     expect(f.output()).toContain("Handling connection for 19000");
   });
 
   test("over a plain SPDY/3.1 upgrade (kubectl's fallback, KUBECTL_PORT_FORWARD_WEBSOCKETS=false): HTTP and 8 MB each way", async () => {
     const f = await portForwardWith({ KUBECTL_PORT_FORWARD_WEBSOCKETS: "false" }, "pod/web", "18090:8080", "19010:9000");
-    expect((await curl(["http://127.0.0.1:18090/"])).stdout).toBe("hello-from-web\n");
-    const r = await inNetns([process.execPath, clientScript, "19010", String(8 * 1024 * 1024), "2"]);
-    expect(r.stderr).toBe("");
-    const out = JSON.parse(r.stdout);
-    expect(out.echoes).toEqual([
-      { sent: 8 * 1024 * 1024, received: 8 * 1024 * 1024, same: true },
-      { sent: 8 * 1024 * 1024, received: 8 * 1024 * 1024, same: true },
-    ]);
-    expect(out.talk).toBe("ping-1\nping-2\n");
+    await expectForwarded(18090, 19010);
     f.proc.kill();
   });
 
