@@ -136,7 +136,15 @@ describe("a running cluster stops within 10 s of a signal", () => {
     await eventually("pod runner Running", async () => ((await c.k(["get", "pod", "runner", "-o", "jsonpath={.status.phase}"])) === "Running" ? true : undefined), 90_000);
     const watch = Bun.spawn([...c.netns.prefix, kubectlPath(), "--kubeconfig", c.kubeconfig, "get", "pods", "-A", "--watch"], { stdout: "pipe", stderr: "pipe" });
     const reader = watch.stdout.getReader();
-    expect(new TextDecoder().decode((await reader.read()).value)).toContain("runner");
+    // The header and the rows may come in separate writes.
+    let listed = "";
+    const listDeadline = Date.now() + 20_000;
+    while (!listed.includes("runner") && Date.now() < listDeadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      listed += new TextDecoder().decode(value);
+    }
+    expect(listed).toContain("runner");
 
     const { code, ms } = await signalAndWait(c.server.proc, "SIGTERM", LIMIT_MS);
     console.log(`SIGTERM, server with embedded agent, pods and a watch: exit ${code} after ${ms} ms`);
