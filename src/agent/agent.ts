@@ -90,8 +90,14 @@ export class Agent {
   private lastRelist = 0;
   /** Delayed syncs, one per pod at most: the earliest any part of a pass asked for. */
   private readonly wakes = new WakeTimers((uid) => this.wake(uid));
-  /** Runtime events come in bursts (a container and its infra): the pod is listed once, 50 ms after the first. */
-  private readonly eventRefresh = new WakeTimers((uid) => void this.cache.settlePod(uid).then(() => this.wake(uid)));
+  /**
+   * Runtime events come in bursts (a container and its infra, a rollout's many pods): 50 ms
+   * after the first, one pod is listed by itself and several with one listing of the node,
+   * so a burst costs two runtime calls, not two per pod (each call started holds the event
+   * loop a little, which the API server beside the agent feels under load).
+   */
+  private readonly refreshDue = new Set<string>();
+  private refreshTimer?: Timer;
   /** Pods woken while their worker was busy: synced again as soon as it finishes. */
   private readonly rerun = new Set<string>();
   /** What start has started, closed in reverse by stop (or by a start that fails half way). */
@@ -304,7 +310,18 @@ export class Agent {
 
   private onRuntimeEvent(e: RuntimeEvent) {
     if (e.type !== "exited" && e.type !== "removed" && e.type !== "oomKilled") return;
-    if (!this.stopped) this.eventRefresh.schedule(e.podUid, 50);
+    if (this.stopped) return;
+    this.refreshDue.add(e.podUid);
+    this.refreshTimer ??= setTimeout(() => void this.refreshAfterEvents(), 50);
+  }
+
+  private async refreshAfterEvents() {
+    this.refreshTimer = undefined;
+    const uids = [...this.refreshDue];
+    this.refreshDue.clear();
+    if (uids.length === 1) await this.cache.settlePod(uids[0]!);
+    else await this.cache.relist().catch(() => {});
+    for (const uid of uids) this.wake(uid);
   }
 
   private async importImageFolder() {
@@ -430,7 +447,7 @@ export class Agent {
     this.stopping.abort();
     for (const t of this.timers) clearTimeout(t);
     this.wakes.clear();
-    this.eventRefresh.clear();
+    clearTimeout(this.refreshTimer);
     await this.closers.closeAll();
   }
 }
