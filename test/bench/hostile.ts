@@ -3,13 +3,15 @@
 // malformed ones (bad Host, no Host, bad percent-encoding, unknown and lowercase methods,
 // 60 KB URLs, 80 KB and 200 KB headers), each on its own TLS connection, 8 at a time.
 // It prints the server's RSS after each phase and /readyz latency before and after.
-// Run: bun test/bench/hostile.ts
+// Run: bun test/bench/hostile.ts [rounds]  (rounds > 1: the malformed flood again, RSS after each,
+// to tell memory the allocator keeps for reuse from memory that keeps growing)
 import { rawRequest } from "../support/raw-tls.ts";
 import { ensureFreshSkiffBinary } from "./lib/skiff-binary.ts";
 import { startSkiffServer, type SkiffServer } from "./lib/skiff-server-process.ts";
 import { median } from "./lib/stats.ts";
 
 const REQUESTS = 1_000;
+const ROUNDS = Math.max(1, Number(process.argv[2] ?? 1));
 const PARALLEL = 8;
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
@@ -78,6 +80,13 @@ try {
   console.log(`RSS idle ${mb(rss0)} MB → after ${REQUESTS} well-formed ${mb(rss1)} MB (+${mb(rss1 - rss0)}) → after ${REQUESTS} malformed ${mb(rss2)} MB (+${mb(rss2 - rss1)})`);
   console.log(`growth malformed / well-formed: ${((rss2 - rss1) / Math.max(rss1 - rss0, 1)).toFixed(2)}`);
   console.log(`/readyz median ${ready0.toFixed(2)} ms before, ${ready2.toFixed(2)} ms after (ratio ${(ready2 / ready0).toFixed(2)})`);
+  let last = rss2;
+  for (let round = 2; round <= ROUNDS; round++) {
+    const again = await flood(port, malformed(server.token), REQUESTS);
+    const rss = server.rssBytes();
+    console.log(`malformed round ${round}: ${fmt(again)}; RSS ${mb(rss)} MB (${rss >= last ? "+" : ""}${mb(rss - last)})`);
+    last = rss;
+  }
   if (!/ready at/.test(server.output()) && server.output().includes("DevErrorPage")) throw new Error("Bun's development page appeared");
 } finally {
   await server.stop();
