@@ -15,6 +15,7 @@ import { RequestFramer, type RequestHead } from "./request-framer.ts";
 
 /** The method of a request the front passed on as GET because Bun's parser would drop it. */
 export const METHOD_HEADER = "x-skiff-method";
+const REASON_PHRASES: Record<number, string> = { 400: "Bad Request", 405: "Method Not Allowed", 414: "URI Too Long", 429: "Too Many Requests", 431: "Request Header Fields Too Large", 500: "Internal Server Error", 503: "Service Unavailable" };
 /** Bytes waiting for a slow peer before the other side stops being read. */
 const HIGH_WATER = 1024 * 1024;
 
@@ -77,7 +78,7 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
 
   function statusBytes(code: number, reason: string, message: string): Buffer {
     const body = JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code });
-    const text = code === 405 ? "Method Not Allowed" : code === 414 ? "URI Too Long" : code === 431 ? "Request Header Fields Too Large" : code === 429 ? "Too Many Requests" : "Bad Request";
+    const text = REASON_PHRASES[code] ?? "Bad Request";
     return Buffer.from(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${code === 429 ? "Retry-After: 1\r\n" : ""}\r\n${body}`);
   }
 
