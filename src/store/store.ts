@@ -18,6 +18,7 @@ import { loadStoredChanges, packSettledRows, turn } from "./history-blocks.ts";
 import { reverseDelta } from "./reverse-delta.ts";
 import { rebuildChanges } from "./rebuild-history.ts";
 import { countAtMost } from "./sorted.ts";
+import { withPlannedWrites, type PlannedWrite } from "./planned-writes.ts";
 import { BLOCKS_PER_STEP, checkpoint, dropOldBlocks, dropOldRows, markCompacted, ROWS_PER_STEP, truncateWal, vacuumStep } from "./compaction-steps.ts";
 import type { Change, Mutate, Store as StoreApi, ValueCodec } from "./store-interface.ts";
 import { historyFrom, notify } from "./change-feed.ts";
@@ -185,16 +186,16 @@ export class Store implements StoreApi {
    */
   private withPlanned(resource: string, namespace: string | undefined, committed: KubeObject[]): KubeObject[] {
     const prefix = `${resource}\u0000`;
-    const planned = [...this.planning!].filter(([k]) => k.startsWith(prefix));
-    if (!planned.length) return committed;
-    const byKey = new Map(committed.map((o) => [key(o.metadata.namespace ?? "", o.metadata.name!), o]));
-    for (const [k, obj] of planned) {
+    const planned: PlannedWrite[] = [];
+    for (const [k, object] of this.planning!) {
+      if (!k.startsWith(prefix)) continue;
       const own = k.slice(prefix.length);
-      if (obj === undefined) byKey.delete(own);
-      else if (namespace === undefined || (obj.metadata.namespace ?? "") === namespace) byKey.set(own, obj);
+      const slash = own.indexOf("/");
+      planned.push({ namespace: own.slice(0, slash), name: own.slice(slash + 1), object });
     }
-    return [...byKey.values()];
+    return withPlannedWrites(committed, planned, namespace);
   }
+
 
   count(resource: string): number {
     return this.cache.get(resource)?.size ?? 0;

@@ -9,6 +9,7 @@
 // when another write came first, the txn reads the newer value back and the write plans
 // again on it. A write is acknowledged once the watch has brought its revision here, so a
 // read after it sees it.
+import { withPlannedWrites, type PlannedWrite } from "../planned-writes.ts";
 import type { KubeObject } from "../../api/kinds/kind.ts";
 import { ChangeLog } from "../change-log.ts";
 import { RetentionWindow } from "../retention.ts";
@@ -48,7 +49,7 @@ function serialize(object: KubeObject): string {
 }
 
 type Planned = { key: string; value: string; compare: unknown; success: unknown; done: () => void };
-type InFlight = { object: KubeObject | undefined; resource: string; namespace: string; done: Promise<void> };
+type InFlight = { object: KubeObject | undefined; resource: string; namespace: string; name: string; done: Promise<void> };
 
 const PAGE = 1000;
 const MAX_TRIES = 1000;
@@ -302,14 +303,9 @@ export class EtcdStore implements Store {
     const out: KubeObject[] = [];
     if (b) for (const o of b.values()) if (namespace === undefined || (o.metadata.namespace ?? "") === namespace) out.push(o);
     if (!this.planning || !this.inflight.size) return out;
-    // While a write plans, it sees the writes planned before it that are not stored yet (allocators list what is taken).
-    const byKey = new Map(out.map((o) => [this.keyOf(resource, o.metadata.namespace ?? "", o.metadata.name!), o]));
-    for (const [k, f] of this.inflight) {
-      if (f.resource !== resource || (namespace !== undefined && f.namespace !== namespace)) continue;
-      if (f.object === undefined) byKey.delete(k);
-      else byKey.set(k, f.object);
-    }
-    return [...byKey.values()];
+    const planned: PlannedWrite[] = [];
+    for (const f of this.inflight.values()) if (f.resource === resource) planned.push(f);
+    return withPlannedWrites(out, planned, namespace);
   }
 
   count(resource: string): number {
@@ -354,7 +350,7 @@ export class EtcdStore implements Store {
       : { key: k, target: "CREATE", create_revision: "0", result: "EQUAL" };
     const success = result.type === "DELETED" ? { request_delete_range: { key: k } } : { request_put: { key: k, value } };
     let done!: () => void;
-    const entry: InFlight = { object: result.type === "DELETED" ? undefined : result.object, resource, namespace, done: new Promise<void>((r) => (done = r)) };
+    const entry: InFlight = { object: result.type === "DELETED" ? undefined : result.object, resource, namespace, name, done: new Promise<void>((r) => (done = r)) };
     this.inflight.set(key, entry);
     return { key, value, compare, success, done };
   }
