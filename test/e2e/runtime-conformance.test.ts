@@ -11,6 +11,7 @@ import { createRuntimeDriver, type RuntimeName } from "../../src/agent/runtime/f
 import { LABEL_POD_UID } from "../../src/agent/runtime/labels.ts";
 import type { ContainerInfo, ContainerSpec, RuntimeDriver, RuntimeEvent, SandboxInfo } from "../../src/agent/runtime/types.ts";
 import { ensureTestImages, TEST_IMAGE_1, testImageArchive } from "../support/images.ts";
+import { eventually } from "../support/cluster.ts";
 
 const INSTALL: Record<RuntimeName, [string, string][]> = {
   podman: [["podman", "apt-get install -y podman runc"]],
@@ -22,15 +23,7 @@ const INSTALL: Record<RuntimeName, [string, string][]> = {
 
 const text = (s: ReadableStream<Uint8Array> | null) => (s ? new Response(s).text() : Promise.resolve(""));
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(100);
-  }
-}
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000) => eventually(what, fn, timeoutMs, 100);
 
 describe.each(["podman", "containerd"] as RuntimeName[])("%s driver", (runtime) => {
   const netns = `skiff-conf-${runtime.slice(0, 4)}-${process.pid}`;
