@@ -4,18 +4,22 @@
 // Service, an IngressClass, an Ingress, a NetworkPolicy and a PodDisruptionBudget, and each
 // object is served; post-install hooks (a Pod, then a Job, both exiting 0) let the install
 // finish without --wait, with --wait and with --wait=legacy; `kubectl drain` of the node is
-// held by the chart's PodDisruptionBudget, then drains once the budget allows it.
+// held by the chart's PodDisruptionBudget, then drains once the budget allows it. The chart
+// `helm create` makes (probes, its own ServiceAccount) installs with --wait too.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { eventually, startCluster, type TestCluster } from "../support/cluster.ts";
 import { layerBinary } from "../support/kubectl.ts";
 import { tempDir } from "../support/server.ts";
-import { TEST_IMAGE_1 } from "../support/images.ts";
+import { HTTPD_IMAGE, httpdImageArchive, TEST_IMAGE_1 } from "../support/images.ts";
+import { skiffCommand } from "../support/process.ts";
 
 setDefaultTimeout(300_000);
 
 const charts = join(import.meta.dir, "../fixtures/charts");
+/** What `helm create` makes, as Helm v4 writes it. */
+const scaffoldChart = join(import.meta.dir, "../fixtures/helm/scaffold/scaffold");
 let c: TestCluster;
 let helmHome = "";
 
@@ -73,6 +77,21 @@ describe("helm install --wait", () => {
       console.log(`helm install ${flags.join(" ") || "(no --wait)"} with a Pod and a Job hook: ${r.seconds.toFixed(1)} s`);
     });
   }
+
+  test("the `helm create` chart (liveness and readiness probes, a ServiceAccount of its own) installs with --wait; its pods run as that account with its token mounted", async () => {
+    const imported = Bun.spawn([...c.netns.prefix, ...skiffCommand("source"), "images", "import", "--data-dir", c.serverDir, await httpdImageArchive()], { stdout: "pipe", stderr: "pipe" });
+    expect(await imported.exited).toBe(0);
+    const [repository, tag] = HTTPD_IMAGE.split(":") as [string, string];
+    const r = await helm(["install", "scaffold", scaffoldChart, "--set", `image.repository=${repository},image.tag=${tag},image.pullPolicy=Never,replicaCount=2`, "--wait", "--timeout", "3m"]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(r.stdout).toContain("STATUS: deployed");
+    expect(await c.k(["get", "deploy", "scaffold", "-o", "jsonpath={.status.readyReplicas}"])).toBe("2");
+    const pod = JSON.parse(await c.k(["get", "pods", "-l", "app.kubernetes.io/instance=scaffold", "-o", "json"])).items[0];
+    expect(pod.spec.serviceAccountName).toBe("scaffold");
+    expect(pod.spec.containers[0].livenessProbe.httpGet.path).toBe("/");
+    expect(await c.k(["exec", pod.metadata.name, "--", "cat", "/var/run/secrets/kubernetes.io/serviceaccount/namespace"])).toBe("default");
+    console.log(`helm install --wait of the helm create chart: ${r.seconds.toFixed(1)} s`);
+  });
 
   test("kubectl drain evicts one web pod, then the chart's budget holds the other; once the budget allows it the node drains", async () => {
     const node = "helmwait-server";
