@@ -1,7 +1,7 @@
 // Requests in flight per client address, so one client cannot hold every socket and
-// stream of the server. Bun.serve reports no connection opening or closing, so what is
-// counted is requests (a watch counts for as long as it streams); idle keep-alive
-// connections are bounded by the idle timeout instead.
+// stream of the server (a watch counts for as long as it streams). Bun.serve reports no
+// connection opening or closing: on the API port the TLS front bounds connections per
+// address; on the agent's port idle keep-alive connections are bounded by the idle timeout.
 export class ClientLimits {
   private readonly inFlight = new Map<string, number>();
 

@@ -65,7 +65,6 @@ type Conn = {
 
 export type TlsFront = {
   port: number;
-  connections(address?: string): number;
   /** The client behind an upstream connection from this local port, or undefined when the front did not make it. */
   clientOf(upstreamPort: number): string | undefined;
   stop(): void;
@@ -260,7 +259,6 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
 
   return {
     port: listener.port,
-    connections: (address) => (address === undefined ? open.size : (perAddress.get(address) ?? 0)),
     clientOf: (port) => byUpstreamPort.get(port)?.address,
     stop() {
       listener.stop(true);
