@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { RuntimeError } from "../runtime/errors.ts";
 import { runTool, tryTool, type CommandPrefix } from "./command.ts";
+import { spawnTool } from "./spawn-tool.ts";
 
 /** Room for the VXLAN header when pod traffic crosses the overlay. */
 export const POD_MTU = 1450;
@@ -102,12 +103,11 @@ export async function addPodNetwork(net: PodBridge, podUid: string, ip: string):
     await removePodNetwork(net, podUid);
   }
   const veth = hostVeth(podUid);
+  // Two processes: the host's side in one batch, the pod's side in another (`ip -batch`
+  // cannot switch namespaces between lines).
   const make = async () => {
-    await runTool(p, ["ip", "netns", "add", ns]);
-    await runTool(p, ["ip", "link", "add", veth, "mtu", String(POD_MTU), "type", "veth", "peer", "name", "eth0", "mtu", String(POD_MTU), "netns", ns]);
-    await runTool(p, ["ip", "link", "set", "dev", veth, "master", net.bridge, "up"]);
-    // Inside the pod's namespace in one call.
-    await runTool(p, ["ip", "-n", ns, "-batch", "-"], ["link set lo up", `addr add ${ip}/${len} dev eth0`, "link set eth0 up", `route add default via ${firstHost(net.subnet)}`, ""].join("\n"));
+    await spawnTool(p, ["ip", "-batch", "-"], [`netns add ${ns}`, `link add ${veth} mtu ${POD_MTU} type veth peer name eth0 mtu ${POD_MTU} netns ${ns}`, `link set dev ${veth} master ${net.bridge} up`, ""].join("\n"));
+    await spawnTool(p, ["ip", "-n", ns, "-batch", "-"], ["link set lo up", `addr add ${ip}/${len} dev eth0`, "link set eth0 up", `route add default via ${firstHost(net.subnet)}`, ""].join("\n"));
   };
   try {
     // The bridge is checked once per node; a pod that cannot join it checks again.
@@ -128,12 +128,4 @@ export async function addPodNetwork(net: PodBridge, podUid: string, ip: string):
 export async function removePodNetwork(net: PodBridge, podUid: string): Promise<void> {
   await tryTool(net.commandPrefix, ["ip", "netns", "delete", podNetnsName(podUid)]);
   await tryTool(net.commandPrefix, ["ip", "link", "delete", hostVeth(podUid)]);
-}
-
-/** The pod's address as its namespace holds it; undefined when the namespace is gone. */
-export async function podNetworkAddress(net: PodBridge, podUid: string): Promise<string | undefined> {
-  const ns = podNetnsName(podUid);
-  if (!existsSync(`${NETNS_DIR}/${ns}`)) return undefined;
-  const out = await runTool(net.commandPrefix, ["ip", "-n", ns, "-o", "-4", "addr", "show", "dev", "eth0"]).catch(() => "");
-  return /inet (\d+\.\d+\.\d+\.\d+)\//.exec(out)?.[1];
 }

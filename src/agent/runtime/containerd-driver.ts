@@ -15,7 +15,7 @@ import { cpuShares } from "./podman-create-args.ts";
 import type { CgroupMode } from "./host-detect.ts";
 import type { ContainerdPaths } from "./containerd-daemon.ts";
 import { openCriLogStream } from "./containerd-logs.ts";
-import { addPodNetwork, podNetnsPath, podNetworkAddress, removePodNetwork, safeName, type PodBridge } from "../network/pod-bridge.ts";
+import { addPodNetwork, podNetnsPath, removePodNetwork, safeName, type PodBridge } from "../network/pod-bridge.ts";
 import { LABEL_CONTAINER_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from "./labels.ts";
 import type {
   AttachOptions,
@@ -183,9 +183,10 @@ export class ContainerdDriver implements RuntimeDriver {
 
   // ---- sandboxes -------------------------------------------------------------
 
+  /** Ready while its network namespace is there (gone after a reboot, say): no `ip` call per listing. */
   private async toSandboxInfo(r: SandboxRecord): Promise<SandboxInfo> {
-    const ip = await podNetworkAddress(this.net, r.podUid);
-    const ready = ip === r.ip;
+    const ip = r.ip;
+    const ready = existsSync(podNetnsPath(r.podUid));
     return { id: r.id, podUid: r.podUid, podName: r.podName, namespace: r.namespace, state: ready ? "ready" : "notready", ip: ready ? ip : undefined, labels: r.labels, createdAt: r.createdAt };
   }
 
