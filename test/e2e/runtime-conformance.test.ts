@@ -1,6 +1,7 @@
 // One conformance suite for every runtime driver, against real containers: podman and
 // containerd must give a pod the same behaviour (shared localhost, env, mounts, limits,
-// OOM kills, logs, exec, events, image import, adoption after a restart, removeAll).
+// OOM kills, logs, exec, users, a shared process namespace, attach, events, image import,
+// adoption after a restart, removeAll).
 // Each driver runs inside a network namespace this file creates.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -140,6 +141,85 @@ describe.each(["podman", "containerd"] as RuntimeName[])("%s driver", (runtime) 
     expect(out).toBe("got hello\n");
     expect(code).toBe(7);
   }, 30_000);
+
+  test("a container runs as the user it is given, and exec in it runs as that user too", async () => {
+    expect(driver.capabilities.runAsUser).toBe(true);
+    const who = await run({ name: "who", command: ["sh", "-c", "id -u; id -g; sleep 30"], user: "1234:4321" });
+    await waitFor("id's output", async () => ((await text(driver.logs(who.id))).includes("4321") ? true : undefined));
+    expect(await text(driver.logs(who.id))).toBe("1234\n4321\n");
+    const session = driver.exec(who.id, ["id", "-u"]);
+    const [out, code] = await Promise.all([text(session.stdout), session.exitCode]);
+    expect({ out, code }).toEqual({ out: "1234\n", code: 0 });
+    await driver.stopContainer(who.id, 0);
+  }, 60_000);
+
+  test("a container sharing another's process namespace sees its processes", async () => {
+    expect(driver.capabilities.sharedPidNamespace).toBe(true);
+    const target = await run({ name: "target", command: ["sh", "-c", "exec sleep 4321"] });
+    const debug = await run({ name: "debug", command: ["sh", "-c", "ps -o args; sleep 30"], pidNamespaceOf: target.id });
+    await waitFor("ps output", async () => ((await text(driver.logs(debug.id))).includes("ps -o args") ? true : undefined));
+    const ps = await text(driver.logs(debug.id));
+    expect(ps).toContain("sleep 4321");
+    // Its process namespace is the target's: the target's main process is PID 1 there.
+    const pid1 = driver.exec(debug.id, ["cat", "/proc/1/cmdline"]);
+    expect((await text(pid1.stdout)).replace(/\0/g, " ").trim()).toBe("sleep 4321");
+    for (const c of [debug, target]) await driver.stopContainer(c.id, 0);
+  }, 60_000);
+
+  test("attach: the session shows the container's output as it comes and writes its stdin; closing stdin ends its input", async () => {
+    expect(driver.capabilities.attach).toBe(true);
+    const reader = await run({ name: "reader", command: ["sh", "-c", "echo ready; while read l; do echo got $l; echo err $l >&2; done; echo bye; sleep 1"], stdin: true });
+    await waitFor("the reader to start", async () => ((await text(driver.logs(reader.id))).includes("ready") ? true : undefined));
+    const session = driver.attach(reader.id, { stdin: true });
+    const outText = text(session.stdout);
+    const errText = text(session.stderr);
+    const writer = session.stdin!.getWriter();
+    await Bun.sleep(300);
+    await writer.write(new TextEncoder().encode("one\n"));
+    await writer.write(new TextEncoder().encode("two\n"));
+    await writer.close();
+    const [out, err] = await Promise.all([outText, errText]);
+    await session.exitCode;
+    // Output from before the session opened is not repeated (it is in the log).
+    expect(out).toBe("got one\ngot two\nbye\n");
+    expect(err).toBe("err one\nerr two\n");
+    expect((await exited(reader.id)).exitCode).toBe(0);
+    // The log keeps everything, the attached part included (stdout and stderr interleave as they come).
+    const logged = (await text(driver.logs(reader.id))).split("\n");
+    expect(logged.filter((l) => !l.startsWith("err"))).toEqual(["ready", "got one", "got two", "bye", ""]);
+    expect(logged.filter((l) => l.startsWith("err"))).toEqual(["err one", "err two"]);
+  }, 60_000);
+
+  test("attach: a session that goes away without closing stdin", async () => {
+    const reader = await run({ name: "reader2", command: ["sh", "-c", "while read l; do echo got $l; done; echo eof"], stdin: true });
+    const first = driver.attach(reader.id, { stdin: true });
+    const firstOut = text(first.stdout);
+    const w = first.stdin!.getWriter();
+    await Bun.sleep(300);
+    await w.write(new TextEncoder().encode("a\n"));
+    await waitFor("the first answer", async () => ((await text(driver.logs(reader.id))).includes("got a") ? true : undefined));
+    first.kill();
+    await first.exitCode;
+    expect(await firstOut).toContain("got a\n");
+    await Bun.sleep(500);
+    // podman's conmon closes the container's stdin when its attach session goes (the reader
+    // reads its end); containerd keeps it open for the next session, as the kubelet does for a
+    // container without stdinOnce.
+    if (runtime === "podman") {
+      expect((await exited(reader.id)).exitCode).toBe(0);
+      expect(await text(driver.logs(reader.id))).toBe("got a\neof\n");
+      return;
+    }
+    expect((await listed(reader.id))?.state).toBe("running");
+    const second = driver.attach(reader.id, { stdin: true });
+    const secondOut = text(second.stdout);
+    const w2 = second.stdin!.getWriter();
+    await Bun.sleep(300);
+    await w2.write(new TextEncoder().encode("b\n"));
+    await w2.close();
+    expect(await secondOut).toBe("got b\neof\n");
+    expect((await exited(reader.id)).exitCode).toBe(0);
+  }, 60_000);
 
   test("the event stream tells of a container's exit with its code", async () => {
     const seen: RuntimeEvent[] = [];

@@ -15,6 +15,9 @@ import { cpuShares } from "./podman-create-args.ts";
 import type { CgroupMode } from "./host-detect.ts";
 import type { ContainerdPaths } from "./containerd-daemon.ts";
 import { openCriLogStream } from "./containerd-logs.ts";
+import { openContainerdAttach } from "./containerd-attach.ts";
+import { numericUser, runcWrapperPaths, USER_ANNOTATION } from "./containerd-runc-wrapper.ts";
+import { spawnTool } from "../network/spawn-tool.ts";
 import { addPodNetwork, podNetnsPath, removePodNetwork, safeName, type PodBridge } from "../network/pod-bridge.ts";
 import { LABEL_CONTAINER_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from "./labels.ts";
 import type {
@@ -43,6 +46,8 @@ export interface ContainerdDriverSettings {
   paths: ContainerdPaths;
   /** The logging program containerd's shim runs per container. */
   loggerPath: string;
+  /** Stands in for runc for containers with a user or a stdin (containerd-runc-wrapper.ts). */
+  runcWrapperPath: string;
   cgroupMode: CgroupMode;
   commandPrefix?: string[];
   /** Stops the containerd this driver started, if it started one. */
@@ -73,6 +78,9 @@ interface ContainerRecord {
   finishedAt?: string;
   exitCode?: number;
   oomKilled?: boolean;
+  /** "uid:gid" the container runs as; exec runs as the same user. */
+  user?: string;
+  stdin?: boolean;
 }
 
 type TaskStatus = "RUNNING" | "STOPPED" | "CREATED" | "PAUSED" | "UNKNOWN";
@@ -107,11 +115,12 @@ export function containerdId(sb: { namespace: string; podName: string; podUid: s
 
 export class ContainerdDriver implements RuntimeDriver {
   readonly name = "containerd";
-  readonly capabilities = { attach: false, sharedPidNamespace: false, runAsUser: false, pull: true, oomKilled: true };
+  readonly capabilities = { attach: true, sharedPidNamespace: true, runAsUser: true, pull: true, oomKilled: true };
   private readonly addresses: PodIpAllocator;
   private readonly net: PodBridge;
   private readonly sandboxDir: string;
   private readonly containerDir: string;
+  private readonly ioDir: string;
   /** Container id → pod uid, kept for events about containers whose record is gone. */
   private readonly podOf = new Map<string, string>();
   private readonly entrypoints = new Map<string, string[]>();
@@ -125,7 +134,9 @@ export class ContainerdDriver implements RuntimeDriver {
     this.sandboxDir = join(settings.paths.meta, "sandboxes");
     this.containerDir = join(settings.paths.meta, "containers");
     mkdirSync(this.sandboxDir, { recursive: true });
+    this.ioDir = runcWrapperPaths(settings.paths.meta).io;
     mkdirSync(this.containerDir, { recursive: true });
+    mkdirSync(this.ioDir, { recursive: true });
   }
 
   get bridge(): string {
@@ -233,11 +244,10 @@ export class ContainerdDriver implements RuntimeDriver {
     const path = utsPath(podUid);
     await this.removeUtsNamespace(podUid);
     writeFileSync(path, "");
-    const r = await execa("unshare", [`--uts=${path}`, "hostname", hostname], { reject: false, timeout: 10_000 });
-    if (r.exitCode !== 0) {
+    await spawnTool(undefined, ["unshare", `--uts=${path}`, "hostname", hostname]).catch((e: Error) => {
       rmSync(path, { force: true });
-      throw new RuntimeError("Failed", `cannot make the pod's UTS namespace: ${r.stderr.trim()}`, r.stderr);
-    }
+      throw new RuntimeError("Failed", `cannot make the pod's UTS namespace: ${e.message}`, e.message);
+    });
   }
 
   private async removeUtsNamespace(podUid: string): Promise<void> {
@@ -287,10 +297,13 @@ export class ContainerdDriver implements RuntimeDriver {
     return this.settings.cgroupMode === "v2" ? `/sys/fs/cgroup/${CONTAINERD_NAMESPACE}/${id}/${file}` : `/sys/fs/cgroup/${controller}/${CONTAINERD_NAMESPACE}/${id}/${file}`;
   }
 
-  private async runArgs(sandbox: SandboxInfo, spec: ContainerSpec, id: string, labels: Record<string, string>): Promise<string[]> {
+  private async runArgs(sandbox: SandboxInfo, spec: ContainerSpec, id: string, labels: Record<string, string>, user: string | undefined): Promise<string[]> {
     const args: string[] = [];
     for (const [k, v] of Object.entries(labels)) args.push("--label", `${k}=${v}`);
+    if (user) args.push("--annotation", `${USER_ANNOTATION}=${user}`);
+    if (user || spec.stdin) args.push("--runc-binary", this.settings.runcWrapperPath);
     args.push("--with-ns", `network:${podNetnsPath(sandbox.podUid)}`);
+    if (spec.pidNamespaceOf) args.push("--with-ns", `pid:/proc/${await this.taskPid(spec.pidNamespaceOf)}/ns/pid`);
     if (existsSync(utsPath(sandbox.podUid))) args.push("--with-ns", `uts:${utsPath(sandbox.podUid)}`);
     const files = this.podFiles(sandbox.podUid);
     const bind = (src: string, dst: string, ro: boolean) => args.push("--mount", `type=bind,src=${src},dst=${dst},options=rbind:${ro ? "ro" : "rw"}`);
@@ -312,7 +325,35 @@ export class ContainerdDriver implements RuntimeDriver {
   }
 
   private logUri(): string {
-    return `binary://${this.settings.loggerPath}?dir=${encodeURIComponent(this.settings.paths.logs)}`;
+    return `binary://${this.settings.loggerPath}?dir=${encodeURIComponent(this.settings.paths.logs)}&io=${encodeURIComponent(this.ioDir)}`;
+  }
+
+  private stdinFifos(id: string): { stdin: string; close: string } {
+    return { stdin: join(this.ioDir, `${id}.stdin`), close: join(this.ioDir, `${id}.stdin-close`) };
+  }
+
+  /** The container's stdin (held open by its logging program) and the FIFO that lets go of it. */
+  private async makeStdinFifos(id: string): Promise<void> {
+    const f = this.stdinFifos(id);
+    for (const p of [f.stdin, f.close]) rmSync(p, { force: true });
+    await spawnTool(undefined, ["mkfifo", "-m", "600", f.stdin, f.close]).catch((e: Error) => {
+      throw new RuntimeError("Failed", `cannot make the stdin of ${id}: ${e.message}`, e.message);
+    });
+  }
+
+  private removeStdinFifos(id: string): void {
+    const f = this.stdinFifos(id);
+    for (const p of [f.stdin, f.close]) rmSync(p, { force: true });
+  }
+
+  /** The host PID of a running container's main process (for joining its namespaces). */
+  private async taskPid(id: string): Promise<number> {
+    const { stdout } = await this.cli.run(["tasks", "ls"]);
+    for (const line of stdout.split("\n").slice(1)) {
+      const [tid, pid, status] = line.trim().split(/\s+/);
+      if (tid === id && status === "RUNNING" && Number(pid) > 0) return Number(pid);
+    }
+    throw new RuntimeError("NotFound", `container ${id} is not running: cannot share its process namespace`);
   }
 
   private labelsOf(sandbox: SandboxInfo, spec: ContainerSpec): Record<string, string> {
@@ -331,11 +372,14 @@ export class ContainerdDriver implements RuntimeDriver {
     const id = containerdId(sandbox, spec);
     const labels = this.labelsOf(sandbox, spec);
     if (!(await this.imageExists(spec.image))) throw new RuntimeError("ImageNotFound", `image ${spec.image} not found`);
-    const args = await this.runArgs(sandbox, spec, id, labels);
+    const user = spec.user ? numericUser(spec.user) : undefined;
+    if (spec.user && !user) throw new RuntimeError("Failed", `user "${spec.user}" is not numeric: the containerd runtime takes runAsUser and runAsGroup as numbers`);
+    const args = await this.runArgs(sandbox, spec, id, labels, user);
     // A leftover of the same name (an earlier try that failed half way) is replaced.
     if (this.containerRecord(id)) await this.removeContainer(id);
     rmSync(join(this.settings.paths.logs, `${id}.log`), { force: true });
-    const record: ContainerRecord = { id, name: spec.name, podUid: sandbox.podUid, sandboxId: sandbox.id, labels, image: spec.image, imageID: this.imageIds.get(normalizeImageRef(spec.image)) ?? "", attempt: spec.attempt ?? 0, createdAt: new Date().toISOString() };
+    if (spec.stdin) await this.makeStdinFifos(id);
+    const record: ContainerRecord = { id, name: spec.name, podUid: sandbox.podUid, sandboxId: sandbox.id, labels, image: spec.image, imageID: this.imageIds.get(normalizeImageRef(spec.image)) ?? "", attempt: spec.attempt ?? 0, createdAt: new Date().toISOString(), user, stdin: spec.stdin || undefined };
     return { id, record, args };
   }
 
@@ -429,6 +473,7 @@ export class ContainerdDriver implements RuntimeDriver {
     });
     rmSync(join(this.containerDir, `${id}.json`), { force: true });
     rmSync(join(this.settings.paths.logs, `${id}.log`), { force: true });
+    this.removeStdinFifos(id);
   }
 
   async listContainers(filter: LabelFilter = {}): Promise<ContainerInfo[]> {
@@ -458,21 +503,24 @@ export class ContainerdDriver implements RuntimeDriver {
 
   exec(id: string, cmd: string[], opts: ExecOptions = {}): ExecSession {
     const execId = `exec-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-    return openPodmanSession(this.cli, ["tasks", "exec", "--exec-id", execId, ...(opts.tty ? ["--tty"] : []), id, ...cmd], opts);
+    // As the container's own user (ctr's exec would run as root otherwise).
+    const user = this.containerRecord(id)?.user;
+    return openPodmanSession(this.cli, ["tasks", "exec", "--exec-id", execId, ...(user ? ["--user", user] : []), ...(opts.tty ? ["--tty"] : []), id, ...cmd], opts);
   }
 
-  /** The shim hands the container's output to its log program; ctr cannot attach to that: the session says so. */
-  attach(_id: string, _opts: AttachOptions = {}): ExecSession {
-    const message = new TextEncoder().encode("attach is not supported by this node's containerd runtime: use kubectl logs -f or kubectl exec\n");
-    const once = () => new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-    return {
-      stdin: null,
-      stdout: once(),
-      stderr: new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(message), c.close()) }),
-      resize() {},
-      exitCode: Promise.resolve(1),
-      kill() {},
-    };
+  /** Output from the container's log as it is written, stdin into its FIFO (containerd-attach.ts). */
+  attach(id: string, opts: AttachOptions = {}): ExecSession {
+    const r = this.containerRecord(id);
+    const fifos = this.stdinFifos(id);
+    return openContainerdAttach(
+      {
+        logPath: join(this.settings.paths.logs, `${id}.log`),
+        stdinFifo: r?.stdin ? fifos.stdin : undefined,
+        stdinCloseFifo: r?.stdin ? fifos.close : undefined,
+        running: async () => !!r && (await this.tasks()).get(id) === "RUNNING",
+      },
+      opts,
+    );
   }
 
   /** Read from the containers' cgroups: no ctr call per container. */

@@ -6,12 +6,26 @@
 import { chmodSync, closeSync, existsSync, openSync, readSync, statSync, writeFileSync } from "node:fs";
 import type { LogOptions } from "./types.ts";
 
-/** containerd passes the URI's query as arguments ("dir PATH") and the container in $CONTAINER_ID. */
+/**
+ * containerd passes the URI's query as arguments ("dir PATH io PATH") and the container in
+ * $CONTAINER_ID. A container made with stdin has a FIFO `io/ID.stdin` that the runc wrapper
+ * hands it as stdin; the logger (which the shim starts before the container and which lives
+ * as long as its output) holds the FIFO open, so the container reads nothing until an attach
+ * session writes, instead of an end of file at once. A line on `io/ID.stdin-close` lets go
+ * of it: once the attach session closes too, the container reads its end (stdinOnce).
+ */
 export const CRI_LOGGER_SCRIPT = `#!/bin/bash
-dir=; while [ $# -gt 0 ]; do [ "$1" = dir ] && dir=$2; shift; done
+dir=; io=; while [ $# -gt 0 ]; do case $1 in dir) dir=$2 ;; io) io=$2 ;; esac; shift; done
 log="$dir/$CONTAINER_ID.log"
 mkdir -p "$dir"
 export TZ=UTC
+keeper=
+if [ -n "$io" ] && [ -p "$io/$CONTAINER_ID.stdin" ]; then
+  exec 6<>"$io/$CONTAINER_ID.stdin"
+  { read -r _ <"$io/$CONTAINER_ID.stdin-close"; } 3<&- 4<&- 5>&- &
+  keeper=$!
+  exec 6<&-
+fi
 pump() {
   local stream=$1 line now
   while IFS= read -r line || [ -n "$line" ]; do
@@ -20,9 +34,13 @@ pump() {
   done
 }
 pump stdout <&3 3<&- 4<&- 5>&- >>"$log" &
+out=$!
 pump stderr <&4 3<&- 4<&- 5>&- >>"$log" &
+err=$!
 exec 3<&- 4<&- 5>&-
-wait
+wait $out $err
+[ -n "$keeper" ] && kill $keeper 2>/dev/null
+exit 0
 `;
 
 export function writeCriLogger(path: string): void {

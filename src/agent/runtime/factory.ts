@@ -6,6 +6,7 @@ import { bridgeNameFor, DEFAULT_POD_SUBNET } from "../network/pod-bridge.ts";
 import { CONTAINERD_INSTALL_HINT, ContainerdDaemon, containerdAnswers, containerdPaths } from "./containerd-daemon.ts";
 import { classifyCtrStderr, CONTAINERD_NAMESPACE, ContainerdDriver, ctrMessage } from "./containerd-driver.ts";
 import { writeCriLogger } from "./containerd-logs.ts";
+import { runcWrapperPaths, writeRuncWrapper } from "./containerd-runc-wrapper.ts";
 import { PODMAN_INSTALL_HINT, RuntimeError } from "./errors.ts";
 import { detectHost } from "./host-detect.ts";
 import { PodmanCli } from "./podman-cli.ts";
@@ -76,6 +77,7 @@ export async function createContainerdDriver(opts: Omit<RuntimeDriverOptions, "r
   try {
     if (!existsSync(paths.meta)) throw new RuntimeError("Failed", `cannot make ${paths.meta}`);
     writeCriLogger(loggerPath);
+    writeRuncWrapper(runcWrapperPaths(paths.meta).wrapper);
   } catch (e) {
     // A failed start stops the containerd it started.
     await shutdown?.();
@@ -88,6 +90,7 @@ export async function createContainerdDriver(opts: Omit<RuntimeDriverOptions, "r
     subnet: opts.subnet ?? DEFAULT_POD_SUBNET,
     paths,
     loggerPath,
+    runcWrapperPath: runcWrapperPaths(paths.meta).wrapper,
     cgroupMode: host.cgroupMode,
     commandPrefix: opts.commandPrefix,
     shutdown,

@@ -3,6 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { containerdId, normalizeImageRef, parseCtrEvent, classifyCtrStderr } from "../../../src/agent/runtime/containerd-driver.ts";
 import { parseCriLine } from "../../../src/agent/runtime/containerd-logs.ts";
+import { numericUser } from "../../../src/agent/runtime/containerd-runc-wrapper.ts";
 import { parseRuntimeChoice, resolveRuntime } from "../../../src/agent/runtime/factory.ts";
 import { RuntimeError } from "../../../src/agent/runtime/errors.ts";
 
@@ -70,5 +71,15 @@ describe("runtime choice", () => {
     expect(parseRuntimeChoice(undefined)).toBe("auto");
     expect(parseRuntimeChoice("containerd")).toBe("containerd");
     expect(() => parseRuntimeChoice("docker")).toThrow("unsupported --runtime docker: one of podman, containerd, auto");
+  });
+});
+
+describe("runAsUser on containerd", () => {
+  test("numeric users become uid:gid (group 0 unless given); names are refused", () => {
+    expect(numericUser("1000")).toBe("1000:0");
+    expect(numericUser("1000:3000")).toBe("1000:3000");
+    expect(numericUser(" 0 ")).toBe("0:0");
+    expect(numericUser("nobody")).toBeUndefined();
+    expect(numericUser("1000:staff")).toBeUndefined();
   });
 });
