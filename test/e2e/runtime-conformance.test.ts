@@ -1,7 +1,7 @@
 // One conformance suite for every runtime driver, against real containers: podman and
 // containerd must give a pod the same behaviour (shared localhost, env, mounts, limits,
-// OOM kills, logs, exec, users, a shared process namespace, attach, events, image import,
-// adoption after a restart, removeAll).
+// OOM kills, logs, exec, users, a shared process namespace, attach, events, image import
+// of archives and of plain root-filesystem tars, adoption after a restart, removeAll).
 // Each driver runs inside a network namespace this file creates.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +11,7 @@ import { execa } from "execa";
 import { createRuntimeDriver, type RuntimeName } from "../../src/agent/runtime/factory.ts";
 import { LABEL_POD_UID } from "../../src/agent/runtime/labels.ts";
 import type { ContainerInfo, ContainerSpec, RuntimeDriver, RuntimeEvent, SandboxInfo } from "../../src/agent/runtime/types.ts";
-import { ensureTestImages, TEST_IMAGE_1, testImageArchive } from "../support/images.ts";
+import { ensureTestImages, TEST_IMAGE_1, testImageArchive, testRootfsTar } from "../support/images.ts";
 import { eventually } from "../support/cluster.ts";
 
 const INSTALL: Record<RuntimeName, [string, string][]> = {
@@ -240,6 +240,17 @@ describe.each(["podman", "containerd"] as RuntimeName[])("%s driver", (runtime) 
     expect(names.map((n) => n.replace(/^docker\.io\//, ""))).toContain("localhost/skiff-test/busybox:2");
     expect(await driver.imageExists("localhost/skiff-test/busybox:2")).toBe(true);
     expect(await driver.imageExists("localhost/skiff-test/nothing:1")).toBe(false);
+  }, 60_000);
+
+  test("a plain root-filesystem tar imports under the name given, and runs", async () => {
+    const ref = `localhost/skiff-test/rootfs-${runtime}:1`;
+    await expect(driver.importImage(await testRootfsTar(2))).rejects.toThrow("an image name is needed");
+    const names = await driver.importImage(await testRootfsTar(2), ref);
+    expect(names.map((n) => n.replace(/^docker\.io\//, ""))).toEqual([ref]);
+    expect(await driver.imageExists(ref)).toBe(true);
+    const fromTar = await run({ name: "fromtar", image: ref, command: ["cat", "/etc/skiff-test-version"] });
+    expect((await exited(fromTar.id)).exitCode).toBe(0);
+    expect(await text(driver.logs(fromTar.id))).toBe("2\n");
   }, 60_000);
 
   test("a driver made again (an agent restart) adopts the running containers: same ids, same address", async () => {

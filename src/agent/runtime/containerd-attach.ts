@@ -87,6 +87,14 @@ export function openContainerdAttach(target: AttachTarget, opts: AttachOptions):
   const input = opts.stdin && target.stdinFifo ? stdinWriter(target) : undefined;
   const kill = () => {
     input?.letGo();
+    // What is in the log already still reaches the reader.
+    if (!ended) {
+      try {
+        pump();
+      } catch {
+        // the log is gone with the container
+      }
+    }
     end(0);
   };
   return { stdin: input?.stream ?? null, stdout, stderr, resize() {}, exitCode, kill };

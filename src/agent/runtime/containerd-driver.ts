@@ -18,6 +18,7 @@ import { openCriLogStream } from "./containerd-logs.ts";
 import { openContainerdAttach } from "./containerd-attach.ts";
 import { numericUser, runcWrapperPaths, USER_ANNOTATION } from "./containerd-runc-wrapper.ts";
 import { spawnTool } from "../network/spawn-tool.ts";
+import { ociArchiveFromRootfs } from "./containerd-rootfs-image.ts";
 import { addPodNetwork, podNetnsPath, removePodNetwork, safeName, type PodBridge } from "../network/pod-bridge.ts";
 import { LABEL_CONTAINER_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_NODE, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from "./labels.ts";
 import type {
@@ -596,7 +597,13 @@ export class ContainerdDriver implements RuntimeDriver {
     if (tar.exitCode !== 0) throw new RuntimeError("Failed", `cannot read ${tarPath}: ${tar.stderr.trim()}`, tar.stderr);
     const entries = tar.stdout.split("\n").map((l) => l.replace(/^\.\//, ""));
     if (!entries.some((l) => l === "manifest.json" || l === "index.json")) {
-      throw new RuntimeError("Failed", `${tarPath} is a plain filesystem tar${reference ? ` (for ${reference})` : ""}: the containerd runtime imports image archives only (podman save, docker save, OCI)`);
+      if (!reference) throw new RuntimeError("Failed", `${tarPath} is a plain filesystem tar: an image name is needed to import it`);
+      const wrapped = await ociArchiveFromRootfs(tarPath, normalizeImageRef(reference));
+      try {
+        return await this.importImage(wrapped.archive);
+      } finally {
+        wrapped.done();
+      }
     }
     const { stdout } = await this.cli.run(["images", "import", tarPath], { timeoutMs: 600_000 });
     const names = [...new Set([...stdout.matchAll(/^unpacking (\S+) \(/gm)].map((m) => m[1]!))];
