@@ -226,7 +226,7 @@ export class PodWorker {
         attempt,
         tty: !!c.tty,
         stdin: !!c.stdin,
-        user: c.securityContext?.runAsUser !== undefined ? String(c.securityContext.runAsUser) : undefined,
+        user: runAsUser(pod, c),
         pidNamespaceOf,
       });
       this.ctx.cache.putContainer(made.container);
@@ -378,3 +378,9 @@ function latest(list: ContainerInfo[], name: string): ContainerInfo | undefined 
   return best;
 }
 
+/** runAsUser[:runAsGroup], the container's securityContext over the pod's, as the kubelet takes them. */
+function runAsUser(pod: Pod, c: any): string | undefined {
+  const uid = c.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
+  const gid = c.securityContext?.runAsGroup ?? pod.spec?.securityContext?.runAsGroup;
+  return uid === undefined ? undefined : gid === undefined ? String(uid) : `${uid}:${gid}`;
+}
