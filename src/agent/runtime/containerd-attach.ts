@@ -9,6 +9,7 @@ import type { AttachOptions, ExecSession } from "./types.ts";
 
 const POLL_MS = 50;
 const RUNNING_CHECK_MS = 500;
+const STDIN_STALL_MS = 30_000;
 
 export interface AttachTarget {
   logPath: string;
@@ -126,11 +127,15 @@ function stdinWriter(target: AttachTarget): { stream: WritableStream<Uint8Array>
     async write(chunk) {
       const f = open();
       let done = 0;
+      let stalledSince = Date.now();
       while (done < chunk.length) {
         try {
           done += writeSync(f, chunk, done);
+          stalledSince = Date.now();
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+          // A container that stopped reading: the pipe stays full; the session's input gives up.
+          if (Date.now() - stalledSince > STDIN_STALL_MS) throw new Error("the container does not read its stdin");
           await Bun.sleep(10);
         }
       }

@@ -302,7 +302,7 @@ export class ContainerdDriver implements RuntimeDriver {
     const args: string[] = [];
     for (const [k, v] of Object.entries(labels)) args.push("--label", `${k}=${v}`);
     if (user) args.push("--annotation", `${USER_ANNOTATION}=${user}`);
-    if (user || spec.stdin) args.push("--runc-binary", this.settings.runcWrapperPath);
+    if (user || pipedStdin(spec)) args.push("--runc-binary", this.settings.runcWrapperPath);
     args.push("--with-ns", `network:${podNetnsPath(sandbox.podUid)}`);
     if (spec.pidNamespaceOf) args.push("--with-ns", `pid:/proc/${await this.taskPid(spec.pidNamespaceOf)}/ns/pid`);
     if (existsSync(utsPath(sandbox.podUid))) args.push("--with-ns", `uts:${utsPath(sandbox.podUid)}`);
@@ -379,8 +379,8 @@ export class ContainerdDriver implements RuntimeDriver {
     // A leftover of the same name (an earlier try that failed half way) is replaced.
     if (this.containerRecord(id)) await this.removeContainer(id);
     rmSync(join(this.settings.paths.logs, `${id}.log`), { force: true });
-    if (spec.stdin) await this.makeStdinFifos(id);
-    const record: ContainerRecord = { id, name: spec.name, podUid: sandbox.podUid, sandboxId: sandbox.id, labels, image: spec.image, imageID: this.imageIds.get(normalizeImageRef(spec.image)) ?? "", attempt: spec.attempt ?? 0, createdAt: new Date().toISOString(), user, stdin: spec.stdin || undefined };
+    if (pipedStdin(spec)) await this.makeStdinFifos(id);
+    const record: ContainerRecord = { id, name: spec.name, podUid: sandbox.podUid, sandboxId: sandbox.id, labels, image: spec.image, imageID: this.imageIds.get(normalizeImageRef(spec.image)) ?? "", attempt: spec.attempt ?? 0, createdAt: new Date().toISOString(), user, stdin: pipedStdin(spec) || undefined };
     return { id, record, args };
   }
 
@@ -618,6 +618,14 @@ export class ContainerdDriver implements RuntimeDriver {
     const { stdout } = await this.cli.run(["containers", "ls", "-q", `labels."${LABEL_NODE}"==${this.settings.nodeName}`]).catch(() => ({ stdout: "" }));
     for (const id of stdout.split("\n").map((s) => s.trim()).filter(Boolean)) await this.removeContainer(id).catch(() => {});
   }
+}
+
+/**
+ * A stdin FIFO only without a terminal: with one, runc hands the terminal to the shim and the
+ * container never reads the FIFO (attach then shows the output and passes no keys).
+ */
+function pipedStdin(spec: ContainerSpec): boolean {
+  return !!spec.stdin && !spec.tty;
 }
 
 function utsPath(podUid: string): string {
