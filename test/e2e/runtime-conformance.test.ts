@@ -190,6 +190,22 @@ describe.each(["podman", "containerd"] as RuntimeName[])("%s driver", (runtime) 
     expect(logged.filter((l) => l.startsWith("err"))).toEqual(["err one", "err two"]);
   }, 60_000);
 
+  test("attach -it to a tty container: keys reach it and its output comes back", async () => {
+    const asker = await run({ name: "asker", command: ["sh", "-c", "echo ready; read l; echo got-$l"], tty: true, stdin: true });
+    await waitFor("the asker to start", async () => ((await text(driver.logs(asker.id))).includes("ready") ? true : undefined));
+    const session = driver.attach(asker.id, { tty: true, stdin: true });
+    expect(session.stderr).toBeNull();
+    const out = text(session.stdout);
+    const writer = session.stdin!.getWriter();
+    await Bun.sleep(300);
+    await writer.write(new TextEncoder().encode("typed\n"));
+    // podman's terminal echoes the keys as well; containerd runs the container without a terminal.
+    expect((await out).replace(/\r/g, "")).toContain("got-typed\n");
+    await writer.close().catch(() => {});
+    expect((await exited(asker.id)).exitCode).toBe(0);
+    expect(await text(driver.logs(asker.id))).toContain("got-typed");
+  }, 30_000);
+
   test("attach: a session that goes away without closing stdin", async () => {
     const reader = await run({ name: "reader2", command: ["sh", "-c", "while read l; do echo got $l; done; echo eof"], stdin: true });
     const first = driver.attach(reader.id, { stdin: true });

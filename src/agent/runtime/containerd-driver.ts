@@ -317,7 +317,7 @@ export class ContainerdDriver implements RuntimeDriver {
     if (spec.memoryLimitBytes && spec.memoryLimitBytes > 0) args.push("--memory-limit", String(Math.floor(spec.memoryLimitBytes)));
     if (spec.cpuLimitMillis && spec.cpuLimitMillis > 0) args.push("--cpu-period", "100000", "--cpu-quota", String(Math.max(1000, Math.floor(spec.cpuLimitMillis * 100))));
     if (spec.cpuRequestMillis && spec.cpuRequestMillis > 0) args.push("--cpu-shares", String(cpuShares(spec.cpuRequestMillis)));
-    if (spec.tty) args.push("--tty");
+    // No --tty: see pipedStdin.
     let argv: string[] = [];
     if (spec.command?.length) argv = [...spec.command, ...(spec.args ?? [])];
     else if (spec.args?.length) argv = [...(await this.entrypoint(spec.image)), ...spec.args];
@@ -621,11 +621,13 @@ export class ContainerdDriver implements RuntimeDriver {
 }
 
 /**
- * A stdin FIFO only without a terminal: with one, runc hands the terminal to the shim and the
- * container never reads the FIFO (attach then shows the output and passes no keys).
+ * Containers run without a terminal on containerd, `tty: true` ones too: `ctr run --tty`
+ * wants its own stdin to be a terminal, and with a log program (a `binary://` log URI) ctr
+ * tells the shim there is no terminal, so a tty container's output never reached the log.
+ * Without one its output is logged and attach passes its stdin line by line.
  */
 function pipedStdin(spec: ContainerSpec): boolean {
-  return !!spec.stdin && !spec.tty;
+  return !!spec.stdin;
 }
 
 function utsPath(podUid: string): string {
