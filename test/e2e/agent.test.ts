@@ -287,12 +287,16 @@ describe.each(RUNTIMES)("pods on a %s node", (runtime) => {
     expect(pods).toMatch(new RegExp(`${n("duo")}\\s+\\d+m\\s+\\d+Mi`));
   });
 
-  test("skiff images import loads an archive into the node's runtime", async () => {
-    const { testImageArchive } = await import("../support/images.ts");
+  test("skiff images import loads an archive, and a root-filesystem tar under a name, into the node's runtime", async () => {
+    const { testImageArchive, testRootfsTar } = await import("../support/images.ts");
     const archive = await testImageArchive(2);
     const p = spawnSkiff([...c.netns.prefix, ...skiffCommand("source")], ["images", "import", "--data-dir", c.agents.get(node)!.dir, archive]);
     expect(await p.proc.exited).toBe(0);
     expect(p.output()).toContain("localhost/skiff-test/busybox:2");
+    const ref = `localhost/skiff-test/rootfs-${runtime}:1`;
+    const r = spawnSkiff([...c.netns.prefix, ...skiffCommand("source")], ["images", "import", "--data-dir", c.agents.get(node)!.dir, "--name", ref, await testRootfsTar(2)]);
+    expect(await r.proc.exited).toBe(0);
+    expect(r.output()).toContain(ref);
   });
 
   test("graceful deletion stops the containers and removes the pod", async () => {
