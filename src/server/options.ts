@@ -1,4 +1,5 @@
 // `skiff server` settings, named after k3s's flags where the meaning is the same.
+import type { LeaderElectionTimings } from "./leader-election.ts";
 export type ServerOptions = {
   dataDir: string;
   bindAddress: string;
@@ -60,6 +61,8 @@ export type ServerOptions = {
   runtime?: "podman" | "containerd" | "auto";
   /** A running containerd's socket for the containerd runtime (otherwise the agent runs its own). */
   containerRuntimeEndpoint?: string;
+  /** Lease timings of the controllers' election on a shared store (kube-controller-manager's 15 s / 10 s / 2 s when unset). */
+  leaderElection?: LeaderElectionTimings;
   /** Print the ready line and errors; tests run quiet. */
   log: (line: string) => void;
 };
