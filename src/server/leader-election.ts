@@ -1,9 +1,12 @@
 // Leader election with a coordination.k8s.io/v1 Lease, as client-go's leaderelection does
 // for kube-controller-manager: a candidate takes the Lease when its holder has not renewed
-// it for leaseDuration (measured on this server's clock from when it last saw the Lease
-// change, so clocks of different servers need not agree); the leader renews it every
-// retryPeriod and steps down when no renewal succeeded for renewDeadline, which is shorter
-// than leaseDuration, so it has stopped acting before anyone else may take over.
+// it for leaseDuration (measured on this server's clock from when it saw the Lease change,
+// so clocks of different servers need not agree); the leader renews it every retryPeriod
+// and steps down when no renewal succeeded for renewDeadline, which is shorter than
+// leaseDuration, so it has stopped acting before anyone else may take over. Unlike
+// client-go's polling, a candidate sees each renewal through the store's change feed as it
+// happens and tries again the moment the lease runs out: a dead leader is replaced
+// leaseDuration after its last renewal, not up to two retry periods later.
 import type { Registry } from "../api/registry/registry.ts";
 import type { KindDef, KubeObject } from "../api/kinds/kind.ts";
 import { ApiError } from "../api/errors.ts";
@@ -44,6 +47,9 @@ export class LeaderElector {
   private readonly timings: LeaderElectionTimings;
   private readonly leaseKind: KindDef;
   private loop: Promise<void> = Promise.resolve();
+  /** When a lease held by another runs out, as last seen (this server's clock). */
+  private expiresAt = 0;
+  private unsubscribe?: () => void;
 
   constructor(private readonly opts: LeaderElectionOptions) {
     this.timings = opts.timings ?? CONTROLLER_MANAGER_TIMINGS;
@@ -61,12 +67,20 @@ export class LeaderElector {
   }
 
   start(): void {
+    const leaseResource = `${this.leaseKind.group}/${this.leaseKind.plural}`;
+    this.unsubscribe = this.opts.registry.subscribe((c) => {
+      if (c.resource !== leaseResource || c.namespace !== LEASE_NAMESPACE || c.name !== this.opts.name) return;
+      if (c.object.metadata.resourceVersion === this.observedVersion) return;
+      this.observedVersion = c.object.metadata.resourceVersion;
+      this.observedAt = Date.now();
+    });
     this.schedule(0);
   }
 
   /** Stop campaigning; a leader gives the lease up (empty holder) so another takes it without waiting out the lease. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
     clearTimeout(this.timer);
     await this.loop;
     if (!this.leading) return;
@@ -77,7 +91,11 @@ export class LeaderElector {
   private schedule(ms: number) {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.loop = this.tick().finally(() => this.schedule(this.timings.retryPeriodMs));
+      this.loop = this.tick().finally(() => {
+        // A candidate waiting on another's lease tries again as it runs out, if that comes before the next retry.
+        const untilExpiry = this.expiresAt - Date.now();
+        this.schedule(this.leading || untilExpiry <= 0 ? this.timings.retryPeriodMs : Math.min(this.timings.retryPeriodMs, untilExpiry + 10));
+      });
     }, ms);
   }
 
@@ -129,7 +147,8 @@ export class LeaderElector {
     const spec = (current?.spec ?? {}) as LeaseSpec;
     const heldByOther = !!spec.holderIdentity && spec.holderIdentity !== identity;
     const durationMs = (spec.leaseDurationSeconds ?? this.timings.leaseDurationMs / 1000) * 1000;
-    if (heldByOther && now < this.observedAt + durationMs) return false;
+    this.expiresAt = heldByOther ? this.observedAt + durationMs : 0;
+    if (heldByOther && now < this.expiresAt) return false;
     const stamp = microTimestamp(now);
     const next: LeaseSpec = {
       holderIdentity: identity,

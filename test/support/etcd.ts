@@ -22,7 +22,9 @@ export function requireEtcd(): void {
   if (!existsSync(ETCD)) throw new Error(ETCD_INSTALL);
 }
 
-async function healthy(url: string, tls?: EtcdTlsFiles): Promise<boolean> {
+async function healthy(url: string, tls?: EtcdTlsFiles, prefix?: string[]): Promise<boolean> {
+  // Inside a network namespace of the test's own: ask from there.
+  if (prefix?.length) return (await Bun.spawn([...prefix, "curl", "-sf", "--max-time", "1", `${url}/health`], { stdout: "pipe", stderr: "ignore" }).exited) === 0;
   try {
     const files = tls && { ca: await Bun.file(tls.trustedCaFile).text(), cert: await Bun.file(tls.clientCertFile).text(), key: await Bun.file(tls.clientKeyFile).text() };
     const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000), ...(files ? { tls: files } : {}) } as RequestInit);
@@ -39,7 +41,8 @@ async function healthy(url: string, tls?: EtcdTlsFiles): Promise<boolean> {
  */
 export type EtcdTlsFiles = { certFile: string; keyFile: string; trustedCaFile: string; clientCertFile: string; clientKeyFile: string };
 
-export async function startEtcd(size: 1 | 3 = 1, tls?: EtcdTlsFiles): Promise<EtcdCluster> {
+/** `prefix` runs the members under a command (nsenter into a test's network namespace). */
+export async function startEtcd(size: 1 | 3 = 1, tls?: EtcdTlsFiles, prefix: string[] = []): Promise<EtcdCluster> {
   requireEtcd();
   const root = mkdtempSync(join(tmpdir(), "skiff-etcd-"));
   const scheme = tls ? "https" : "http";
@@ -49,6 +52,7 @@ export async function startEtcd(size: 1 | 3 = 1, tls?: EtcdTlsFiles): Promise<Et
     ...s,
     proc: Bun.spawn(
       [
+        ...prefix,
         ETCD,
         "--name", s.name,
         "--data-dir", s.dataDir,
@@ -73,7 +77,7 @@ export async function startEtcd(size: 1 | 3 = 1, tls?: EtcdTlsFiles): Promise<Et
   };
   const deadline = Date.now() + 20_000;
   for (const m of members) {
-    while (!(await healthy(m.clientUrl, tls))) {
+    while (!(await healthy(m.clientUrl, tls, prefix))) {
       if (m.proc.exitCode !== null || Date.now() > deadline) {
         const err = m.proc.exitCode !== null ? await new Response(m.proc.stderr as ReadableStream).text() : "";
         await stop();
