@@ -19,7 +19,7 @@ export function secretsKeyBase(prefix: string): string {
 }
 
 /** The key for one secret: a hash of it, so the key does not reveal the secret. */
-const keyFor = (base: string, secret: string) => base + createHash("sha256").update(secret).digest("hex").slice(0, 12);
+export const sealedSecretsKey = (base: string, secret: string) => base + createHash("sha256").update(secret).digest("hex").slice(0, 12);
 
 function seal(secret: string, plain: Buffer): string {
   const salt = randomBytes(16);
@@ -55,7 +55,7 @@ export function clusterSecretOf(serverDir: string, token: string | undefined): s
  */
 export async function fetchClusterSecrets(client: EtcdClient, base: string, serverDir: string, secret: string | undefined): Promise<"joined" | "first"> {
   if (secret) {
-    const found = await client.range(b64(keyFor(base, secret)), undefined);
+    const found = await client.range(b64(sealedSecretsKey(base, secret)), undefined);
     const kv = found.kvs?.[0];
     if (kv) {
       writeShared(serverDir, decode(secret, unb64(kv.value)));
@@ -75,7 +75,7 @@ export async function fetchClusterSecrets(client: EtcdClient, base: string, serv
  * (the caller loads its PKI again).
  */
 export async function publishClusterSecrets(client: EtcdClient, base: string, serverDir: string, secret: string): Promise<"published" | "adopted"> {
-  const key = b64(keyFor(base, secret));
+  const key = b64(sealedSecretsKey(base, secret));
   const files: Record<string, string> = {};
   for (const f of SHARED_FILES) files[f] = readFileSync(join(serverDir, f)).toString("base64");
   const value = b64(seal(secret, Buffer.from(JSON.stringify(files))));
@@ -111,4 +111,9 @@ function writeShared(serverDir: string, files: Record<string, string>) {
   }
   // A serving certificate of another CA is made again from the cluster's.
   if (caChanged) for (const f of ["serving.crt", "serving.key"]) rmSync(join(tls, f), { force: true });
+}
+
+/** A joining server's copy of the secrets (sealed, as a running server handed them over): opened and written into `serverDir`. */
+export function adoptSealedSecrets(serverDir: string, secret: string, sealed: string): void {
+  writeShared(serverDir, decode(secret, sealed));
 }

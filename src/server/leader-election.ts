@@ -33,6 +33,7 @@ export type LeaderElectionOptions = {
 type LeaseSpec = { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
 
 export const LEASE_NAMESPACE = "kube-system";
+const RELEASE_WAIT_MS = 2000;
 /** The Lease the controllers, scheduler and node lifecycle of all servers share. */
 export const CONTROL_PLANE_LEASE = "skiff-controller-manager";
 
@@ -85,7 +86,8 @@ export class LeaderElector {
     await this.loop;
     if (!this.leading) return;
     this.stepDown("stopping");
-    await this.release().catch(() => {});
+    // Bounded: with etcd gone (or out of quorum) the lease simply runs out instead.
+    await Promise.race([this.release().catch(() => {}), new Promise((r) => setTimeout(r, RELEASE_WAIT_MS))]);
   }
 
   private schedule(ms: number) {

@@ -30,6 +30,10 @@ export type ServerOptions = {
   datastoreCafile?: string;
   datastoreCertfile?: string;
   datastoreKeyfile?: string;
+  /** Start an etcd member of this server's own as the first of a new cluster (k3s's --cluster-init). */
+  clusterInit?: boolean;
+  /** Join the HA cluster of this running server: it adds this server's etcd member (k3s's `server --server`). */
+  joinServer?: string;
   /** Where the keys live in etcd (kube-apiserver's --etcd-prefix; default /registry/). */
   etcdPrefix?: string;
   /** How often the store is compacted and its WAL checkpointed. */

@@ -18,6 +18,9 @@ import { DatastoreConfigError, etcdConnection, openStore } from "../store/open.t
 import { EtcdClient, EtcdUnavailableError } from "../store/etcd/client.ts";
 import { ClusterSecretsError, clusterSecretOf, fetchClusterSecrets, publishClusterSecrets, secretsKeyBase } from "./cluster-secrets.ts";
 import { SecretBox } from "./pki/secret-box.ts";
+import { startEmbeddedEtcd, type EmbeddedEtcd } from "./etcd/embedded-datastore.ts";
+import { EtcdMemberError } from "./etcd/etcd-member.ts";
+import { mountServerJoinRoute, removeMember, SERVER_JOIN_PATH } from "./etcd/member-join.ts";
 import { isDiskFull } from "../store/disk-reserve.ts";
 import { ensureServerPki, issueServingCert } from "./pki/ca.ts";
 import { ensureAdminToken, ensureTokens } from "./pki/token.ts";
@@ -104,6 +107,18 @@ export async function startServer(opts: ServerOptions, signal?: AbortSignal): Pr
   }
 }
 
+/** The embedded etcd member when --cluster-init or --server asks for one (stopped with the server, after the store). */
+async function startEmbedded(opts: ServerOptions, serverDir: string, ensureCa: () => Promise<unknown>, closers: Closers, signal: AbortSignal | undefined): Promise<EmbeddedEtcd | undefined> {
+  if (!opts.clusterInit && !opts.joinServer) return undefined;
+  if (opts.datastoreEndpoint) throw new StartupError("--cluster-init and --server run an etcd member of this server's own: leave out --datastore-endpoint");
+  const started = await unlessAborted(signal, startEmbeddedEtcd({ serverDir, nodeName: opts.nodeName, address: nodeIpFor(opts.nodeIp, opts.bindAddress), clusterInit: !!opts.clusterInit, joinServer: opts.joinServer, token: opts.token, ensureCa, log: opts.log, signal })).catch((e) => {
+    if (e instanceof StartInterrupted || e instanceof StartupError) throw e;
+    throw new StartupError(e instanceof EtcdMemberError ? e.message : `cannot start the embedded etcd: ${(e as Error).message}`);
+  });
+  closers.add("skiff server: etcd member", () => started.member.stop());
+  return started;
+}
+
 async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSignal | undefined): Promise<RunningServer> {
   const step = <T>(p: Promise<T>) => unlessAborted(signal, p);
   const serverDir = join(opts.dataDir, "server");
@@ -116,15 +131,19 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
 
   // Agents dial the server on one of this machine's addresses: all of them go in the certificate, as k3s does.
   const localAddresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address.split("%")[0]!));
-  const datastore = { endpoint: opts.datastoreEndpoint, token: opts.datastoreToken, cafile: opts.datastoreCafile, certfile: opts.datastoreCertfile, keyfile: opts.datastoreKeyfile, prefix: opts.etcdPrefix };
-  const etcd = configured(() => etcdConnection(datastore));
-  // Servers on one etcd share the CA, keys and admin token: a joining server takes the first one's.
-  const secrets = etcd && { client: new EtcdClient({ endpoints: etcd.endpoints, tls: etcd.tls }), base: secretsKeyBase(etcd.prefix) };
-  const joined = secrets && (await step(configured(() => fetchClusterSecrets(secrets.client, secrets.base, serverDir, clusterSecretOf(serverDir, opts.token)))));
   const loadPki = async () => {
     const pki = await step(ensureServerPki(serverDir, { hostname: opts.nodeName, bindAddress: opts.bindAddress, extraSans: [...localAddresses, kubernetesServiceIp(opts.serviceCidr), ...(opts.tlsSans ?? [])] }));
     return { pki, tokens: await step(ensureTokens(serverDir, pki.caPem, { secret: opts.token })) };
   };
+  // --cluster-init / --server: an etcd member of this server's own is the datastore.
+  const embedded = await startEmbedded(opts, serverDir, loadPki, closers, signal);
+  const datastore = embedded
+    ? { ...embedded.datastore, prefix: opts.etcdPrefix }
+    : { endpoint: opts.datastoreEndpoint, token: opts.datastoreToken, cafile: opts.datastoreCafile, certfile: opts.datastoreCertfile, keyfile: opts.datastoreKeyfile, prefix: opts.etcdPrefix };
+  const etcd = configured(() => etcdConnection(datastore));
+  // Servers on one etcd share the CA, keys and admin token: a joining server takes the first one's.
+  const secrets = etcd && { client: new EtcdClient({ endpoints: etcd.endpoints, tls: etcd.tls }), base: secretsKeyBase(etcd.prefix) };
+  const joined = secrets && (await step(configured(() => fetchClusterSecrets(secrets.client, secrets.base, serverDir, clusterSecretOf(serverDir, opts.token)))));
   let { pki, tokens } = await loadPki();
   if (secrets && joined === "first") {
     // The keys the first server would make later are made now, so that they are published with the rest.
@@ -190,9 +209,10 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
     authorize: authz.authorize,
     impersonate: (caller, headers) => impersonatedUser(authz, caller, headers),
     caPem: pki.caPem,
-    anonymousPaths: [JOIN_PATH, ...metrics.anonymousPaths],
+    anonymousPaths: [JOIN_PATH, ...(embedded ? [SERVER_JOIN_PATH] : []), ...metrics.anonymousPaths],
     extend: (a) => {
       mountJoinRoute(a, registry, credentials, tokens.secret, (node) => issueServingCert(serverDir, node), { serviceCidr: opts.serviceCidr });
+      if (embedded && secrets) mountServerJoinRoute(a, { client: secrets.client, secretsBase: secrets.base, clusterSecret: tokens.secret });
       mountReviewRoutes(a, authz);
       metrics.routes(a);
       mountMetricsApi(a, { stats: async () => resourceStats.stats() });
@@ -263,7 +283,8 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
     throw new StartupError(`cannot listen on ${opts.bindAddress}:${opts.httpsPort}: ${msg}`);
   }
   closers.add("skiff server: API port", () => front?.stop());
-  const url = `https://127.0.0.1:${front.port}`;
+  // A server bound to one address is reached there; on every address, on loopback.
+  const url = `https://${opts.bindAddress === "0.0.0.0" || opts.bindAddress === "::" ? "127.0.0.1" : opts.bindAddress.includes(":") ? `[${opts.bindAddress}]` : opts.bindAddress}:${front.port}`;
   // On a full data disk the server still starts, read-only: what cannot be written now waits for space.
   const unlessDiskFull = (what: string) => (e: unknown) => {
     if (!isDiskFull(e)) throw e;
@@ -291,6 +312,17 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
     observeReconciles(loops);
   }
   closers.add("skiff server: scheduler and controllers", () => loops?.stop());
+  if (embedded && secrets) {
+    // kubectl delete node of a server removes its etcd member (the leader does it, once).
+    const unsubscribe = registry.subscribe((c) => {
+      if (c.resource !== "nodes" || c.type !== "DELETED" || !elector?.isLeader || c.object.metadata.labels?.["node-role.kubernetes.io/etcd"] !== "true") return;
+      void removeMember(secrets.client, c.name).then(
+        (removed) => removed && opts.log(`skiff server: etcd member ${c.name} removed with its node`),
+        (e) => opts.log(`skiff server: cannot remove etcd member ${c.name}: ${(e as Error).message}`),
+      );
+    });
+    closers.add("skiff server: etcd member removal", unsubscribe);
+  }
   metrics.start();
   closers.add("skiff server: metrics", () => metrics.stop());
   // kubectl top: the server pulls each node agent's resource metrics, as metrics-server does.
