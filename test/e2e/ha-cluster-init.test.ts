@@ -90,6 +90,21 @@ describe("--cluster-init and two joining servers, from the README", () => {
     expect(read).toBe("v");
   });
 
+  test("the server-join route answers bad tokens and bad requests with a Status, and adds no member", async () => {
+    const post = async (auth: string, body: string) => {
+      const r = await execa(netns.prefix[0]!, [...netns.prefix.slice(1), "curl", "-s", "--max-time", "10", "--cacert", join(A.dir, "server", "tls", "ca.crt"), "-H", `Authorization: Bearer ${auth}`, "-X", "POST", "-d", body, `https://${A.ip}:6443/v1-skiff/server-join`]);
+      return JSON.parse(r.stdout) as { kind: string; code: number; message: string };
+    };
+    const good = { name: "intruder", peerUrl: "https://127.0.0.99:2380", clientUrl: "https://127.0.0.99:2379" };
+    expect(await post("K10::server:wrong", JSON.stringify(good))).toMatchObject({ kind: "Status", code: 401 });
+    expect(await post(token, "{not json")).toMatchObject({ kind: "Status", code: 400 });
+    expect(await post(token, JSON.stringify({ ...good, name: "Bad_Name" }))).toMatchObject({ kind: "Status", code: 400 });
+    expect(await post(token, JSON.stringify({ ...good, peerUrl: "http://127.0.0.99:2380" }))).toMatchObject({ kind: "Status", code: 400 });
+    // A name already taken by another member's address is refused.
+    expect(await post(token, JSON.stringify({ ...good, name: B.name }))).toMatchObject({ kind: "Status", code: 409 });
+    expect((await members(A)).map((m) => m.name).sort()).toEqual([A.name, B.name, C.name]);
+  });
+
   test("kubectl delete node of a server removes its etcd member", async () => {
     // C runs without an agent here, so its Node is made by hand with the role its agent would give it.
     await k(A, ["create", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Node", metadata: { name: C.name, labels: { "node-role.kubernetes.io/etcd": "true", "node-role.kubernetes.io/control-plane": "true" } } }));

@@ -3,7 +3,6 @@
 // its own with and the cluster's secrets, still sealed with the token (it opens them itself).
 // The running server's side is POST /v1-skiff/server-join; only the cluster secret (the
 // server token) is accepted there, never an agent's bootstrap token.
-import { timingSafeEqual as equalBytes } from "node:crypto";
 import type { Hono } from "hono";
 import type { Env } from "../../api/http/app.ts";
 import { json } from "../../api/http/resources.ts";
@@ -12,6 +11,13 @@ import { b64, EtcdClient, unb64 } from "../../store/etcd/client.ts";
 import { parseJoinToken } from "../pki/token.ts";
 import { fetchAndVerifyCa } from "../pki/verify-ca.ts";
 import { sealedSecretsKey } from "../cluster-secrets.ts";
+import { timingSafeEqual } from "../auth/join-route.ts";
+
+/** Any failure as a Kubernetes Status of its code. */
+const statusAnswer = (e: unknown) => {
+  const err = e instanceof ApiError ? e : toApiError(e);
+  return json(err.toStatus(), err.code);
+};
 
 export const SERVER_JOIN_PATH = "/v1-skiff/server-join";
 const MEMBER_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -47,7 +53,7 @@ export function mountServerJoinRoute(app: Hono<Env>, deps: { client: EtcdClient;
     try {
       const header = c.req.header("authorization") ?? "";
       const secret = parseJoinToken(header.startsWith("Bearer ") ? header.slice(7).trim() : "")?.secret ?? "";
-      if (!secret || !same(secret, deps.clusterSecret)) throw unauthorized();
+      if (!secret || !timingSafeEqual(secret, deps.clusterSecret)) throw unauthorized();
       const body = (await c.req.json().catch(() => {
         throw badRequest("the server-join request body must be JSON");
       })) as { name?: unknown; peerUrl?: unknown; clientUrl?: unknown };
@@ -73,16 +79,9 @@ export function mountServerJoinRoute(app: Hono<Env>, deps: { client: EtcdClient;
       const answer: JoinAnswer = { initialCluster, clientUrls: members.flatMap((m) => m.clientURLs ?? []), sealedSecrets: unb64(sealed.value) };
       return json(answer);
     } catch (e) {
-      const err = e instanceof ApiError ? e : toApiError(e);
-      return json(err.toStatus(), err.code);
+      return statusAnswer(e);
     }
   });
-}
-
-function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && equalBytes(x, y);
 }
 
 /** The joining side: verify the server against the token's CA hash, then ask to be added (retried while another server joins). */
