@@ -62,7 +62,7 @@ export async function fetchClusterSecrets(client: EtcdClient, base: string, serv
       return "joined";
     }
   }
-  const any = await client.range(b64(base), b64(prefixEnd(base)), { count_only: true });
+  const any = await client.range(b64(base), prefixEnd(base), { count_only: true });
   if (Number(any.count ?? 0) > 0) {
     throw new ClusterSecretsError(secret ? "the datastore holds another cluster (its data is sealed with another token): start with the first server's --token" : "the datastore already holds a cluster: start with --token set to the first server's token (DATA/server/token on it)");
   }

@@ -75,6 +75,14 @@ describe("several servers on one etcd", () => {
     expect(Buffer.from(read.data.k!, "base64").toString()).toBe("v");
   });
 
+  test("another cluster's secrets under another prefix of the same etcd do not stop a new first server", async () => {
+    // The second prefix's keys sort before the first's: a range reaching past its own prefix would find the first cluster's.
+    const first = await server(`/ha-${process.pid}-b/registry/`);
+    const second = await server(`/ha-${process.pid}-a/registry/`);
+    expect(second.caPem).toBe(first.caPem); // both seeded with the test CA
+    expect(second.joinToken).not.toBe(first.joinToken);
+  });
+
   test("one leader runs the controllers; when it stops, the other takes the lease and acts on the next change", async () => {
     const prefix = freshPrefix();
     const a = await server(prefix, { runControllers: true });
