@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { startEtcd, freshPrefix, type EtcdCluster } from "../support/etcd.ts";
 import { relay } from "../support/etcd-relay.ts";
 import { apiFetch, startTestServer, type TestServer } from "../support/server.ts";
+import { collectWatch } from "../support/watch.ts";
 import { eventually } from "../support/cluster.ts";
 import { StartupError } from "../../src/server/start.ts";
 import type { LeaderElectionTimings } from "../../src/server/leader-election.ts";
@@ -163,5 +164,42 @@ describe("several servers on one etcd", () => {
     await until("A to see the delete", async () => ((await apiFetch(a, "/api/v1/namespaces/default/services/s0")).status === 404 ? true : undefined));
     const again = await apiFetch(a, "/api/v1/namespaces/default/services", { method: "POST", body: JSON.stringify({ ...svc("reuse"), spec: { ...svc("reuse").spec, clusterIP: freed } }) });
     expect(again.status).toBe(201);
+  });
+
+  test("SIGKILL of one etcd member during 300 creates spread over servers A and B: all acknowledged, and a watch on C sees every one in order", async () => {
+    const three = await startEtcd(3);
+    try {
+      const prefix = freshPrefix();
+      // Every server's store dials member 0 first: the kill makes all of them fail over.
+      const on3 = { datastoreEndpoint: three.endpoints.join(","), etcdPrefix: prefix };
+      const a = await server(prefix, on3);
+      const b = await server(prefix, { ...on3, token: a.joinToken });
+      const c = await server(prefix, { ...on3, token: a.joinToken });
+      const rv = ((await (await apiFetch(c, "/api/v1/namespaces/default/configmaps")).json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+      const acked: string[] = [];
+      const writes = async () => {
+        for (let round = 0; round < 30; round++) {
+          if (round === 10) await three.kill(0);
+          const batch = Array.from({ length: 10 }, (_, i) => `cm-${String(round * 10 + i).padStart(3, "0")}`);
+          await Promise.all(
+            batch.map(async (name, i) => {
+              const res = await apiFetch(i % 2 ? b : a, "/api/v1/namespaces/default/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name, labels: { burst: "1" } } }) });
+              if (res.status === 201) acked.push(name);
+              else throw new Error(`${name}: ${res.status} ${await res.text()}`);
+            }),
+          );
+        }
+      };
+      const events = await collectWatch(c, `/api/v1/namespaces/default/configmaps?watch=1&labelSelector=burst%3D1&resourceVersion=${rv}`, (ev) => ev.length >= 300, writes, 90_000);
+      expect(acked.length).toBe(300);
+      const added = events.filter((e) => e.type === "ADDED");
+      expect(added.map((e) => e.object.metadata.name).sort()).toEqual([...acked].sort());
+      const revisions = added.map((e) => Number(e.object.metadata.resourceVersion));
+      expect(revisions).toEqual([...revisions].sort((x, y) => x - y));
+      expect(new Set(revisions).size).toBe(300);
+    } finally {
+      for (const s of servers.splice(0).reverse()) await s.cleanup().catch(() => undefined);
+      await three.stop();
+    }
   });
 });
