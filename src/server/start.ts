@@ -47,6 +47,7 @@ import { serviceAccountAuthenticator, tokenRequestHandler } from "./auth/service
 import type { Agent } from "../agent/agent.ts";
 import type { ServerOptions } from "./options.ts";
 import { ensureKubernetesService, installServiceAllocation, kubernetesServiceIp } from "./services/index.ts";
+import { startApiServerLeases } from "./services/apiserver-leases.ts";
 import { nodeIpFor } from "../agent/node-info.ts";
 import { startManifestsWatcher } from "./manifests/manifests-watcher.ts";
 import { startControlPlaneLoops, startLeaderElectedLoops, type ControlPlaneOptions } from "../controllers/index.ts";
@@ -312,6 +313,11 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
     observeReconciles(loops);
   }
   closers.add("skiff server: scheduler and controllers", () => loops?.stop());
+  if (sharedStore) {
+    // Each server names its address in a Lease; the leader keeps the kubernetes Endpoints to the live ones.
+    const stopLeases = startApiServerLeases(registry, { nodeName: opts.nodeName, ip: nodeIpFor(opts.nodeIp, opts.bindAddress), port: front.port, isLeader: () => !!elector?.isLeader, log: opts.log });
+    closers.add("skiff server: apiserver lease", stopLeases);
+  }
   if (embedded && secrets) {
     // kubectl delete node of a server removes its etcd member (the leader does it, once).
     const unsubscribe = registry.subscribe((c) => {

@@ -4,7 +4,8 @@
 // B and C from the kubernetes Endpoints. A Deployment applied through A runs; SIGKILL of
 // the leading server A: another takes the lease within 15 s and a scale 2 → 4 completes on
 // the agents, which moved to the live servers; a watch on C sees creates made on A and B in
-// order; and the leader metric, sampled over the whole test, never shows two leaders.
+// order; A leaves the kubernetes Endpoints once its apiserver Lease runs out; and the leader
+// metric, sampled over the whole test, never shows two leaders.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -176,6 +177,13 @@ describe("three servers on a 3-member etcd", () => {
     await Bun.sleep(16_000);
     const nodes = await k(B, ["get", "nodes", "--no-headers"]);
     expect(nodes).toMatch(/ha-agent\s+Ready/);
+    // A's apiserver Lease runs out (30 s after its last renewal): the leader takes A out of the kubernetes Endpoints.
+    const ports = await eventually("A to leave the kubernetes Endpoints", async () => {
+      const ep = JSON.parse(await k(B, ["get", "endpoints", "kubernetes", "-o", "json"])) as { subsets: { ports: { port: number }[] }[] };
+      const p = ep.subsets.map((s) => s.ports[0]!.port).sort();
+      return p.includes(A.port) ? undefined : p;
+    }, 60_000, 1000);
+    expect(ports).toEqual([B.port, C.port]);
   });
 
   test("no two servers led at the same moment over the whole test", async () => {

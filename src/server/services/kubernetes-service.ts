@@ -82,3 +82,23 @@ export async function ensureKubernetesService(registry: Registry, serverIp: stri
     });
   }
 }
+
+/**
+ * The kubernetes Endpoints (and the EndpointSlice's endpoints on its port) set to exactly
+ * these servers: the leader's repair, once servers have gone (see apiserver-leases.ts).
+ */
+export async function setKubernetesEndpoints(registry: Registry, servers: { ip: string; port: number }[]): Promise<void> {
+  const subsets = servers.reduce<Subset[]>((acc, s) => withServerAddress(acc, s.ip, s.port), []);
+  const endpointsKind = kindOf(registry, "", "Endpoints");
+  if (endpointsKind && registry.tryGet(endpointsKind, NAMESPACE, NAME)) {
+    await upsert(registry, endpointsKind, (cur) => (JSON.stringify(cur!.subsets) === JSON.stringify(subsets) ? cur! : { ...cur!, subsets }));
+  }
+  const sliceKind = kindOf(registry, "discovery.k8s.io", "EndpointSlice");
+  if (sliceKind && registry.tryGet(sliceKind, NAMESPACE, NAME)) {
+    await upsert(registry, sliceKind, (cur) => {
+      const port = (cur!.ports as { port: number }[] | undefined)?.[0]?.port;
+      const endpoints = servers.filter((s) => s.port === port).map((s) => ({ addresses: [s.ip], conditions: { ready: true, serving: true, terminating: false } }));
+      return endpoints.length === 0 || JSON.stringify(cur!.endpoints) === JSON.stringify(endpoints) ? cur! : { ...cur!, endpoints };
+    });
+  }
+}
