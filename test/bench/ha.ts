@@ -2,7 +2,8 @@
 // [creates] [failovers]). A real 3-member etcd (Debian etcd-server) on loopback ports; the
 // servers are the compiled binary with --disable-agent (no pod network: loopback only).
 // - Creates over HTTPS from 8 clients: one SQLite server (the baseline), one etcd server,
-//   and three etcd servers with the clients spread over them: p50/p99 and creates/s.
+//   and three etcd servers with the clients spread over them: p50/p99 and creates/s; the
+//   SQLite and the etcd server's RSS after the same creates.
 // - Watch fan-out: from a POST on server A to the event on a watch on server B, against a
 //   watch on the SQLite server hearing its own writes.
 // - Leader failover: SIGKILL of the leading server, then the time until another server
@@ -78,6 +79,9 @@ try {
 
   const base = await createRun("sqlite", [sqlite]);
   const one = await createRun("etcd1", [servers[0]!]);
+  // Both servers have taken the same creates by now; RSS a moment after, as the etcd benchmark reads it.
+  await Bun.sleep(2000);
+  const rss = { sqlite: sqlite.rssBytes(), etcd: servers[0]!.rssBytes() };
   const three = await createRun("etcd3", servers);
   console.log(`\n${creates} ConfigMap creates over HTTPS from 8 clients (load average ${load()})`);
   for (const [label, r] of [["SQLite, one server", base], ["etcd, one server", one], ["etcd, three servers", three]] as const) {
@@ -85,6 +89,8 @@ try {
   }
   console.log(`  etcd 1 server / SQLite: p50 ${ratio(one.p50, base.p50)}, p99 ${ratio(one.p99, base.p99)}, throughput ${ratio(one.perSecond, base.perSecond)}`);
   console.log(`  etcd 3 servers / 1:     p50 ${ratio(three.p50, one.p50)}, p99 ${ratio(three.p99, one.p99)}, throughput ${ratio(three.perSecond, one.perSecond)}`);
+  const mib = (b: number) => (b / 2 ** 20).toFixed(1);
+  console.log(`  server RSS after ${creates + 100} creates: SQLite ${mib(rss.sqlite)} MiB, etcd ${mib(rss.etcd)} MiB (${rss.etcd >= rss.sqlite ? "+" : ""}${mib(rss.etcd - rss.sqlite)} MiB; goal ≤ +10 MB)`);
 
   const n = 200;
   const same = await watchDelays(sqlite, sqlite, n, post);
