@@ -1,8 +1,9 @@
 // The README's HA commands, run as written (with this test's addresses and data dirs added):
 // `skiff server --cluster-init` and two `skiff server --server … --token …` form a 3-member
 // embedded etcd cluster with TLS from the cluster CA; an object written through the third
-// server is read through the first; `kubectl delete node` of a server removes its etcd
-// member; every server and its etcd member stop within 10 s of SIGTERM. All inside a network
+// server is read through the first; a SIGKILLed server starts again on its data dir (its
+// orphaned member stopped first); `kubectl delete node` of a server removes its etcd member;
+// every server and its etcd member stop within 10 s of SIGTERM. All inside a network
 // namespace of the test's own, each server on an address of its own (127.0.0.11-13).
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { readFileSync, rmSync } from "node:fs";
@@ -46,7 +47,7 @@ async function members(s: Server): Promise<{ name: string; clientURLs?: string[]
 }
 
 async function start(s: Server, args: string[]) {
-  s.dir = tempDir(`skiff-${s.name}-`);
+  s.dir ||= tempDir(`skiff-${s.name}-`);
   s.proc = spawnSkiff([...netns.prefix, ...skiffCommand("source")], [...args, "--data-dir", s.dir, "--bind-address", s.ip, "--node-name", s.name, "--disable-agent"]);
   await s.proc.waitFor(/ready at/, 120_000);
 }
@@ -103,6 +104,21 @@ describe("--cluster-init and two joining servers, from the README", () => {
     // A name already taken by another member's address is refused.
     expect(await post(token, JSON.stringify({ ...good, name: B.name }))).toMatchObject({ kind: "Status", code: 409 });
     expect((await members(A)).map((m) => m.name).sort()).toEqual([A.name, B.name, C.name]);
+  });
+
+  test("a server SIGKILLed (its etcd member left running) starts again on its data dir and serves", async () => {
+    const before = await etcdProcessesOf(B);
+    B.proc!.proc.kill("SIGKILL");
+    await B.proc!.proc.exited;
+    // The member outlives a SIGKILLed parent (until the restart stops it, or its next log line
+    // meets the closed stderr pipe: which of the two ends it is not told apart here).
+    expect(await etcdProcessesOf(B)).toBe(before);
+    await start(B, argvOf(readmeServerCommands()[1]!));
+    const after = await etcdProcessesOf(B);
+    expect(after).not.toBe("");
+    expect(after).not.toBe(before);
+    expect((await members(A)).map((m) => m.name).sort()).toEqual([A.name, B.name, C.name]);
+    expect(await k(B, ["get", "configmap", "written-on-c", "-o", "jsonpath={.data.k}"])).toBe("v");
   });
 
   test("kubectl delete node of a server removes its etcd member", async () => {

@@ -2,7 +2,7 @@
 // of the machine's `etcd` binary): data under DATA/server/etcd, client and peer TLS from the
 // cluster CA (both sides present certificates), restarted when it dies, and stopped with
 // the server (SIGTERM, then SIGKILL within 5 s).
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { issueClientCert, issuePeerCert, tlsPaths } from "../pki/ca.ts";
@@ -75,6 +75,7 @@ export class EtcdMember {
     const client = await issueClientCert(this.opts.serverDir, "skiff-server", ["skiff-etcd"]);
     writePrivateFile(l.clientCertFile, client.certPem);
     writePrivateFile(l.clientKeyFile, client.keyPem);
+    await stopLeftoverMember(this.opts.serverDir);
     this.spawn(binary);
     await this.ready(signal);
   }
@@ -104,6 +105,7 @@ export class EtcdMember {
   private spawn(binary: string) {
     const proc = Bun.spawn(this.args(binary), { stdin: "ignore", stdout: "ignore", stderr: "pipe" });
     this.proc = proc;
+    writeFileSync(pidFile(this.opts.serverDir), `${proc.pid}\n`);
     killOnExit({ then: (ok, fail) => proc.exited.then(ok, fail), kill: (signal) => (proc.kill(signal), true) });
     void (async () => {
       const decoder = new TextDecoder();
@@ -166,4 +168,27 @@ export class EtcdMember {
       await proc.exited;
     }
   }
+}
+
+const pidFile = (serverDir: string) => join(serverDir, "etcd", "etcd.pid");
+
+/**
+ * A member left running by a server that was SIGKILLed (a child outlives such a parent) holds
+ * the ports and the data dir: stopped by the PID it wrote, once /proc says that PID is an etcd
+ * of this data dir. Also `skiff killall`'s.
+ */
+export async function stopLeftoverMember(serverDir: string): Promise<void> {
+  const path = pidFile(serverDir);
+  if (!existsSync(path)) return;
+  const pid = Number(readFileSync(path, "utf8").trim());
+  const cmdline = () => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  if (!pid || !cmdline().includes(etcdMemberLayout(serverDir, "").dataDir)) return;
+  process.kill(pid, "SIGKILL");
+  for (let i = 0; i < 100 && cmdline(); i++) await Bun.sleep(50);
 }
