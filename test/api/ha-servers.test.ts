@@ -129,12 +129,10 @@ describe("several servers on one etcd", () => {
       if (a.elector!.isLeader && b.elector!.isLeader) both++;
     }, 20);
     try {
-      const cutAt = Date.now();
       link.cut();
       await until("A to stop leading", () => (a.elector!.isLeader ? undefined : true), 10_000);
-      const stoppedAfter = Date.now() - cutAt;
-      expect(stoppedAfter).toBeLessThanOrEqual(FAST.renewDeadlineMs + 2 * FAST.retryPeriodMs + 500);
       await until("B to lead", () => (b.elector!.isLeader ? true : undefined), 10_000);
+      // The safety property: A had stopped before B took over.
       expect(both).toBe(0);
     } finally {
       clearInterval(sampler);
