@@ -20,7 +20,8 @@ import { ClusterSecretsError, clusterSecretOf, fetchClusterSecrets, publishClust
 import { SecretBox } from "./pki/secret-box.ts";
 import { startEmbeddedEtcd, type EmbeddedEtcd } from "./etcd/embedded-datastore.ts";
 import { EtcdMemberError } from "./etcd/etcd-member.ts";
-import { mountServerJoinRoute, removeMember, SERVER_JOIN_PATH } from "./etcd/member-join.ts";
+import { mountServerJoinRoute, SERVER_JOIN_PATH } from "./etcd/member-join.ts";
+import { removeMembersOfDeletedNodes } from "./etcd/member-removal.ts";
 import { isDiskFull } from "../store/disk-reserve.ts";
 import { ensureServerPki, issueServingCert } from "./pki/ca.ts";
 import { ensureAdminToken, ensureTokens } from "./pki/token.ts";
@@ -318,17 +319,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
     const stopLeases = startApiServerLeases(registry, { nodeName: opts.nodeName, ip: nodeIpFor(opts.nodeIp, opts.bindAddress), port: front.port, isLeader: () => !!elector?.isLeader, log: opts.log });
     closers.add("skiff server: apiserver lease", stopLeases);
   }
-  if (embedded && secrets) {
-    // kubectl delete node of a server removes its etcd member (the leader does it, once).
-    const unsubscribe = registry.subscribe((c) => {
-      if (c.resource !== "nodes" || c.type !== "DELETED" || !elector?.isLeader || c.object.metadata.labels?.["node-role.kubernetes.io/etcd"] !== "true") return;
-      void removeMember(secrets.client, c.name).then(
-        (removed) => removed && opts.log(`skiff server: etcd member ${c.name} removed with its node`),
-        (e) => opts.log(`skiff server: cannot remove etcd member ${c.name}: ${(e as Error).message}`),
-      );
-    });
-    closers.add("skiff server: etcd member removal", unsubscribe);
-  }
+  if (embedded && secrets) closers.add("skiff server: etcd member removal", removeMembersOfDeletedNodes(registry, secrets.client, () => !!elector?.isLeader, opts.log));
   metrics.start();
   closers.add("skiff server: metrics", () => metrics.stop());
   // kubectl top: the server pulls each node agent's resource metrics, as metrics-server does.

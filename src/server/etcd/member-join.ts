@@ -29,25 +29,6 @@ export function listMembers(client: EtcdClient): Promise<Member[]> {
   return client.call<{ members?: Member[] }>("/v3/cluster/member/list", {}).then((r) => r.members ?? []);
 }
 
-/**
- * Removes the member of that name, if there is one (a server's node was deleted). etcd
- * refuses while a member has been connected for less than 5 s ("unhealthy cluster"): tried
- * again every 2 s, for a minute at most.
- */
-export async function removeMember(client: EtcdClient, name: string): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    const member = (await listMembers(client)).find((m) => m.name === name);
-    if (!member?.ID) return false;
-    try {
-      await client.call("/v3/cluster/member/remove", { ID: member.ID });
-      return true;
-    } catch (e) {
-      if (attempt >= 30 || !/unhealthy cluster/.test((e as Error).message)) throw e;
-      await Bun.sleep(2000);
-    }
-  }
-}
-
 export function mountServerJoinRoute(app: Hono<Env>, deps: { client: EtcdClient; secretsBase: string; clusterSecret: string }) {
   app.post(SERVER_JOIN_PATH, async (c) => {
     try {
