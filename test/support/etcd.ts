@@ -8,6 +8,7 @@ import { freePort } from "./server.ts";
 
 const ETCD = "/usr/bin/etcd";
 export const ETCD_INSTALL = "etcd is not installed: apt-get install -y etcd-server";
+const PDEATHSIG = Bun.which("setpriv") ? ["setpriv", "--pdeathsig", "SIGKILL", "--"] : [];
 
 export type EtcdMember = { name: string; clientUrl: string; peerUrl: string; dataDir: string; proc: Subprocess };
 export type EtcdCluster = {
@@ -53,6 +54,8 @@ export async function startEtcd(size: 1 | 3 = 1, tls?: EtcdTlsFiles, prefix: str
     proc: Bun.spawn(
       [
         ...prefix,
+        // Killed with the test process even when it ends without running exit handlers (bun test does not run them).
+        ...PDEATHSIG,
         ETCD,
         "--name", s.name,
         "--data-dir", s.dataDir,
