@@ -11,6 +11,7 @@ import { LABEL_NODE, LABEL_POD_UID } from "./runtime/labels.ts";
 import { ensureCredential, JoinRefused, type NodeCredential } from "./credentials.ts";
 import { nodeFacts, nodeIpFor } from "./node-info.ts";
 import { registerNode, renewLease, type NodeRegistrationOptions } from "./node-registration.ts";
+import { refreshServers } from "./server-list.ts";
 import { PodSource, type Pod } from "./pod-source.ts";
 import { LocalVolumes } from "./local-volumes.ts";
 import { podClaimNames } from "../controllers/storage/volume-matching.ts";
@@ -37,7 +38,10 @@ const RELIST_WITH_EVENTS_MS = 60_000;
 
 export type AgentOptions = {
   dataDir: string;
+  /** The server to join first. */
   server: string;
+  /** Further servers of the cluster to fail over to (the agent also learns them from the kubernetes Endpoints). */
+  otherServers?: string[];
   token: string;
   nodeName: string;
   nodeLabels: Record<string, string>;
@@ -145,7 +149,7 @@ export class Agent {
   private async startParts(): Promise<void> {
     mkdirSync(this.agentDir, { recursive: true, mode: 0o700 });
     this.credential = await this.step(this.join());
-    this.client = new ApiClient(this.credential.server, this.credential.token, this.credential.caPem);
+    this.client = new ApiClient([this.credential.server, ...this.givenServers()], this.credential.token, this.credential.caPem);
     const nodeIp = nodeIpFor(this.opts.nodeIp, this.opts.agentBindAddress);
     const reg: NodeRegistrationOptions = { nodeName: this.opts.nodeName, labels: this.opts.nodeLabels, isServer: this.opts.isServer, agentPort: this.opts.agentPort, leaseDurationSeconds: 40 };
 
@@ -189,6 +193,10 @@ export class Agent {
     await this.step(heartbeat());
     this.timers.push(setInterval(heartbeat, this.opts.leaseRenewSeconds * 1000));
     this.timers.push(setInterval(() => void registerNode(this.client, facts(), reg).catch(() => {}), 60_000));
+    // Other servers of the cluster, for failover: learned now and again at every node status refresh.
+    const learnServers = () => void refreshServers(this.client, this.givenServers()).catch(() => {});
+    learnServers();
+    this.timers.push(setInterval(learnServers, 60_000));
 
     await this.startNetworking(nodeIp, podCIDR);
 
@@ -273,14 +281,23 @@ export class Agent {
   }
   private workerContext!: WorkerContext;
 
+  /** The servers given at start (--server), the first one first. */
+  private givenServers(): string[] {
+    return [this.opts.server, ...(this.opts.otherServers ?? [])];
+  }
+
+  /** Joins through the first given server that answers. */
   private async join(): Promise<NodeCredential> {
     let delay = 500;
-    for (;;) {
+    const servers = this.givenServers();
+    for (let attempt = 0; ; attempt++) {
+      const server = servers[attempt % servers.length]!;
       try {
-        return await ensureCredential({ agentDir: this.agentDir, server: this.opts.server, token: this.opts.token, nodeName: this.opts.nodeName });
+        return await ensureCredential({ agentDir: this.agentDir, server, knownServers: servers, token: this.opts.token, nodeName: this.opts.nodeName });
       } catch (e) {
         if (e instanceof JoinRefused || this.stopped) throw e;
-        this.opts.log(`skiff agent: cannot reach ${this.opts.server} (${(e as Error).message}); retrying in ${delay} ms`);
+        if ((attempt + 1) % servers.length !== 0) continue;
+        this.opts.log(`skiff agent: cannot reach ${servers.join(", ")} (${(e as Error).message}); retrying in ${delay} ms`);
         await pause(delay, this.stopping.signal);
         if (this.stopped) throw new StartInterrupted();
         delay = Math.min(delay * 2, 10_000);

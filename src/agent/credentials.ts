@@ -37,13 +37,14 @@ function nodePassword(agentDir: string): string {
  * node; otherwise joins. Network errors are retried with back-off by the caller; a
  * wrong token or a refused node name throws JoinRefused.
  */
-export async function ensureCredential(opts: { agentDir: string; server: string; token: string; nodeName: string }): Promise<NodeCredential> {
+export async function ensureCredential(opts: { agentDir: string; server: string; knownServers?: string[]; token: string; nodeName: string }): Promise<NodeCredential> {
   mkdirSync(opts.agentDir, { recursive: true, mode: 0o700 });
   const credPath = join(opts.agentDir, "node-credential.json");
   const stored = readOr(credPath);
   if (stored) {
     const cred = JSON.parse(stored) as NodeCredential;
-    if (cred.server === opts.server && cred.nodeName === opts.nodeName) return cred;
+    // A credential from any server of the cluster holds on all of them (they share one store and CA).
+    if ((cred.server === opts.server || opts.knownServers?.includes(cred.server)) && cred.nodeName === opts.nodeName) return cred;
   }
   const caPem = await fetchAndVerifyCa(opts.server, opts.token).catch((e: Error) => {
     if (/does not match|is malformed/.test(e.message)) throw new JoinRefused(e.message);

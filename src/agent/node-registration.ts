@@ -2,9 +2,10 @@
 // renewed on a timer (the server's node lifecycle controller watches the lease).
 import type { KubeObject } from "../api/kinds/kind.ts";
 import { ApiClient, ApiRequestError, resources } from "../client/api-client.ts";
-import { nowTimestamp } from "../api/registry/metadata.ts";
+import { microTimestamp, nowTimestamp } from "../api/registry/metadata.ts";
 import type { NodeFacts } from "./node-info.ts";
 import { goArch } from "./node-info.ts";
+
 
 export type NodeRegistrationOptions = {
   nodeName: string;
@@ -71,7 +72,7 @@ export async function registerNode(client: ApiClient, facts: NodeFacts, opts: No
 
 /** Renew (or create) the node's Lease; the renew time is a MicroTime. */
 export async function renewLease(client: ApiClient, opts: NodeRegistrationOptions): Promise<void> {
-  const renewTime = new Date().toISOString().replace(/(\.\d{3})Z$/, "$1000Z");
+  const renewTime = microTimestamp(Date.now());
   const spec = { holderIdentity: opts.nodeName, leaseDurationSeconds: opts.leaseDurationSeconds, renewTime };
   try {
     await client.patch(resources.leases, "kube-node-lease", opts.nodeName, { spec });

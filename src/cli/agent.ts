@@ -1,6 +1,7 @@
 // `skiff agent`: join a node to a cluster and run its pods.
 import os from "node:os";
 import { Agent } from "../agent/agent.ts";
+import { parseServerFlags } from "../agent/server-list.ts";
 import { JoinRefused } from "../agent/credentials.ts";
 import { RuntimeError } from "../agent/runtime/errors.ts";
 import { parseRuntimeChoice } from "../agent/runtime/factory.ts";
@@ -13,7 +14,9 @@ import { StartInterrupted } from "../lifecycle/closers.ts";
 
 const help = `Usage: skiff agent --server https://HOST:PORT --token TOKEN [flags]
 
-  --server URL            the API server to join
+  --server URL            the API server to join; repeat it (or give a comma list) for the servers of an
+                          HA cluster: the agent fails over between them, and learns the others from
+                          the kubernetes Endpoints
   --token TOKEN           a join token (K10<ca hash>::server:<secret>, or one from "skiff token create")
   --data-dir DIR          this node's state (default /var/lib/skiff as root, ~/.skiff otherwise)
   --node-name NAME        this node's name (default: the host name)
@@ -34,9 +37,10 @@ const help = `Usage: skiff agent --server https://HOST:PORT --token TOKEN [flags
 
 export async function run(args: string[]): Promise<number> {
   let values;
+  let servers: string[] = [];
   try {
     values = parseFlags(args, {
-      server: { type: "string" },
+      server: { type: "string", multiple: true },
       token: { type: "string" },
       "data-dir": { type: "string" },
       "node-name": { type: "string" },
@@ -57,7 +61,8 @@ export async function run(args: string[]): Promise<number> {
       process.stdout.write(help);
       return 0;
     }
-    if (!values.server || !values.token) throw new Error("--server and --token are required");
+    if (!values.server?.length || !values.token) throw new Error("--server and --token are required");
+    servers = parseServerFlags(values.server);
     parseRuntimeChoice(values.runtime);
   } catch (e) {
     process.stderr.write(`skiff agent: ${(e as Error).message}\n\n${help}`);
@@ -74,7 +79,8 @@ export async function run(args: string[]): Promise<number> {
   }
   const agent = new Agent({
     dataDir: values["data-dir"] ?? defaultServerOptions().dataDir,
-    server: values.server.replace(/\/$/, ""),
+    server: servers[0]!,
+    otherServers: servers.slice(1),
     token: values.token,
     nodeName: (values["node-name"] ?? os.hostname()).toLowerCase(),
     nodeLabels: labels,

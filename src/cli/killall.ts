@@ -1,6 +1,7 @@
 // `skiff killall`: stop every pod and container of this node and remove the network
 // pieces skiff made on the host, as k3s's killall script does. Every runtime this data dir
-// has used is cleaned (podman's and containerd's containers alike).
+// has used is cleaned (podman's and containerd's containers alike), and an etcd member a
+// killed server left running is stopped.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { defaultServerOptions } from "../server/options.ts";
@@ -8,6 +9,7 @@ import { parseFlags } from "./flags.ts";
 import { nodeDriver, nodeRuntimeOf } from "./node-runtime.ts";
 import { cleanupHostNetwork } from "../agent/network/cleanup.ts";
 import type { RuntimeName } from "../agent/runtime/factory.ts";
+import { stopLeftoverMember } from "../server/etcd/etcd-member.ts";
 
 /** The runtimes with state in this data dir (or the one recorded). */
 export function runtimesUsed(dataDir: string): RuntimeName[] {
@@ -19,6 +21,7 @@ export function runtimesUsed(dataDir: string): RuntimeName[] {
 }
 
 export async function killall(dataDir: string): Promise<void> {
+  await stopLeftoverMember(join(dataDir, "server"));
   const runtimes = runtimesUsed(dataDir);
   const bridges = new Set<string>();
   for (const runtime of runtimes.length ? runtimes : [undefined]) {

@@ -28,6 +28,10 @@ const help = `Usage: skiff server [flags]
   --datastore-certfile FILE   client certificate for etcd (with --datastore-keyfile)
   --datastore-keyfile FILE    key of --datastore-certfile
   --etcd-prefix PREFIX        where skiff keeps its keys in etcd (default /registry/)
+  --cluster-init              start an etcd member of this server's own (etcd binary: apt-get install
+                              etcd-server), data under DIR/server/etcd: the first server of an HA cluster
+  --server URL                join the HA cluster of this running server (https://HOST:6443) with --token:
+                              it adds this server's own etcd member
   --tls-san NAME              an extra name or address for the serving certificate (repeatable)
   --cluster-cidr CIDR         the range pod subnets come from (default 10.42.0.0/16)
   --service-cidr CIDR         the range ClusterIPs come from (default 10.43.0.0/16)
@@ -53,6 +57,21 @@ const help = `Usage: skiff server [flags]
 function absolutePath(v: string | undefined, name: string): string | undefined {
   if (v !== undefined && !v.startsWith("/")) throw new UsageError(`--${name} must be an absolute path`);
   return v;
+}
+
+/** --server: an https:// URL, with the --token to join with; not together with --cluster-init. */
+function joinServerFlag(url: string | undefined, token: string | undefined, clusterInit: boolean): string | undefined {
+  if (url === undefined) return undefined;
+  if (clusterInit) throw new UsageError("--cluster-init starts a new cluster and --server joins one: give one of them");
+  if (!token) throw new UsageError("--server needs --token (the first server's DATA/server/token)");
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`--server must be an https:// URL, got "${url}"`);
+  }
+  if (parsed.protocol !== "https:") throw new UsageError(`--server must be an https:// URL, got "${url}"`);
+  return parsed.origin;
 }
 
 /** A period that drives a timer: 0 would spin. */
@@ -92,6 +111,8 @@ export async function run(args: string[]): Promise<number> {
       "datastore-certfile": { type: "string" },
       "datastore-keyfile": { type: "string" },
       "etcd-prefix": { type: "string" },
+      "cluster-init": { type: "boolean" },
+      server: { type: "string" },
       "compact-interval-seconds": { type: "string" },
       "tls-san": { type: "string", multiple: true },
       "node-monitor-grace-period": { type: "string" },
@@ -138,6 +159,8 @@ export async function run(args: string[]): Promise<number> {
       datastoreCertfile: flags["datastore-certfile"],
       datastoreKeyfile: flags["datastore-keyfile"],
       etcdPrefix: flags["etcd-prefix"],
+      clusterInit: !!flags["cluster-init"],
+      joinServer: joinServerFlag(flags.server, flags.token, !!flags["cluster-init"]),
       tlsSans: flags["tls-san"],
       nodeMonitorGracePeriodMs: seconds(flags["node-monitor-grace-period"], "node-monitor-grace-period", defaults.nodeMonitorGracePeriodMs),
       podEvictionTimeoutMs: seconds(flags["pod-eviction-timeout"], "pod-eviction-timeout", defaults.podEvictionTimeoutMs),

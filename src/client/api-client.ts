@@ -1,5 +1,6 @@
 // A small REST client for skiff's own processes (agent, CLI) talking to the API server
-// over HTTPS with a bearer token: the Kubernetes verbs plus watch as an async stream.
+// over HTTPS with a bearer token: the Kubernetes verbs plus watch as an async stream,
+// failing over between several servers of one cluster.
 import type { KubeObject } from "../api/kinds/kind.ts";
 
 export type ResourceRef = { group: string; version: string; plural: string; namespaced: boolean };
@@ -18,11 +19,37 @@ export class ApiRequestError extends Error {
 export type WatchEvent = { type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR"; object: KubeObject & { code?: number; reason?: string; message?: string } };
 
 export class ApiClient {
+  /** Servers to fail over to, the given one first; more may be learned (useServers). */
+  private servers: string[];
+  private current = 0;
+
   constructor(
-    readonly server: string,
+    server: string | string[],
     private readonly token: string,
     private readonly caPem: string,
-  ) {}
+  ) {
+    this.servers = [...new Set(Array.isArray(server) ? server : [server])];
+    if (!this.servers.length) throw new Error("no API server");
+  }
+
+  /** The server requests go to now. */
+  get server(): string {
+    return this.servers[this.current]!;
+  }
+
+  /** Every server this client may use. */
+  get knownServers(): readonly string[] {
+    return this.servers;
+  }
+
+  /** Replace the servers to fail over to (the one in use stays in use while listed). */
+  useServers(servers: string[]) {
+    const next = [...new Set(servers)];
+    if (!next.length) return;
+    const now = this.server;
+    this.servers = next;
+    this.current = Math.max(0, next.indexOf(now));
+  }
 
   path(ref: ResourceRef, namespace?: string, name?: string, subresource?: string): string {
     const base = ref.group ? `/apis/${ref.group}/${ref.version}` : `/api/${ref.version}`;
@@ -30,16 +57,30 @@ export class ApiClient {
     return `${base}${ns}/${ref.plural}${name ? `/${encodeURIComponent(name)}` : ""}${subresource ? `/${subresource}` : ""}`;
   }
 
+  /**
+   * One request; when the server does not answer (connection refused or reset, or 503 from a
+   * server whose datastore is gone) it goes to the next server, each tried once, as k3s's
+   * agent load balancer. A write re-sent this way may have been applied once already: the
+   * agent's writes are patches of its own objects and creates that tolerate AlreadyExists.
+   */
   async request(method: string, path: string, body?: unknown, contentType = "application/json", signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: "application/json" };
     if (body !== undefined) headers["Content-Type"] = contentType;
-    return fetch(this.server + path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-      signal: signal ?? AbortSignal.timeout(30_000),
-      tls: { ca: this.caPem },
-    } as RequestInit);
+    const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
+    let last: unknown;
+    for (let tried = 0; tried < this.servers.length; tried++) {
+      const server = this.server;
+      try {
+        const res = await fetch(server + path, { method, headers, body: payload, signal: signal ?? AbortSignal.timeout(30_000), tls: { ca: this.caPem } } as RequestInit);
+        if (res.status !== 503 || tried === this.servers.length - 1) return res;
+        last = new Error(`${server} answered 503`);
+      } catch (e) {
+        if (signal?.aborted || (e as Error).name === "TimeoutError" || this.servers.length === 1) throw e;
+        last = e;
+      }
+      if (this.server === server) this.current = (this.current + 1) % this.servers.length;
+    }
+    throw last;
   }
 
   private async json<T>(res: Response): Promise<T> {

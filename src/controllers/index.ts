@@ -1,5 +1,6 @@
 // The control-plane loops of the server: the scheduler and every controller of
-// registry.ts, sharing one informer factory over the registry.
+// registry.ts, sharing one informer factory over the registry; on a store shared by several
+// servers, only while this server leads (startLeaderElectedLoops).
 import type { Registry } from "../api/registry/registry.ts";
 import { Controller } from "./runtime/controller.ts";
 import { InformerFactory } from "./runtime/informer.ts";
@@ -7,6 +8,7 @@ import { eventRecorder, type RecordEvent } from "./events.ts";
 import { controlledKinds } from "./shared/kinds.ts";
 import { controllerRegistrations, type ControllerContext } from "./registry.ts";
 import { Scheduler, type BindPod, type SchedulerOptions } from "../scheduler/scheduler.ts";
+import { LeaderElector, type LeaderElectionOptions } from "../server/leader-election.ts";
 
 export type ControlPlaneOptions = {
   /** false: only the controllers the API itself relies on (namespace deletion, LoadBalancer addresses), no scheduler. */
@@ -72,6 +74,62 @@ export function startControlPlaneLoops(registry: Registry, opts: ControlPlaneOpt
       await Promise.all(controllers.map((c) => c.stop()));
       informers.stop();
       await Promise.all([...recorders.values()].map((r) => r.flush()));
+    },
+  };
+}
+
+export type LeaderElectedLoops = {
+  /** The running loops' controllers (none while another server leads). */
+  readonly controllers: Controller[];
+  readonly scheduler: Scheduler | undefined;
+  readonly elector: LeaderElector;
+  stop(): Promise<void>;
+};
+
+/**
+ * The loops of a server that shares its store with others: they run only while this server
+ * holds the election's Lease, and stop the moment it loses it. `onStarted` hears each start.
+ */
+export function startLeaderElectedLoops(
+  registry: Registry,
+  opts: ControlPlaneOptions,
+  election: Omit<LeaderElectionOptions, "registry" | "onStartedLeading" | "onStoppedLeading">,
+  onStarted?: (loops: ControlPlaneLoops) => void,
+): LeaderElectedLoops {
+  let loops: ControlPlaneLoops | undefined;
+  let stopping: Promise<void> = Promise.resolve();
+  const elector = new LeaderElector({
+    ...election,
+    registry,
+    onStartedLeading: () => {
+      // A previous term's loops finish stopping first: two sets never run side by side.
+      stopping = stopping.then(() => {
+        if (!elector.isLeader) return;
+        loops = startControlPlaneLoops(registry, opts);
+        onStarted?.(loops);
+      });
+    },
+    onStoppedLeading: () => {
+      const ending = loops;
+      loops = undefined;
+      stopping = stopping.then(() => ending?.stop());
+    },
+  });
+  elector.start();
+  return {
+    get controllers() {
+      return loops?.controllers ?? [];
+    },
+    get scheduler() {
+      return loops?.scheduler;
+    },
+    elector,
+    async stop() {
+      await elector.stop();
+      const ending = loops;
+      loops = undefined;
+      await stopping;
+      await ending?.stop();
     },
   };
 }

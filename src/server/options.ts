@@ -1,4 +1,5 @@
 // `skiff server` settings, named after k3s's flags where the meaning is the same.
+import type { LeaderElectionTimings } from "./leader-election.ts";
 export type ServerOptions = {
   dataDir: string;
   bindAddress: string;
@@ -29,6 +30,10 @@ export type ServerOptions = {
   datastoreCafile?: string;
   datastoreCertfile?: string;
   datastoreKeyfile?: string;
+  /** Start an etcd member of this server's own as the first of a new cluster (k3s's --cluster-init). */
+  clusterInit?: boolean;
+  /** Join the HA cluster of this running server: it adds this server's etcd member (k3s's `server --server`). */
+  joinServer?: string;
   /** Where the keys live in etcd (kube-apiserver's --etcd-prefix; default /registry/). */
   etcdPrefix?: string;
   /** How often the store is compacted and its WAL checkpointed. */
@@ -60,6 +65,8 @@ export type ServerOptions = {
   runtime?: "podman" | "containerd" | "auto";
   /** A running containerd's socket for the containerd runtime (otherwise the agent runs its own). */
   containerRuntimeEndpoint?: string;
+  /** Lease timings of the controllers' election on a shared store (kube-controller-manager's 15 s / 10 s / 2 s when unset). */
+  leaderElection?: LeaderElectionTimings;
   /** Print the ready line and errors; tests run quiet. */
   log: (line: string) => void;
 };

@@ -17,6 +17,11 @@ export function podCidrAllocator(registry: Registry, clusterCidr = "10.42.0.0/16
   if (nodeMaskBits < bits) throw new Error(`--cluster-cidr ${clusterCidr} is smaller than a node subnet /${nodeMaskBits}`);
   const count = 2 ** (nodeMaskBits - bits);
   const size = 2 ** (32 - nodeMaskBits);
+  // Across servers the store claims each subnet in the Node's own write.
+  registry.store.declareUnique?.("nodes", (n) => {
+    const cidr = (n.spec as { podCIDR?: string } | undefined)?.podCIDR;
+    return cidr ? [`podcidr/${cidr.replace("/", "_")}`] : [];
+  });
   registry.addAdmission((op, kind, next, old) => {
     if (kind.kind !== "Node") return;
     const spec = ((next.spec as Record<string, unknown>) ??= {}) as { podCIDR?: string; podCIDRs?: string[] };

@@ -14,11 +14,17 @@ import { startTlsFront, type TlsFront } from "../api/http/tls-front.ts";
 import { spdyPortForward } from "./spdy-port-forward.ts";
 import type { UserInfo } from "../api/http/types.ts";
 import type { Store } from "../store/store-interface.ts";
-import { DatastoreConfigError, openStore } from "../store/open.ts";
-import { EtcdUnavailableError } from "../store/etcd/client.ts";
+import { DatastoreConfigError, etcdConnection, openStore } from "../store/open.ts";
+import { EtcdClient, EtcdUnavailableError } from "../store/etcd/client.ts";
+import { ClusterSecretsError, clusterSecretOf, fetchClusterSecrets, publishClusterSecrets, secretsKeyBase } from "./cluster-secrets.ts";
+import { SecretBox } from "./pki/secret-box.ts";
+import { startEmbeddedEtcd, type EmbeddedEtcd } from "./etcd/embedded-datastore.ts";
+import { EtcdMemberError } from "./etcd/etcd-member.ts";
+import { mountServerJoinRoute, SERVER_JOIN_PATH } from "./etcd/member-join.ts";
+import { removeMembersOfDeletedNodes } from "./etcd/member-removal.ts";
 import { isDiskFull } from "../store/disk-reserve.ts";
 import { ensureServerPki, issueServingCert } from "./pki/ca.ts";
-import { ensureTokens } from "./pki/token.ts";
+import { ensureAdminToken, ensureTokens } from "./pki/token.ts";
 import { writeKubeconfig } from "./pki/kubeconfig.ts";
 import { bootstrapObjects } from "./bootstrap.ts";
 import { secretCodec } from "./secret-codec.ts";
@@ -42,9 +48,14 @@ import { serviceAccountAuthenticator, tokenRequestHandler } from "./auth/service
 import type { Agent } from "../agent/agent.ts";
 import type { ServerOptions } from "./options.ts";
 import { ensureKubernetesService, installServiceAllocation, kubernetesServiceIp } from "./services/index.ts";
+import { startApiServerLeases } from "./services/apiserver-leases.ts";
 import { nodeIpFor } from "../agent/node-info.ts";
 import { startManifestsWatcher } from "./manifests/manifests-watcher.ts";
-import { startControlPlaneLoops } from "../controllers/index.ts";
+import { startControlPlaneLoops, startLeaderElectedLoops, type ControlPlaneOptions } from "../controllers/index.ts";
+import type { Controller } from "../controllers/runtime/controller.ts";
+import type { Scheduler } from "../scheduler/scheduler.ts";
+import { CONTROL_PLANE_LEASE, electionIdentity, type LeaderElector } from "./leader-election.ts";
+import { EtcdStore } from "../store/etcd/etcd-store.ts";
 import { createServerMetrics } from "./metrics/server-metrics.ts";
 import { registrySource } from "./metrics/object-source.ts";
 import { metricsApiAggregatedDiscovery, metricsApiGroup, mountMetricsApi } from "./metrics/metrics-api.ts";
@@ -55,6 +66,20 @@ import { Closers, StartInterrupted, unlessAborted } from "../lifecycle/closers.t
 
 export class StartupError extends Error {}
 
+/** A datastore that cannot be used as configured is a StartupError with the reason. */
+function configured<T>(f: () => T): T {
+  const refuse = (e: unknown): never => {
+    if (e instanceof DatastoreConfigError || e instanceof EtcdUnavailableError || e instanceof ClusterSecretsError) throw new StartupError(e.message);
+    throw e;
+  };
+  try {
+    const r = f();
+    return (r instanceof Promise ? r.catch(refuse) : r) as T;
+  } catch (e) {
+    return refuse(e);
+  }
+}
+
 export type RunningServer = {
   url: string;
   caPem: string;
@@ -64,6 +89,8 @@ export type RunningServer = {
   registry: Registry;
   store: Store;
   agent?: Agent;
+  /** Present on a store shared by several servers: this server's part in the controllers' election. */
+  elector?: LeaderElector;
   stop(): Promise<void>;
 };
 
@@ -82,6 +109,18 @@ export async function startServer(opts: ServerOptions, signal?: AbortSignal): Pr
   }
 }
 
+/** The embedded etcd member when --cluster-init or --server asks for one (stopped with the server, after the store). */
+async function startEmbedded(opts: ServerOptions, serverDir: string, ensureCa: () => Promise<unknown>, closers: Closers, signal: AbortSignal | undefined): Promise<EmbeddedEtcd | undefined> {
+  if (!opts.clusterInit && !opts.joinServer) return undefined;
+  if (opts.datastoreEndpoint) throw new StartupError("--cluster-init and --server run an etcd member of this server's own: leave out --datastore-endpoint");
+  const started = await unlessAborted(signal, startEmbeddedEtcd({ serverDir, nodeName: opts.nodeName, address: nodeIpFor(opts.nodeIp, opts.bindAddress), clusterInit: !!opts.clusterInit, joinServer: opts.joinServer, token: opts.token, ensureCa, log: opts.log, signal })).catch((e) => {
+    if (e instanceof StartInterrupted || e instanceof StartupError) throw e;
+    throw new StartupError(e instanceof EtcdMemberError ? e.message : `cannot start the embedded etcd: ${(e as Error).message}`);
+  });
+  closers.add("skiff server: etcd member", () => started.member.stop());
+  return started;
+}
+
 async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSignal | undefined): Promise<RunningServer> {
   const step = <T>(p: Promise<T>) => unlessAborted(signal, p);
   const serverDir = join(opts.dataDir, "server");
@@ -94,25 +133,30 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
 
   // Agents dial the server on one of this machine's addresses: all of them go in the certificate, as k3s does.
   const localAddresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address.split("%")[0]!));
-  const pki = await step(ensureServerPki(serverDir, { hostname: opts.nodeName, bindAddress: opts.bindAddress, extraSans: [...localAddresses, kubernetesServiceIp(opts.serviceCidr), ...(opts.tlsSans ?? [])] }));
-  const tokens = await step(ensureTokens(serverDir, pki.caPem, { secret: opts.token }));
+  const loadPki = async () => {
+    const pki = await step(ensureServerPki(serverDir, { hostname: opts.nodeName, bindAddress: opts.bindAddress, extraSans: [...localAddresses, kubernetesServiceIp(opts.serviceCidr), ...(opts.tlsSans ?? [])] }));
+    return { pki, tokens: await step(ensureTokens(serverDir, pki.caPem, { secret: opts.token })) };
+  };
+  // --cluster-init / --server: an etcd member of this server's own is the datastore.
+  const embedded = await startEmbedded(opts, serverDir, loadPki, closers, signal);
+  const datastore = embedded
+    ? { ...embedded.datastore, prefix: opts.etcdPrefix }
+    : { endpoint: opts.datastoreEndpoint, token: opts.datastoreToken, cafile: opts.datastoreCafile, certfile: opts.datastoreCertfile, keyfile: opts.datastoreKeyfile, prefix: opts.etcdPrefix };
+  const etcd = configured(() => etcdConnection(datastore));
+  // Servers on one etcd share the CA, keys and admin token: a joining server takes the first one's.
+  const secrets = etcd && { client: new EtcdClient({ endpoints: etcd.endpoints, tls: etcd.tls }), base: secretsKeyBase(etcd.prefix) };
+  const joined = secrets && (await step(configured(() => fetchClusterSecrets(secrets.client, secrets.base, serverDir, clusterSecretOf(serverDir, opts.token)))));
+  let { pki, tokens } = await loadPki();
+  if (secrets && joined === "first") {
+    // The keys the first server would make later are made now, so that they are published with the rest.
+    await step(SecretBox.load(serverDir));
+    await step(ServiceAccountTokenSigner.open(serverDir));
+    ensureAdminToken(serverDir);
+    if ((await step(configured(() => publishClusterSecrets(secrets.client, secrets.base, serverDir, tokens.secret)))) === "adopted") ({ pki, tokens } = await loadPki());
+  }
 
-  const store = await openStore({
-    endpoint: opts.datastoreEndpoint,
-    defaultFile: join(serverDir, "db", "state.db"),
-    token: opts.datastoreToken,
-    cafile: opts.datastoreCafile,
-    certfile: opts.datastoreCertfile,
-    keyfile: opts.datastoreKeyfile,
-    prefix: opts.etcdPrefix,
-    codec: await secretCodec(serverDir),
-    retainChanges: opts.retainChanges,
-    retainMs: opts.retainChangesMs,
-    log: opts.log,
-  }).catch((e) => {
-    if (e instanceof DatastoreConfigError || e instanceof EtcdUnavailableError) throw new StartupError(e.message);
-    throw e;
-  });
+  const codec = await secretCodec(serverDir);
+  const store = await configured(() => openStore({ ...datastore, defaultFile: join(serverDir, "db", "state.db"), codec, retainChanges: opts.retainChanges, retainMs: opts.retainChangesMs, log: opts.log }));
   closers.add("skiff server: store", () => store.close());
   const registry = new Registry(store, allKinds);
   // CRDs and the kinds stored CRDs define are served before the first request.
@@ -141,13 +185,17 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   // answered before the API's routes, asks the same authorizer.
   const authorized = () => {};
 
-  let loops: ReturnType<typeof startControlPlaneLoops> | undefined;
+  // On a store several servers share (etcd), the loops run on one leader at a time.
+  const sharedStore = store instanceof EtcdStore;
+  let loops: { controllers: Controller[]; scheduler?: Scheduler; stop(): Promise<void> } | undefined;
+  let elector: LeaderElector | undefined;
   const metrics = createServerMetrics({
     source: registrySource(registry),
     store,
     subscribe: (l) => registry.subscribe(l),
     controllers: () => loops?.controllers ?? [],
     scheduler: () => loops?.scheduler,
+    leaderElections: () => (elector ? [{ name: CONTROL_PLANE_LEASE, isLeader: elector.isLeader }] : []),
     anonymous: opts.metricsAnonymous,
   });
   const resourceStats = new ResourceStatsCollector();
@@ -163,9 +211,10 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
     authorize: authz.authorize,
     impersonate: (caller, headers) => impersonatedUser(authz, caller, headers),
     caPem: pki.caPem,
-    anonymousPaths: [JOIN_PATH, ...metrics.anonymousPaths],
+    anonymousPaths: [JOIN_PATH, ...(embedded ? [SERVER_JOIN_PATH] : []), ...metrics.anonymousPaths],
     extend: (a) => {
       mountJoinRoute(a, registry, credentials, tokens.secret, (node) => issueServingCert(serverDir, node), { serviceCidr: opts.serviceCidr });
+      if (embedded && secrets) mountServerJoinRoute(a, { client: secrets.client, secretsBase: secrets.base, clusterSecret: tokens.secret });
       mountReviewRoutes(a, authz);
       metrics.routes(a);
       mountMetricsApi(a, { stats: async () => resourceStats.stats() });
@@ -182,7 +231,8 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
         { name: "ping", check: () => {} },
         { name: "store", check: () => store.ping() },
         metrics.health.controllers,
-        ...(opts.runControllers ? [metrics.health.scheduler] : []),
+        // A server that does not lead has no scheduler of its own: the leader's schedules.
+        ...(opts.runControllers ? [{ name: "scheduler", check: () => (elector && !elector.isLeader ? undefined : metrics.health.scheduler.check()) }] : []),
       ],
     },
   });
@@ -235,13 +285,14 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
     throw new StartupError(`cannot listen on ${opts.bindAddress}:${opts.httpsPort}: ${msg}`);
   }
   closers.add("skiff server: API port", () => front?.stop());
-  const url = `https://127.0.0.1:${front.port}`;
+  // A server bound to one address is reached there; on every address, on loopback.
+  const url = `https://${opts.bindAddress === "0.0.0.0" || opts.bindAddress === "::" ? "127.0.0.1" : opts.bindAddress.includes(":") ? `[${opts.bindAddress}]` : opts.bindAddress}:${front.port}`;
   // On a full data disk the server still starts, read-only: what cannot be written now waits for space.
   const unlessDiskFull = (what: string) => (e: unknown) => {
     if (!isDiskFull(e)) throw e;
     opts.log(`skiff server: the data disk is full, ${what} is not written: free space on it`);
   };
-  await step(ensureKubernetesService(registry, nodeIpFor(opts.nodeIp, opts.bindAddress), front.port, opts.serviceCidr).catch(unlessDiskFull("the kubernetes Service")));
+  await step(ensureKubernetesService(registry, nodeIpFor(opts.nodeIp, opts.bindAddress), front.port, opts.serviceCidr, sharedStore).catch(unlessDiskFull("the kubernetes Service")));
 
   const kubeconfigPath = opts.writeKubeconfig ?? join(opts.dataDir, "kubeconfig.yaml");
   await step(writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: tokens.adminToken }).catch(unlessDiskFull(kubeconfigPath))).catch((e) => {
@@ -250,9 +301,25 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
   });
 
   // Without runControllers only the controllers the API itself relies on run (no scheduler).
-  loops = startControlPlaneLoops(registry, { all: opts.runControllers, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, eventTtlMs: opts.eventTtlMs, localStoragePath: opts.defaultLocalStoragePath ?? join(opts.dataDir, "storage"), onScheduleAttempt: metrics.scheduler.attempt, hpa: { podUsage: () => resourceStats.stats().pods, syncPeriodMs: opts.hpaSyncPeriodMs }, caPem: pki.caPem });
+  const loopOptions: ControlPlaneOptions = { all: opts.runControllers, nodeMonitorGracePeriodMs: opts.nodeMonitorGracePeriodMs, podEvictionTimeoutMs: opts.podEvictionTimeoutMs, eventTtlMs: opts.eventTtlMs, localStoragePath: opts.defaultLocalStoragePath ?? join(opts.dataDir, "storage"), onScheduleAttempt: metrics.scheduler.attempt, hpa: { podUsage: () => resourceStats.stats().pods, syncPeriodMs: opts.hpaSyncPeriodMs }, caPem: pki.caPem };
+  const observeReconciles = (l: { controllers: Controller[] }) => {
+    for (const c of l.controllers) c.opts.onReconciled = metrics.onReconciled;
+  };
+  if (sharedStore) {
+    const elected = startLeaderElectedLoops(registry, loopOptions, { name: CONTROL_PLANE_LEASE, identity: electionIdentity(opts.nodeName), timings: opts.leaderElection, log: opts.log }, observeReconciles);
+    loops = elected;
+    elector = elected.elector;
+  } else {
+    loops = startControlPlaneLoops(registry, loopOptions);
+    observeReconciles(loops);
+  }
   closers.add("skiff server: scheduler and controllers", () => loops?.stop());
-  for (const c of loops.controllers) c.opts.onReconciled = metrics.onReconciled;
+  if (sharedStore) {
+    // Each server names its address in a Lease; the leader keeps the kubernetes Endpoints to the live ones.
+    const stopLeases = startApiServerLeases(registry, { nodeName: opts.nodeName, ip: nodeIpFor(opts.nodeIp, opts.bindAddress), port: front.port, isLeader: () => !!elector?.isLeader, log: opts.log });
+    closers.add("skiff server: apiserver lease", stopLeases);
+  }
+  if (embedded && secrets) closers.add("skiff server: etcd member removal", removeMembersOfDeletedNodes(registry, secrets.client, () => !!elector?.isLeader, opts.log));
   metrics.start();
   closers.add("skiff server: metrics", () => metrics.stop());
   // kubectl top: the server pulls each node agent's resource metrics, as metrics-server does.
@@ -281,7 +348,8 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
       server: url,
       token: tokens.joinToken,
       nodeName: opts.nodeName,
-      nodeLabels: opts.nodeLabels,
+      // A server on etcd shows as control-plane,etcd in kubectl get nodes, as k3s's HA servers.
+      nodeLabels: sharedStore ? { "node-role.kubernetes.io/etcd": "true", ...opts.nodeLabels } : opts.nodeLabels,
       nodeIp: opts.nodeIp,
       runtime: opts.runtime ?? "auto",
       containerRuntimeEndpoint: opts.containerRuntimeEndpoint,
@@ -315,6 +383,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
     registry,
     store,
     agent,
+    elector,
     /** The agent, the loops and controllers, then the API and its connections, the store last. */
     stop: () => closers.closeAll(),
   };

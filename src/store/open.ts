@@ -63,9 +63,17 @@ export async function openStore(o: DatastoreOptions): Promise<Store> {
     if (o.cafile || o.certfile || o.keyfile) throw new DatastoreConfigError("--datastore-cafile/--datastore-certfile/--datastore-keyfile are for an etcd --datastore-endpoint (http:// or https://)");
     return SqliteStore.open({ url: o.endpoint ?? `file:${o.defaultFile}`, authToken: o.token, codec: o.codec, retainChanges: o.retainChanges, retainMs: o.retainMs });
   }
+  const { tls, prefix } = etcdConnection(o)!;
+  return EtcdStore.open({ endpoints: etcd, tls, prefix, codec: o.codec, retainChanges: o.retainChanges, retainMs: o.retainMs, log: o.log });
+}
+
+/** The etcd members, TLS and key prefix the options name; undefined when the store is not etcd. */
+export function etcdConnection(o: Omit<DatastoreOptions, "defaultFile">): { endpoints: string[]; tls: EtcdTls; prefix: string } | undefined {
+  const endpoints = etcdEndpoints(o.endpoint);
+  if (!endpoints) return undefined;
   if ((o.certfile === undefined) !== (o.keyfile === undefined)) throw new DatastoreConfigError("--datastore-certfile and --datastore-keyfile go together");
   const tls: EtcdTls = { ca: readPem("cafile", o.cafile), cert: readPem("certfile", o.certfile), key: readPem("keyfile", o.keyfile) };
   let prefix = o.prefix ?? "/registry/";
   if (!prefix.endsWith("/")) prefix += "/";
-  return EtcdStore.open({ endpoints: etcd, tls, prefix, codec: o.codec, retainChanges: o.retainChanges, retainMs: o.retainMs, log: o.log });
+  return { endpoints, tls, prefix };
 }

@@ -67,6 +67,13 @@ export interface Store {
   readonly diskFull: boolean;
   /** Where the backend is remote (etcd): `observe` hears each request's operation and seconds. */
   observeRequests?(observe: (operation: string, seconds: number) => void): void;
+  /**
+   * Values no two objects of `resource` may hold at once (a ClusterIP, a NodePort). A backend
+   * that several servers write (etcd) claims them in the object's own write, so two servers
+   * can never both take one; a store only this process writes needs nothing more (its writes
+   * plan one at a time and see the writes planned before them).
+   */
+  declareUnique?(resource: string, claimsOf: (object: KubeObject) => string[]): void;
   /** Durability settings of the backend's connection (empty where they do not apply). */
   durability(): Promise<{ journalMode?: string; synchronous?: number }>;
 }

@@ -11,7 +11,7 @@
 //   on a SQLite server and on an etcd server, a watch on server B hearing writes made on
 //   server A (both on one etcd), against a watch on the SQLite server hearing its own
 //   writes, and each server's RSS after the creates.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeObject } from "../../src/api/kinds/kind.ts";
@@ -23,7 +23,7 @@ import { runConcurrent } from "./lib/concurrent-load.ts";
 import { median, summarize, type LatencySummary } from "./lib/stats.ts";
 import { ensureFreshSkiffBinary } from "./lib/skiff-binary.ts";
 import { expectStatus, startSkiffServer, type SkiffServer } from "./lib/skiff-server-process.ts";
-import { openTimedWatch } from "./lib/watch-stream.ts";
+import { watchDelays } from "./lib/watch-fanout.ts";
 
 const [creates = 2_000, rounds = 3] = process.argv.slice(2).map(Number);
 const root = mkdtempSync(join(process.env.SKIFF_BENCH_DIR ?? tmpdir(), "skiff-etcd-bench-"));
@@ -151,11 +151,8 @@ async function throughServers() {
   const etcdArgs = ["--datastore-endpoint", etcd.endpoints.join(","), "--etcd-prefix", "/bench-servers/"];
   const sqlite = await startSkiffServer({ binary });
   const a = await startSkiffServer({ binary, extraArgs: etcdArgs });
-  // Server B shares A's Secret encryption key: both read every object.
-  const bDir = mkdtempSync(join(root, "server-b-"));
-  mkdirSync(join(bDir, "server", "cred"), { recursive: true });
-  copyFileSync(join(a.dataDir, "server", "cred", "encryption.key"), join(bDir, "server", "cred", "encryption.key"));
-  const b = await startSkiffServer({ binary, dataDir: bDir, extraArgs: etcdArgs });
+  // Server B joins A's cluster with its token: it takes A's CA and keys from etcd.
+  const b = await startSkiffServer({ binary, extraArgs: [...etcdArgs, "--token", readFileSync(join(a.dataDir, "server", "token"), "utf8").trim()] });
   try {
     const serverCreates = 1_000;
     const post = (server: SkiffServer, name: string) =>
@@ -187,27 +184,4 @@ async function throughServers() {
   } finally {
     await Promise.all([sqlite.stop(), a.stop(), b.stop()]);
   }
-}
-
-/** Milliseconds from a POST on `writer` to the ADDED event on a watch open on `reader`. */
-async function watchDelays(writer: SkiffServer, reader: SkiffServer, n: number, post: (s: SkiffServer, name: string) => Promise<string>): Promise<LatencySummary> {
-  const list = (await (await reader.api("/api/v1/namespaces/default/configmaps?limit=1")).json()) as { metadata: { resourceVersion: string } };
-  const started = new Map<string, number>();
-  const delays: number[] = [];
-  let heard: ((name: string) => void) | undefined;
-  const watch = await openTimedWatch((path, init) => reader.api(path, init), `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}`, (ev, at) => {
-    const t = started.get(ev.object.metadata.name);
-    if (ev.type !== "ADDED" || t === undefined) return;
-    delays.push(at - t);
-    heard?.(ev.object.metadata.name);
-  });
-  for (let i = 0; i < n; i++) {
-    const name = `fan-${reader.pid}-${i}`;
-    const arrived = new Promise<void>((r) => (heard = (got) => got === name && r()));
-    started.set(name, performance.now());
-    await post(writer, name);
-    await Promise.race([arrived, watch.done.then(() => Promise.reject(new Error(`the watch on ${reader.url} ended`)))]);
-  }
-  watch.close();
-  return summarize(delays);
 }

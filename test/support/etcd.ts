@@ -8,6 +8,7 @@ import { freePort } from "./server.ts";
 
 const ETCD = "/usr/bin/etcd";
 export const ETCD_INSTALL = "etcd is not installed: apt-get install -y etcd-server";
+const PDEATHSIG = Bun.which("setpriv") ? ["setpriv", "--pdeathsig", "SIGKILL", "--"] : [];
 
 export type EtcdMember = { name: string; clientUrl: string; peerUrl: string; dataDir: string; proc: Subprocess };
 export type EtcdCluster = {
@@ -22,7 +23,9 @@ export function requireEtcd(): void {
   if (!existsSync(ETCD)) throw new Error(ETCD_INSTALL);
 }
 
-async function healthy(url: string, tls?: EtcdTlsFiles): Promise<boolean> {
+async function healthy(url: string, tls?: EtcdTlsFiles, prefix?: string[]): Promise<boolean> {
+  // Inside a network namespace of the test's own: ask from there.
+  if (prefix?.length) return (await Bun.spawn([...prefix, "curl", "-sf", "--max-time", "1", `${url}/health`], { stdout: "pipe", stderr: "ignore" }).exited) === 0;
   try {
     const files = tls && { ca: await Bun.file(tls.trustedCaFile).text(), cert: await Bun.file(tls.clientCertFile).text(), key: await Bun.file(tls.clientKeyFile).text() };
     const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000), ...(files ? { tls: files } : {}) } as RequestInit);
@@ -39,7 +42,8 @@ async function healthy(url: string, tls?: EtcdTlsFiles): Promise<boolean> {
  */
 export type EtcdTlsFiles = { certFile: string; keyFile: string; trustedCaFile: string; clientCertFile: string; clientKeyFile: string };
 
-export async function startEtcd(size: 1 | 3 = 1, tls?: EtcdTlsFiles): Promise<EtcdCluster> {
+/** `prefix` runs the members under a command (nsenter into a test's network namespace). */
+export async function startEtcd(size: 1 | 3 = 1, tls?: EtcdTlsFiles, prefix: string[] = []): Promise<EtcdCluster> {
   requireEtcd();
   const root = mkdtempSync(join(tmpdir(), "skiff-etcd-"));
   const scheme = tls ? "https" : "http";
@@ -49,6 +53,9 @@ export async function startEtcd(size: 1 | 3 = 1, tls?: EtcdTlsFiles): Promise<Et
     ...s,
     proc: Bun.spawn(
       [
+        ...prefix,
+        // Killed with the test process even when it ends without running exit handlers (bun test does not run them).
+        ...PDEATHSIG,
         ETCD,
         "--name", s.name,
         "--data-dir", s.dataDir,
@@ -73,7 +80,7 @@ export async function startEtcd(size: 1 | 3 = 1, tls?: EtcdTlsFiles): Promise<Et
   };
   const deadline = Date.now() + 20_000;
   for (const m of members) {
-    while (!(await healthy(m.clientUrl, tls))) {
+    while (!(await healthy(m.clientUrl, tls, prefix))) {
       if (m.proc.exitCode !== null || Date.now() > deadline) {
         const err = m.proc.exitCode !== null ? await new Response(m.proc.stderr as ReadableStream).text() : "";
         await stop();

@@ -76,3 +76,8 @@ function copyValue(v: unknown): unknown {
   }
   return out;
 }
+
+/** metav1.MicroTime as upstream writes it (RFC 3339 with microseconds): Lease times. */
+export function microTimestamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/(\.\d{3})Z$/, "$1000Z");
+}

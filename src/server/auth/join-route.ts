@@ -48,7 +48,8 @@ export function mountJoinRoute(app: Hono<Env>, registry: Registry, credentials: 
   });
 }
 
-function timingSafeEqual(a: string, b: string): boolean {
+/** Compares two secrets in time that does not depend on where they differ. */
+export function timingSafeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && equalBytes(x, y);

@@ -33,6 +33,8 @@ export type ServerMetricsDeps = {
   /** Read at scrape time, so controllers started later are included. */
   controllers?: () => Iterable<ControllerLike>;
   scheduler?: () => SchedulerLike | undefined;
+  /** Leader elections this server takes part in, read at scrape time. */
+  leaderElections?: () => Iterable<{ name: string; isLeader: boolean }>;
   /** --metrics-anonymous: /metrics without a token. */
   anonymous?: boolean;
   /** Milliseconds; injectable for tests. */
@@ -155,6 +157,12 @@ export function createServerMetrics(deps: ServerMetricsDeps) {
     name: "workqueue_depth", help: "Current depth of workqueue.", labelNames: ["name"], registers,
     collect() {
       for (const c of deps.controllers?.() ?? []) this.set({ name: c.opts.name }, c.queue.depth);
+    },
+  });
+  new Gauge({
+    name: "leader_election_master_status", help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease.", labelNames: ["name"], registers,
+    collect() {
+      for (const e of deps.leaderElections?.() ?? []) this.set({ name: e.name }, e.isLeader ? 1 : 0);
     },
   });
   const lastReconciled = new Map<string, number>();

@@ -152,3 +152,11 @@ export async function issueServingCert(serverDir: string, nodeName: string, extr
   const cert = await createLeaf({ ca, publicKey: keys.publicKey, commonName: `system:node:${nodeName}`, organizations: ["system:nodes"], usage: "server", sans });
   return { certPem: cert.toString("pem") + "\n", keyPem: await privateKeyToPem(keys.privateKey) };
 }
+
+/** Issues an etcd member's certificate (server and client use: it serves clients and peers, and dials both). */
+export async function issuePeerCert(serverDir: string, commonName: string, names: string[]): Promise<{ certPem: string; keyPem: string }> {
+  const ca = await requireCa(serverDir);
+  const keys = await generateKeyPair();
+  const cert = await createLeaf({ ca, publicKey: keys.publicKey, commonName, organizations: ["skiff-etcd"], usage: "peer", sans: sanSetOf(["localhost", "127.0.0.1", "::1", ...names]) });
+  return { certPem: cert.toString("pem") + "\n", keyPem: await privateKeyToPem(keys.privateKey) };
+}

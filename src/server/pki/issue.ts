@@ -46,17 +46,18 @@ export async function createLeaf(opts: {
   publicKey: CryptoKey;
   commonName: string;
   organizations?: string[];
-  usage: "server" | "client";
+  /** "peer": both, as an etcd member's certificate (it serves, and dials its peers and its own gateway). */
+  usage: "server" | "client" | "peer";
   sans?: SanSet;
   now?: Date;
 }): Promise<Certificate> {
   const now = opts.now ?? new Date();
-  const eku = opts.usage === "server" ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth;
+  const eku = { server: [x509.ExtendedKeyUsage.serverAuth], client: [x509.ExtendedKeyUsage.clientAuth], peer: [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] }[opts.usage];
   const extensions: InstanceType<typeof x509.Extension>[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     // ECDSA keys only sign; key encipherment belongs to RSA key exchange.
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-    new x509.ExtendedKeyUsageExtension([eku]),
+    new x509.ExtendedKeyUsageExtension(eku),
     await x509.AuthorityKeyIdentifierExtension.create(opts.ca.keys.publicKey),
   ];
   if (opts.sans) {

@@ -81,7 +81,6 @@ export function randomSecret(bytes = 16): string {
  */
 export async function ensureTokens(serverDir: string, caPem: string, opts: { secret?: string }): Promise<{ joinToken: string; secret: string; adminToken: string }> {
   const tokenPath = join(serverDir, "token");
-  const adminPath = join(serverDir, "admin-token");
   const stored = readIfExists(tokenPath)?.trim();
 
   let secret: string;
@@ -101,10 +100,16 @@ export async function ensureTokens(serverDir: string, caPem: string, opts: { sec
   const joinToken = formatJoinToken(caPem, secret);
   if (stored !== joinToken) writePrivateFile(tokenPath, joinToken + "\n");
 
+  return { joinToken, secret, adminToken: ensureAdminToken(serverDir) };
+}
+
+/** DIR/server/admin-token (the admin bearer token, 0600), made on first use. */
+export function ensureAdminToken(serverDir: string): string {
+  const adminPath = join(serverDir, "admin-token");
   let adminToken = readIfExists(adminPath)?.trim();
   if (!adminToken) {
     adminToken = randomSecret(32);
     writePrivateFile(adminPath, adminToken + "\n");
   }
-  return { joinToken, secret, adminToken };
+  return adminToken;
 }

@@ -48,7 +48,7 @@ function serialize(object: KubeObject): string {
   return JSON.stringify({ ...object, metadata });
 }
 
-type Planned = { key: string; value: string; compare: unknown; success: unknown; done: () => void };
+type Planned = { key: string; value: string; compare: unknown[]; success: unknown[]; done: () => void; plannedOn?: string; claims: string[] };
 type InFlight = { object: KubeObject | undefined; resource: string; namespace: string; name: string; done: Promise<void> };
 
 const PAGE = 1000;
@@ -71,6 +71,8 @@ export class EtcdStore implements Store {
   private completeFrom = 0;
   private readonly listeners = new Set<(c: Change) => void>();
   private readonly waiters = new Map<number, (() => void)[]>();
+  /** Hear every revision the feed publishes (reached). */
+  private readonly progress = new Set<() => void>();
   /** Writes plan one at a time, in call order; their txns then run side by side. */
   private lane: Promise<unknown> = Promise.resolve();
   private readonly inflight = new Map<string, InFlight>();
@@ -86,12 +88,17 @@ export class EtcdStore implements Store {
   private closing = false;
   private closed = false;
   private dbSize = 0;
+  /** Per resource: the unique values each object claims (declareUnique). */
+  private readonly uniques = new Map<string, (object: KubeObject) => string[]>();
+  /** Claims live beside the objects' prefix ("/registry/" → "/registry.claims/"), out of the watched range. */
+  private readonly claimBase: string;
 
   private constructor(
     readonly client: EtcdClient,
     private readonly opts: EtcdStoreOptions,
   ) {
     this.prefix = opts.prefix ?? "/registry/";
+    this.claimBase = `${this.prefix.replace(/\/+$/, "")}.claims/`;
     this.recent = new ChangeLog(opts.memoryChanges ?? 1000);
     this.retention = new RetentionWindow({ minChanges: opts.retainChanges ?? 10_000, minAgeMs: opts.retainMs ?? 0, maxChanges: opts.maxRetainedChanges });
   }
@@ -242,6 +249,7 @@ export class EtcdStore implements Store {
     this.recent.push(change);
     if (this.recent.length <= before) this.completeFrom = this.recent.oldest!.revision - 1;
     notify(this.listeners, change);
+    for (const p of this.progress) p();
     const waiting = this.waiters.get(change.revision);
     if (waiting) {
       this.waiters.delete(change.revision);
@@ -349,18 +357,40 @@ export class EtcdStore implements Store {
       ? { key: k, target: "MOD", mod_revision: String(Number(current.metadata.resourceVersion)), result: "EQUAL" }
       : { key: k, target: "CREATE", create_revision: "0", result: "EQUAL" };
     const success = result.type === "DELETED" ? { request_delete_range: { key: k } } : { request_put: { key: k, value } };
+    const claims = this.claimChanges(resource, current, result.type === "DELETED" ? undefined : result.object, key);
     let done!: () => void;
     const entry: InFlight = { object: result.type === "DELETED" ? undefined : result.object, resource, namespace, name, done: new Promise<void>((r) => (done = r)) };
     this.inflight.set(key, entry);
-    return { key, value, compare, success, done };
+    return { key, value, compare: [compare, ...claims.compare], success: [success, ...claims.success], done, plannedOn: current?.metadata.resourceVersion, claims: claims.taken };
+  }
+
+  declareUnique(resource: string, claimsOf: (object: KubeObject) => string[]): void {
+    this.uniques.set(resource, claimsOf);
+  }
+
+  /** A write's claims: new ones must be free (no key yet) and are taken; ones it no longer holds are freed. */
+  private claimChanges(resource: string, before: KubeObject | undefined, after: KubeObject | undefined, owner: string) {
+    const claimsOf = this.uniques.get(resource);
+    if (!claimsOf) return { compare: [], success: [], taken: [] };
+    const held = new Set(before ? claimsOf(before) : []);
+    const wanted = new Set(after ? claimsOf(after) : []);
+    const keyOf = (c: string) => b64(`${this.claimBase}${resource}/${c}`);
+    const taken = [...wanted].filter((c) => !held.has(c));
+    return {
+      taken: taken.map(keyOf),
+      compare: taken.map((c) => ({ key: keyOf(c), target: "CREATE", create_revision: "0", result: "EQUAL" })),
+      success: [...taken.map((c) => ({ request_put: { key: keyOf(c), value: b64(owner) } })), ...[...held].filter((c) => !wanted.has(c)).map((c) => ({ request_delete_range: { key: keyOf(c) } }))],
+    };
   }
 
   private async commit(p: Planned, resource: string, namespace: string, name: string, mutate: Mutate, tries: number): Promise<Change | null> {
     let retried = false;
     let revision: number | undefined;
     let fresh: KeyValue | undefined;
+    let claimLost: number | undefined;
     try {
-      const res = await this.client.txn({ compare: [p.compare], success: [p.success], failure: [{ request_range: { key: b64(p.key) } }] }, () => (retried = true));
+      const failure = [b64(p.key), ...p.claims].map((key) => ({ request_range: { key } }));
+      const res = await this.client.txn({ compare: p.compare, success: p.success, failure }, () => (retried = true));
       if (res.succeeded) {
         revision = Number(res.header?.revision);
         this.groupCommits++;
@@ -369,6 +399,12 @@ export class EtcdStore implements Store {
         fresh = res.responses?.[0]?.response_range?.kvs?.[0];
         // A txn sent again after a member failed may have been applied the first time: then the stored value is ours.
         if (retried && fresh && fresh.value === p.value) revision = Number(fresh.mod_revision);
+        // The object was as planned, so a claim was taken by another server's write: plan again once that write is here.
+        else if ((fresh ? String(Number(fresh.mod_revision)) : undefined) === p.plannedOn) {
+          // The claim was written with its owner in one txn: once the feed has that revision, the owner is in the cache.
+          const holders = (res.responses ?? []).slice(1).flatMap((r) => r.response_range?.kvs ?? []);
+          claimLost = Math.max(0, ...holders.map((kv) => Number(kv.mod_revision)));
+        }
       }
       if (revision !== undefined) return await this.changeAt(revision);
     } finally {
@@ -377,8 +413,26 @@ export class EtcdStore implements Store {
     }
     this.conflicts++;
     if (tries >= MAX_TRIES) throw new EtcdError(`too many conflicting writes of ${p.key}`);
+    if (claimLost !== undefined) {
+      await this.reached(claimLost);
+      return this.attempt(resource, namespace, name, mutate, undefined, tries + 1);
+    }
     const object = fresh ? await this.decode(resource, fresh) : undefined;
     return this.attempt(resource, namespace, name, mutate, { object }, tries + 1);
+  }
+
+  /** Once the feed has brought this store to `revision` (at once when it has). */
+  private reached(revision: number): Promise<void> {
+    // Revisions of other keys never come through this prefix's feed: wait for `revision` or the first one past it.
+    return new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.revision < revision && !this.closed) return;
+        this.progress.delete(check);
+        resolve();
+      };
+      this.progress.add(check);
+      check();
+    });
   }
 
   /** The change the feed publishes at `revision`, once it has. */
@@ -495,6 +549,7 @@ export class EtcdStore implements Store {
     await this.watching;
     for (const [, waiting] of this.waiters) for (const w of waiting) w();
     this.waiters.clear();
+    for (const p of this.progress) p();
   }
 
   /** An endpoint answers, and the cluster has no alarm (NOSPACE, CORRUPT) raised. */

@@ -8,6 +8,7 @@ import type { Change } from "../../../src/store/store-interface.ts";
 import { EtcdStore } from "../../../src/store/etcd/etcd-store.ts";
 import { b64, EtcdClient, prefixEnd } from "../../../src/store/etcd/client.ts";
 import { freshPrefix, startEtcd, type EtcdCluster } from "../../support/etcd.ts";
+import { relay } from "../../support/etcd-relay.ts";
 import { freePort } from "../../support/server.ts";
 import { cm, create } from "./config-map-writes.ts";
 
@@ -34,33 +35,6 @@ const increment = (store: EtcdStore, name: string) =>
     const n = Number((cur?.data as Record<string, string> | undefined)?.n ?? 0) + 1;
     return cur ? { type: "MODIFIED", object: { ...cur, data: { n: String(n) } } as KubeObject } : { type: "ADDED", object: cm(name, { n: String(n) }) };
   });
-
-/** An HTTP relay to etcd that can be cut (every connection closed, new ones refused) and restored on the same port. */
-function relay(target: string) {
-  const port = freePort();
-  const start = () =>
-    Bun.serve({
-      port,
-      hostname: "127.0.0.1",
-      idleTimeout: 0,
-      fetch: async (req) => {
-        const url = new URL(req.url);
-        const res = await fetch(target + url.pathname, { method: req.method, headers: req.headers, body: await req.arrayBuffer() });
-        return new Response(res.body, { status: res.status, headers: res.headers });
-      },
-    });
-  let server: ReturnType<typeof start> | undefined = start();
-  return {
-    url: `http://127.0.0.1:${port}`,
-    cut() {
-      server?.stop(true);
-      server = undefined;
-    },
-    restore() {
-      server ??= start();
-    },
-  };
-}
 
 describe("etcd store", () => {
   test("writes through A reach a subscriber on B in revision order, with no gap and no duplicate", async () => {
