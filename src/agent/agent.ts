@@ -311,6 +311,11 @@ export class Agent {
   private onRuntimeEvent(e: RuntimeEvent) {
     if (e.type !== "exited" && e.type !== "removed" && e.type !== "oomKilled") return;
     if (this.stopped) return;
+    // A pod being deleted is torn down by its worker, which records what it removed: its
+    // containers' exits are that teardown's own doing, and a listing for them would only
+    // compete with it (a rollout's or a scale-down's burst of exits).
+    const pod = this.source.pods.get(e.podUid);
+    if (pod ? pod.metadata.deletionTimestamp : this.workers.has(e.podUid)) return;
     this.refreshDue.add(e.podUid);
     this.refreshTimer ??= setTimeout(() => void this.refreshAfterEvents(), 50);
   }

@@ -318,7 +318,8 @@ export class PodWorker {
 
   private async teardown(mine: ContainerInfo[], sandbox: SandboxInfo | undefined, graceSeconds: number, removeAll: boolean, pod?: Pod) {
     const running = mine.filter((c) => c.state === "running");
-    if (pod) for (const c of running) await this.ctx.events.record(pod, "Normal", "Killing", `Stopping container ${c.name}`, `spec.containers{${c.name}}`);
+    // Events are best effort: the stop does not wait for the server to take them.
+    if (pod) for (const c of running) void this.ctx.events.record(pod, "Normal", "Killing", `Stopping container ${c.name}`, `spec.containers{${c.name}}`);
     await Promise.all(running.map((c) => this.ctx.driver.stopContainer(c.id, graceSeconds).catch(() => {})));
     if (removeAll && (mine.length || sandbox)) await this.ctx.driver.removeSandbox(this.uid).then(() => this.ctx.cache.forgetPod(this.uid), () => {});
     else if (running.length) await this.refresh();

@@ -3,7 +3,7 @@
 // container a podman container in it. State lives only in podman, found again
 // by skiff's labels, so a restarted agent adopts what is already running.
 import type { HostFacts } from "./host-detect.ts";
-import { RuntimeError } from "./errors.ts";
+import { classifyPodmanStderr, podmanMessage, RuntimeError } from "./errors.ts";
 import { openExecSession } from "./podman-exec.ts";
 import { openAttachSession } from "./podman-attach.ts";
 import type { PodmanCli } from "./podman-cli.ts";
@@ -21,6 +21,7 @@ import {
   labelFilterArgs,
 } from "./labels.ts";
 import {
+  parseInspectAnswer,
   parseLoadedImages,
   parseStatsLines,
   toContainerInfo,
@@ -62,6 +63,11 @@ export class PodmanDriver implements RuntimeDriver {
   readonly capabilities;
   /** Pod IPs are chosen here and given to `pod create --ip`, so a started pod's address is known without asking podman. */
   private readonly addresses: PodIpAllocator;
+  /**
+   * The podman pod IDs of each Kubernetes pod, as made or seen listed: removing a pod then
+   * takes one call instead of a listing, an inspect and the removal.
+   */
+  private readonly sandboxIds = new Map<string, Set<string>>();
 
   constructor(
     readonly cli: PodmanCli,
@@ -108,7 +114,10 @@ export class PodmanDriver implements RuntimeDriver {
     if (created) return start ? this.startSandbox(created) : created;
     // A sandbox whose infra died (e.g. after a host reboot) lost its network
     // namespace; Kubernetes semantics are to replace it, not revive it.
-    for (const s of existing) await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", "0", s.id]);
+    for (const s of existing) {
+      await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", "0", s.id]);
+      this.sandboxIds.get(spec.podUid)?.delete(s.id);
+    }
 
     const labels = {
       ...(spec.labels ?? {}),
@@ -141,6 +150,7 @@ export class PodmanDriver implements RuntimeDriver {
       this.addresses.release(spec.podUid);
       throw e;
     });
+    this.rememberSandbox(spec.podUid, stdout.trim());
     const made: SandboxInfo = { id: stdout.trim(), podUid: spec.podUid, podName: spec.podName, namespace: spec.namespace, state: "created", infraId: infraName, labels };
     return start ? this.startSandbox(made) : made;
   }
@@ -160,18 +170,30 @@ export class PodmanDriver implements RuntimeDriver {
   }
 
   async removeSandbox(podUid: string): Promise<void> {
-    const pods = await this.listSandboxes({ [LABEL_POD_UID]: podUid });
-    for (const p of pods) await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", "0", p.id]);
+    const known = this.sandboxIds.get(podUid);
+    const ids = known?.size ? [...known] : (await this.listSandboxes({ [LABEL_POD_UID]: podUid })).map((p) => p.id);
+    if (ids.length) await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", "0", ...ids]);
+    this.sandboxIds.delete(podUid);
     this.addresses.release(podUid);
+  }
+
+  private rememberSandbox(podUid: string, id: string) {
+    let ids = this.sandboxIds.get(podUid);
+    if (!ids) this.sandboxIds.set(podUid, (ids = new Set()));
+    ids.add(id);
   }
 
   async listSandboxes(filter?: LabelFilter): Promise<SandboxInfo[]> {
     const pods = await this.cli.json<PodmanPodPs[]>(["pod", "ps", "--format", "json", ...labelFilterArgs(this.scoped(filter))]);
+    // A listing of the whole node tells which pods are gone (one made meanwhile is only forgotten: its removal lists it).
+    if (!filter?.[LABEL_POD_UID]) for (const uid of this.sandboxIds.keys()) if (!pods.some((p) => p.Labels?.[LABEL_POD_UID] === uid)) this.sandboxIds.delete(uid);
     if (pods.length === 0) return [];
     const infraIds = pods.map((p) => p.InfraId).filter((x): x is string => !!x);
     const infras = await this.inspectContainers(infraIds);
     const byId = new Map(infras.map((c) => [c.Id, c]));
-    return pods.map((p) => toSandboxInfo(p, p.InfraId ? byId.get(p.InfraId) : undefined, this.settings.networkName));
+    const found = pods.map((p) => toSandboxInfo(p, p.InfraId ? byId.get(p.InfraId) : undefined, this.settings.networkName));
+    for (const sb of found) this.rememberSandbox(sb.podUid, sb.id);
+    return found;
   }
 
   private containerLabels(sandbox: SandboxInfo, spec: ContainerSpec): Record<string, string> {
@@ -256,16 +278,17 @@ export class PodmanDriver implements RuntimeDriver {
     return inspected.filter((c) => !c.IsInfra).map(toContainerInfo);
   }
 
-  /** Inspects several containers at once; ones removed meanwhile are skipped. */
+  /**
+   * Inspects several containers with one call; ones removed meanwhile are skipped. podman
+   * prints those it found and names the missing ones on stderr (exit 125), so a listing
+   * made while pods come and go costs one call, not one per container.
+   */
   private async inspectContainers(ids: string[]): Promise<PodmanInspect[]> {
     if (ids.length === 0) return [];
-    try {
-      return await this.cli.json<PodmanInspect[]>(["container", "inspect", ...ids]);
-    } catch (err) {
-      if (!(err instanceof RuntimeError && err.code === "NotFound")) throw err;
-      if (ids.length === 1) return [];
-      return (await Promise.all(ids.map((id) => this.inspectContainers([id])))).flat();
-    }
+    const { stdout, stderr, exitCode } = await this.cli.run(["container", "inspect", ...ids], { okExitCodes: [125] });
+    const found = parseInspectAnswer(stdout, stderr, exitCode);
+    if (found) return found;
+    throw new RuntimeError(classifyPodmanStderr(stderr), podmanMessage(stderr) || `podman container inspect exited with ${exitCode}`, stderr, ["container", "inspect"], exitCode);
   }
 
   logs(id: string, opts: LogOptions = {}): ReadableStream<Uint8Array> {
