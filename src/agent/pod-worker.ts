@@ -320,9 +320,15 @@ export class PodWorker {
     const running = mine.filter((c) => c.state === "running");
     // Events are best effort: the stop does not wait for the server to take them.
     if (pod) for (const c of running) void this.ctx.events.record(pod, "Normal", "Killing", `Stopping container ${c.name}`, `spec.containers{${c.name}}`);
-    await Promise.all(running.map((c) => this.ctx.driver.stopContainer(c.id, graceSeconds).catch(() => {})));
-    if (removeAll && (mine.length || sandbox)) await this.ctx.driver.removeSandbox(this.uid).then(() => this.ctx.cache.forgetPod(this.uid), () => {});
-    else if (running.length) await this.refresh();
+    const driver = this.ctx.driver;
+    if (removeAll && (mine.length || sandbox) && driver.stopAndRemoveSandbox) {
+      // One runtime call for the whole pod where the driver has one (a burst of deletions is a burst of calls).
+      await driver.stopAndRemoveSandbox(this.uid, graceSeconds).then(() => this.ctx.cache.forgetPod(this.uid), () => {});
+    } else {
+      await Promise.all(running.map((c) => driver.stopContainer(c.id, graceSeconds).catch(() => {})));
+      if (removeAll && (mine.length || sandbox)) await driver.removeSandbox(this.uid).then(() => this.ctx.cache.forgetPod(this.uid), () => {});
+      else if (running.length) await this.refresh();
+    }
     if (removeAll) {
       removePodDir(this.ctx.agentDir, this.uid);
       this.ctx.tokens?.forget(this.uid);

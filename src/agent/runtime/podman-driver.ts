@@ -170,9 +170,15 @@ export class PodmanDriver implements RuntimeDriver {
   }
 
   async removeSandbox(podUid: string): Promise<void> {
+    await this.stopAndRemoveSandbox(podUid, 0);
+  }
+
+  /** One `pod rm --time GRACE`: podman stops the pod's containers at once (SIGTERM, SIGKILL after the grace), then removes them. */
+  async stopAndRemoveSandbox(podUid: string, graceSeconds: number): Promise<void> {
+    const grace = Math.max(0, Math.floor(graceSeconds));
     const known = this.sandboxIds.get(podUid);
     const ids = known?.size ? [...known] : (await this.listSandboxes({ [LABEL_POD_UID]: podUid })).map((p) => p.id);
-    if (ids.length) await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", "0", ...ids]);
+    if (ids.length) await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", String(grace), ...ids], { timeoutMs: (grace + 60) * 1000 });
     this.sandboxIds.delete(podUid);
     this.addresses.release(podUid);
   }
@@ -324,8 +330,20 @@ export class PodmanDriver implements RuntimeDriver {
   /** Images seen present, with their IDs: skiff never removes images, and a run that misses one forgets it. */
   private readonly presentImages = new Map<string, string>();
 
-  async imageExists(ref: string): Promise<boolean> {
-    if (this.presentImages.has(ref)) return true;
+  /** Image lookups under way: a burst of pods of one image asks podman once. */
+  private readonly imageLookups = new Map<string, Promise<boolean>>();
+
+  imageExists(ref: string): Promise<boolean> {
+    if (this.presentImages.has(ref)) return Promise.resolve(true);
+    let lookup = this.imageLookups.get(ref);
+    if (!lookup) {
+      lookup = this.lookUpImage(ref).finally(() => this.imageLookups.delete(ref));
+      this.imageLookups.set(ref, lookup);
+    }
+    return lookup;
+  }
+
+  private async lookUpImage(ref: string): Promise<boolean> {
     try {
       const { stdout } = await this.cli.run(["image", "inspect", "--format", "{{.Id}}", ref]);
       this.presentImages.set(ref, `sha256:${stdout.trim().replace(/^sha256:/, "")}`);
