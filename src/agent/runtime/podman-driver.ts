@@ -30,6 +30,7 @@ import {
   type PodmanPodPs,
 } from "./podman-parse.ts";
 import { containerCreateArgs } from "./podman-create-args.ts";
+import { readCgroupStats } from "./podman-cgroup-stats.ts";
 import { PodIpAllocator } from "./pod-ip-allocator.ts";
 import type {
   ContainerInfo,
@@ -309,9 +310,17 @@ export class PodmanDriver implements RuntimeDriver {
     return openAttachSession(this.cli, id, opts);
   }
 
-  /** One `podman stats` for all; a container with no process left (exited) is not reported. */
+  /**
+   * From the containers' cgroup files; `podman stats` (one call for all) only for those not
+   * found there. A container with no process left (exited) is not reported.
+   */
   async stats(ids: string[]): Promise<ContainerStats[]> {
     if (ids.length === 0) return [];
+    const { stats, unknown } = readCgroupStats(ids);
+    return unknown.length ? [...stats, ...(await this.statsFromPodman(unknown))] : stats;
+  }
+
+  private async statsFromPodman(ids: string[]): Promise<ContainerStats[]> {
     const format = "{{.ContainerID}} {{.ContainerStats.CPUNano}} {{.ContainerStats.MemUsage}} {{.ContainerStats.PIDs}}";
     const statsOf = async (list: string[]) => parseStatsLines((await this.cli.run(["stats", "--no-stream", "--format", format, ...list])).stdout);
     try {

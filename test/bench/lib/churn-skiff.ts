@@ -11,6 +11,7 @@ import { tempDir } from "../../support/server.ts";
 import { TEST_IMAGE_1, TEST_IMAGE_2, testImageArchive } from "../../support/images.ts";
 import { createCommandLog, readCommandLog, commandLogLength, wrappedPath, type CommandLog } from "./agent-command-log.ts";
 import { stackPids } from "./churn-proc-set.ts";
+import { readCpu } from "./agent-proc-stats.ts";
 import { PodTrace } from "./churn-trace.ts";
 import { CHURN_COMMAND, CHURN_NAME, ROLL_BATCH, until, type ChurnStack, type OpResult } from "./churn-workload.ts";
 
@@ -83,12 +84,15 @@ export async function startSkiffStack(opts: { runtime: "podman" | "containerd"; 
       const mark = commandLogLength(commands);
       trace!.reset();
       const startEpoch = Date.now();
+      const cpu0 = readCpu(serverPid);
       const t0 = performance.now();
       await act();
       await until("the operation to finish", done);
       const ms = performance.now() - t0;
+      const cpu1 = readCpu(serverPid);
       await Bun.sleep(300); // the last watch events and command log lines
-      return { ms, breakdown: trace!.breakdown(readCommandLog(commands, mark), startEpoch) };
+      const cpuLine = `skiff process CPU meanwhile: ${((cpu1.ownTicks - cpu0.ownTicks) / 100).toFixed(2)} s of its own (API, controllers, scheduler, agent), ${((cpu1.childTicks - cpu0.childTicks) / 100).toFixed(2)} s in the runtime commands it reaped`;
+      return { ms, breakdown: [cpuLine, ...trace!.breakdown(readCommandLog(commands, mark), startEpoch)] };
     };
     let replicas = 0;
 
