@@ -314,8 +314,10 @@ export class Agent {
     // A pod being deleted is torn down by its worker, which records what it removed: its
     // containers' exits are that teardown's own doing, and a listing for them would only
     // compete with it (a rollout's or a scale-down's burst of exits).
+    // Likewise a pod already removed (its late events): the cache holds nothing of it any more,
+    // and a container of it that is still there is found by the periodic listing.
     const pod = this.source.pods.get(e.podUid);
-    if (pod ? pod.metadata.deletionTimestamp : this.workers.has(e.podUid)) return;
+    if (pod ? pod.metadata.deletionTimestamp : this.workers.has(e.podUid) || !this.cache.holdsPod(e.podUid)) return;
     this.refreshDue.add(e.podUid);
     this.refreshTimer ??= setTimeout(() => void this.refreshAfterEvents(), 50);
   }

@@ -123,12 +123,13 @@ async function inner(ns: string) {
         if (stack.pids().length) {
           await Bun.sleep(10_000);
           const before = await quiet();
-          const cpu = await cpuOver(() => stack.pids(), idleSeconds);
+          const { percent: cpu, byName } = await cpuOver(() => stack.pids(), idleSeconds);
           const mem = memoryOf(stack.pids());
           note("idle CPU %", stack.name, cpu);
           note("RSS MB", stack.name, mem.rssMB);
           note("PSS MB", stack.name, mem.pssMB);
           log(`round ${round + 1} ${stack.name.padEnd(16)} idle with ${replicas}: CPU ${cpu.toFixed(2)} % of a core over ${idleSeconds} s, RSS ${mem.rssMB.toFixed(0)} MB, PSS ${mem.pssMB.toFixed(0)} MB over ${mem.processes} processes  (${before})`);
+          console.log(`      idle CPU by process: ${byName.slice(0, 5).map(([n, p]) => `${n} ${p.toFixed(2)} %`).join(", ")}`);
         }
         await op("roll", () => stack.roll());
         await op("stop", () => stack.stop());

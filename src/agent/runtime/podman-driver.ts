@@ -191,9 +191,10 @@ export class PodmanDriver implements RuntimeDriver {
   }
 
   async listSandboxes(filter?: LabelFilter): Promise<SandboxInfo[]> {
+    const knownBefore = [...this.sandboxIds.keys()];
     const pods = await this.cli.json<PodmanPodPs[]>(["pod", "ps", "--format", "json", ...labelFilterArgs(this.scoped(filter))]);
-    // A listing of the whole node tells which pods are gone (one made meanwhile is only forgotten: its removal lists it).
-    if (!filter?.[LABEL_POD_UID]) for (const uid of this.sandboxIds.keys()) if (!pods.some((p) => p.Labels?.[LABEL_POD_UID] === uid)) this.sandboxIds.delete(uid);
+    // A listing of the whole node tells which pods known before it began are gone.
+    if (!filter?.[LABEL_POD_UID]) for (const uid of knownBefore) if (!pods.some((p) => p.Labels?.[LABEL_POD_UID] === uid)) this.sandboxIds.delete(uid);
     if (pods.length === 0) return [];
     const infraIds = pods.map((p) => p.InfraId).filter((x): x is string => !!x);
     const infras = await this.inspectContainers(infraIds);

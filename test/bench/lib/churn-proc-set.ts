@@ -56,17 +56,32 @@ export function ticksOf(pids: number[]): Map<number, number> {
   return out;
 }
 
-/** Percent of one core the set used over `seconds`, counted per process alive at both ends. */
-export async function cpuOver(pids: () => number[], seconds: number): Promise<number> {
+/**
+ * Percent of one core the set used over `seconds`, counted per process alive at both ends,
+ * and the same by process name (comm), largest first.
+ */
+export async function cpuOver(pids: () => number[], seconds: number): Promise<{ percent: number; byName: [string, number][] }> {
   const set = pids();
   const a = ticksOf(set);
   const t0 = performance.now();
   await Bun.sleep(seconds * 1000);
   const b = ticksOf(set);
   const elapsed = (performance.now() - t0) / 1000;
+  const toPercent = (ticks: number) => ((ticks / 100) * 100) / elapsed;
   let ticks = 0;
-  for (const [pid, t] of b) ticks += t - (a.get(pid) ?? t);
-  return ((ticks / 100) * 100) / elapsed;
+  const byName = new Map<string, number>();
+  for (const [pid, t] of b) {
+    const d = t - (a.get(pid) ?? t);
+    ticks += d;
+    let name = "?";
+    try {
+      name = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+    } catch {
+      // gone
+    }
+    byName.set(name, (byName.get(name) ?? 0) + d);
+  }
+  return { percent: toPercent(ticks), byName: [...byName].map(([n, t]): [string, number] => [n, toPercent(t)]).sort((x, y) => y[1] - x[1]) };
 }
 
 /** Summed VmRSS and PSS of the set, in MB (10^6 bytes, as the issue's figures). */
