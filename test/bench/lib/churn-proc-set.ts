@@ -41,14 +41,18 @@ export function stackPids(roots: number[], markers: string[]): number[] {
   return [...all];
 }
 
-/** utime+stime ticks of the set's live processes, keyed by PID (a process that ends in a window drops out). */
+/**
+ * CPU ticks of the set's live processes, keyed by PID: their own (utime+stime) and those of
+ * the children they reaped (cutime+cstime), so short commands a daemon runs in a window (the
+ * agent's podman calls, containerd's runc calls) count; a process that ends drops out.
+ */
 export function ticksOf(pids: number[]): Map<number, number> {
   const out = new Map<number, number>();
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      out.set(pid, Number(rest[11]) + Number(rest[12]));
+      out.set(pid, Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]));
     } catch {
       // gone
     }
