@@ -7,8 +7,9 @@
 //             maxUnavailable 0; Swarm update-parallelism 5, start-first)
 //   - stop:   scale to 0 → no pod left (skiff: gone from the API, which the agent confirms
 //             after removing the containers; Swarm: no container running)
-// Rounds are interleaved (each round runs every stack, in a rotating order), each figure
-// waits for a quiet machine first, and skiff's operations print where their time went.
+// After one uncounted replica on each stack (warm-up), rounds are interleaved (each round runs
+// every stack, in a rotating order), each figure waits for a quiet machine first, and skiff's
+// operations print where their time went.
 // Run: node_modules/.bin/bun test/bench/churn.ts [--rounds N] [--quick] [--replicas N]
 //        [--runtime podman|containerd] [--binary] [--stacks skiff,bare,swarm] [--idle-seconds S]
 //   --quick   one round, 10 s idle windows: a few minutes
@@ -103,6 +104,15 @@ async function inner(ns: string) {
       if (!wanted.has("skiff")) stacks.splice(0, 1);
     }
     if (wanted.has("swarm")) stacks.push(await startSwarmStack({ advertiseAddr: VETH_ADDR, log }));
+
+    // One replica made and removed on each stack first, not counted: a fresh runtime's first
+    // container (its network's first use, cold storage) cost skiff's first deploy 1.5-4 s more.
+    for (const stack of stacks) {
+      await stack.deploy(1);
+      await stack.stop();
+      await stack.reset();
+    }
+    log(`warm-up done (one replica made and removed on each stack)`);
 
     for (let round = 0; round < rounds; round++) {
       // A rotating order: no stack always runs first (or right after another's teardown).
