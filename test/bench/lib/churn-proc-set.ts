@@ -4,10 +4,12 @@
 // their descendants. CPU ticks and memory (VmRSS and PSS) are summed over that set.
 import { readdirSync, readFileSync } from "node:fs";
 
-type Proc = { pid: number; ppid: number; ticks: number; cmdline: string };
+/** One process from /proc: its parent, CPU ticks (its own, and its reaped children's) and command line. */
+export type ProcEntry = { pid: number; ppid: number; ownTicks: number; reapedTicks: number; cmdline: string };
 
-function readProcs(): Proc[] {
-  const out: Proc[] = [];
+/** Every process now; ones that end while being read are skipped. */
+export function readProcTable(): ProcEntry[] {
+  const out: ProcEntry[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -15,7 +17,7 @@ function readProcs(): Proc[] {
       const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       const field = (n: number) => Number(rest[n - 3]);
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
-      out.push({ pid: Number(entry), ppid: field(4), ticks: field(14) + field(15), cmdline });
+      out.push({ pid: Number(entry), ppid: field(4), ownTicks: field(14) + field(15), reapedTicks: field(16) + field(17), cmdline });
     } catch {
       // gone meanwhile
     }
@@ -25,7 +27,7 @@ function readProcs(): Proc[] {
 
 /** PIDs of the roots, of processes whose command line holds one of `markers`, and of everything below them. */
 export function stackPids(roots: number[], markers: string[]): number[] {
-  const procs = readProcs();
+  const procs = readProcTable();
   const children = new Map<number, number[]>();
   for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
   const start = new Set(roots);
