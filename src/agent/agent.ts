@@ -32,8 +32,13 @@ import { BridgeAddressKeeper } from "./network/bridge-address.ts";
 import { firstHost } from "./network/pod-bridge.ts";
 import { Closers, pause, StartInterrupted, unlessAborted } from "../lifecycle/closers.ts";
 
-/** With the runtime's event stream open, a full listing is only a safety net. */
-const RELIST_WITH_EVENTS_MS = 60_000;
+/**
+ * With the runtime's event stream open, a full listing is only a safety net: every 5 minutes.
+ * On podman it is four podman processes (20 ms of CPU each with no pods, more with many);
+ * once a minute it was a steady part of an idle node's CPU. A stream that ends is reopened
+ * with a full listing.
+ */
+const RELIST_WITH_EVENTS_MS = 300_000;
 
 export type AgentOptions = {
   dataDir: string;
