@@ -33,8 +33,13 @@ import { BridgeAddressKeeper } from "./network/bridge-address.ts";
 import { firstHost } from "./network/pod-bridge.ts";
 import { Closers, pause, StartInterrupted, unlessAborted } from "../lifecycle/closers.ts";
 
-/** With the runtime's event stream open, a full listing is only a safety net. */
-const RELIST_WITH_EVENTS_MS = 60_000;
+/**
+ * With the runtime's event stream open, a full listing is only a safety net: every 5 minutes.
+ * On podman it is four podman processes (20 ms of CPU each with no pods, more with many);
+ * once a minute it was a steady part of an idle node's CPU. A stream that ends is reopened
+ * with a full listing.
+ */
+const RELIST_WITH_EVENTS_MS = 300_000;
 
 export type AgentOptions = {
   dataDir: string;
@@ -328,6 +333,13 @@ export class Agent {
   private onRuntimeEvent(e: RuntimeEvent) {
     if (e.type !== "exited" && e.type !== "removed" && e.type !== "oomKilled") return;
     if (this.stopped) return;
+    // A pod being deleted is torn down by its worker, which records what it removed: its
+    // containers' exits are that teardown's own doing, and a listing for them would only
+    // compete with it (a rollout's or a scale-down's burst of exits).
+    // Likewise a pod already removed (its late events): the cache holds nothing of it any more,
+    // and a container of it that is still there is found by the periodic listing.
+    const pod = this.source.pods.get(e.podUid);
+    if (pod ? pod.metadata.deletionTimestamp : this.workers.has(e.podUid) || !this.cache.holdsPod(e.podUid)) return;
     this.refreshDue.add(e.podUid);
     this.refreshTimer ??= setTimeout(() => void this.refreshAfterEvents(), 50);
   }

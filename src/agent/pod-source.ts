@@ -13,6 +13,8 @@ export class PodSource {
   readonly pods = new Map<string, Pod>();
   /** ConfigMaps and Secrets the pods use, by "configmaps/ns/name". */
   private readonly objects = new Map<string, KubeObject>();
+  /** Object fetches under way, by "configmaps/ns/name". */
+  private readonly inFlight = new Map<string, Promise<void>>();
   connected = false;
   lastContact = 0;
   private abort = new AbortController();
@@ -85,8 +87,9 @@ export class PodSource {
         const pod = ev.object as Pod;
         if (ev.type === "DELETED") this.remove(pod.metadata.uid!);
         else {
+          const isNew = !this.pods.has(pod.metadata.uid!);
           this.put(pod);
-          await this.refreshObjectsOf(pod);
+          await this.refreshObjectsOf(pod, isNew);
         }
       }
     } finally {
@@ -132,12 +135,36 @@ export class PodSource {
     for (const u of users.values()) await this.refreshObject(u.plural, u.ns, u.name, u.uids);
   }
 
-  private async refreshObjectsOf(pod: Pod) {
-    for (const [plural, name] of referencedObjects(pod)) await this.refreshObject(plural, pod.metadata.namespace!, name, [pod.metadata.uid!]);
+  /**
+   * What a pod uses: fetched before going on when not held yet; when held and the pod is
+   * new here, fetched again beside the watch (a change wakes the pods using it); otherwise
+   * kept fresh by the periodic refreshObjects. Every pod reads kube-root-ca.crt: fetching it
+   * in line on each pod event held the watch up by one request per event during a rollout.
+   */
+  private async refreshObjectsOf(pod: Pod, isNew: boolean) {
+    const ns = pod.metadata.namespace!;
+    for (const [plural, name] of referencedObjects(pod)) {
+      const key = `${plural}/${ns}/${name}`;
+      if (!this.objects.has(key)) await this.refreshShared(plural, ns, name);
+      else if (isNew) void this.refreshShared(plural, ns, name);
+    }
+  }
+
+  /** One request per object at a time, however many pods ask; a change wakes every pod that uses it. */
+  private refreshShared(plural: "configmaps" | "secrets", ns: string, name: string): Promise<void> {
+    const key = `${plural}/${ns}/${name}`;
+    let p = this.inFlight.get(key);
+    if (!p) {
+      const users = () => [...this.pods.values()].filter((q) => q.metadata.namespace === ns && referencedObjects(q).some(([pl, n]) => pl === plural && n === name)).map((q) => q.metadata.uid!);
+      p = this.refreshObject(plural, ns, name, users).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, p);
+    }
+    return p;
   }
 
   /** Fetch one object; the pods using it are woken when it changed or went. */
-  private async refreshObject(plural: "configmaps" | "secrets", ns: string, name: string, uids: string[]) {
+  private async refreshObject(plural: "configmaps" | "secrets", ns: string, name: string, users: string[] | (() => string[])) {
+    const uidsNow = () => (typeof users === "function" ? users() : users);
     const key = `${plural}/${ns}/${name}`;
     try {
       const obj = await this.client.get(plural === "configmaps" ? resources.configmaps : resources.secrets, ns, name);
@@ -145,11 +172,11 @@ export class PodSource {
       this.objects.set(key, obj);
       if (old?.metadata.resourceVersion !== obj.metadata.resourceVersion) {
         this.scheduleSave();
-        for (const uid of uids) this.onChange(uid);
+        for (const uid of uidsNow()) this.onChange(uid);
       }
     } catch (e) {
       if (e instanceof ApiRequestError && e.code === 404) {
-        if (this.objects.delete(key)) for (const uid of uids) this.onChange(uid);
+        if (this.objects.delete(key)) for (const uid of uidsNow()) this.onChange(uid);
       }
       // Unreachable server: keep the last copy.
     }

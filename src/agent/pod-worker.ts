@@ -318,10 +318,17 @@ export class PodWorker {
 
   private async teardown(mine: ContainerInfo[], sandbox: SandboxInfo | undefined, graceSeconds: number, removeAll: boolean, pod?: Pod) {
     const running = mine.filter((c) => c.state === "running");
-    if (pod) for (const c of running) await this.ctx.events.record(pod, "Normal", "Killing", `Stopping container ${c.name}`, `spec.containers{${c.name}}`);
-    await Promise.all(running.map((c) => this.ctx.driver.stopContainer(c.id, graceSeconds).catch(() => {})));
-    if (removeAll && (mine.length || sandbox)) await this.ctx.driver.removeSandbox(this.uid).then(() => this.ctx.cache.forgetPod(this.uid), () => {});
-    else if (running.length) await this.refresh();
+    // Events are best effort: the stop does not wait for the server to take them.
+    if (pod) for (const c of running) void this.ctx.events.record(pod, "Normal", "Killing", `Stopping container ${c.name}`, `spec.containers{${c.name}}`);
+    const driver = this.ctx.driver;
+    if (removeAll && (mine.length || sandbox) && driver.stopAndRemoveSandbox) {
+      // One runtime call for the whole pod where the driver has one (a burst of deletions is a burst of calls).
+      await driver.stopAndRemoveSandbox(this.uid, graceSeconds).then(() => this.ctx.cache.forgetPod(this.uid), () => {});
+    } else {
+      await Promise.all(running.map((c) => driver.stopContainer(c.id, graceSeconds).catch(() => {})));
+      if (removeAll && (mine.length || sandbox)) await driver.removeSandbox(this.uid).then(() => this.ctx.cache.forgetPod(this.uid), () => {});
+      else if (running.length) await this.refresh();
+    }
     if (removeAll) {
       removePodDir(this.ctx.agentDir, this.uid);
       this.ctx.tokens?.forget(this.uid);

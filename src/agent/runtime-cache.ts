@@ -31,6 +31,13 @@ export class RuntimeCache {
     return [...this.containers.values()].filter((c) => c.podUid === uid);
   }
 
+  /** Whether anything of the pod is held (a container or a sandbox). */
+  holdsPod(uid: string): boolean {
+    for (const c of this.containers.values()) if (c.podUid === uid) return true;
+    for (const s of this.sandboxes.values()) if (s.podUid === uid) return true;
+    return false;
+  }
+
   sandboxesOf(uid: string): SandboxInfo[] {
     return [...this.sandboxes.values()].filter((s) => s.podUid === uid);
   }

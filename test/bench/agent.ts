@@ -15,7 +15,7 @@
 //   --binary  run dist/skiff-linux-amd64 (npm run build) instead of the source
 //   --smol    run the source under `bun --smol` (smaller heap, more frequent GC)
 // Every wait is bounded; everything it made (processes, containers, netns, dirs) is removed.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { createNetns, type TestNetns } from "../support/netns.ts";
@@ -27,6 +27,7 @@ import { safeName } from "../../src/agent/runtime/podman-config.ts";
 import { barePodman } from "./lib/agent-bare-podman.ts";
 import { bareCtr } from "./lib/agent-bare-ctr.ts";
 import { measureAgentStackFloor } from "./lib/agent-stack-floor.ts";
+import { readProcTable } from "./lib/churn-proc-set.ts";
 import { commandLogLength, createCommandLog, groupCommands, readCommandLog, wrappedPath, type CommandEntry } from "./lib/agent-command-log.ts";
 import { measureEventsStream, measureQueryCosts, pollingDesigns } from "./lib/agent-query-cost.ts";
 import { clockTicksPerSecond, cpuPercent, percentile, readCpu, readMemory, summarize, type LatencySummary, type MemorySample } from "./lib/agent-proc-stats.ts";
@@ -90,25 +91,13 @@ const verdict = (ok: boolean) => (ok ? "goal met" : "GOAL MISSED");
  * so the agent's cutime misses it.
  */
 function liveDescendantTicks(pid: number): number {
-  const parent = new Map<number, number>();
-  const ticks = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const text = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
-      const field = (n: number) => Number(rest[n - 3]);
-      parent.set(Number(entry), field(4));
-      ticks.set(Number(entry), field(14) + field(15) + field(16) + field(17));
-    } catch {
-      // gone meanwhile
-    }
-  }
+  const procs = readProcTable();
+  const parent = new Map(procs.map((p) => [p.pid, p.ppid]));
   let sum = 0;
-  for (const [p, t] of ticks) {
-    for (let q = parent.get(p); q !== undefined && q > 1; q = parent.get(q)) {
+  for (const p of procs) {
+    for (let q = parent.get(p.pid); q !== undefined && q > 1; q = parent.get(q)) {
       if (q === pid) {
-        sum += t;
+        sum += p.ownTicks + p.reapedTicks;
         break;
       }
     }

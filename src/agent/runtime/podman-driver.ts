@@ -3,7 +3,7 @@
 // container a podman container in it. State lives only in podman, found again
 // by skiff's labels, so a restarted agent adopts what is already running.
 import type { HostFacts } from "./host-detect.ts";
-import { RuntimeError } from "./errors.ts";
+import { classifyPodmanStderr, podmanMessage, RuntimeError } from "./errors.ts";
 import { openExecSession } from "./podman-exec.ts";
 import { openAttachSession } from "./podman-attach.ts";
 import type { PodmanCli } from "./podman-cli.ts";
@@ -21,6 +21,7 @@ import {
   labelFilterArgs,
 } from "./labels.ts";
 import {
+  parseInspectAnswer,
   parseLoadedImages,
   parseStatsLines,
   toContainerInfo,
@@ -29,6 +30,7 @@ import {
   type PodmanPodPs,
 } from "./podman-parse.ts";
 import { containerCreateArgs } from "./podman-create-args.ts";
+import { readCgroupStats } from "./podman-cgroup-stats.ts";
 import { PodIpAllocator } from "./pod-ip-allocator.ts";
 import type {
   ContainerInfo,
@@ -62,6 +64,11 @@ export class PodmanDriver implements RuntimeDriver {
   readonly capabilities;
   /** Pod IPs are chosen here and given to `pod create --ip`, so a started pod's address is known without asking podman. */
   private readonly addresses: PodIpAllocator;
+  /**
+   * The podman pod IDs of each Kubernetes pod, as made or seen listed: removing a pod then
+   * takes one call instead of a listing, an inspect and the removal.
+   */
+  private readonly sandboxIds = new Map<string, Set<string>>();
 
   constructor(
     readonly cli: PodmanCli,
@@ -108,7 +115,10 @@ export class PodmanDriver implements RuntimeDriver {
     if (created) return start ? this.startSandbox(created) : created;
     // A sandbox whose infra died (e.g. after a host reboot) lost its network
     // namespace; Kubernetes semantics are to replace it, not revive it.
-    for (const s of existing) await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", "0", s.id]);
+    for (const s of existing) {
+      await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", "0", s.id]);
+      this.sandboxIds.get(spec.podUid)?.delete(s.id);
+    }
 
     const labels = {
       ...(spec.labels ?? {}),
@@ -141,6 +151,7 @@ export class PodmanDriver implements RuntimeDriver {
       this.addresses.release(spec.podUid);
       throw e;
     });
+    this.rememberSandbox(spec.podUid, stdout.trim());
     const made: SandboxInfo = { id: stdout.trim(), podUid: spec.podUid, podName: spec.podName, namespace: spec.namespace, state: "created", infraId: infraName, labels };
     return start ? this.startSandbox(made) : made;
   }
@@ -160,18 +171,37 @@ export class PodmanDriver implements RuntimeDriver {
   }
 
   async removeSandbox(podUid: string): Promise<void> {
-    const pods = await this.listSandboxes({ [LABEL_POD_UID]: podUid });
-    for (const p of pods) await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", "0", p.id]);
+    await this.stopAndRemoveSandbox(podUid, 0);
+  }
+
+  /** One `pod rm --time GRACE`: podman stops the pod's containers at once (SIGTERM, SIGKILL after the grace), then removes them. */
+  async stopAndRemoveSandbox(podUid: string, graceSeconds: number): Promise<void> {
+    const grace = Math.max(0, Math.floor(graceSeconds));
+    const known = this.sandboxIds.get(podUid);
+    const ids = known?.size ? [...known] : (await this.listSandboxes({ [LABEL_POD_UID]: podUid })).map((p) => p.id);
+    if (ids.length) await this.cli.run(["pod", "rm", "--force", "--ignore", "--time", String(grace), ...ids], { timeoutMs: (grace + 60) * 1000 });
+    this.sandboxIds.delete(podUid);
     this.addresses.release(podUid);
   }
 
+  private rememberSandbox(podUid: string, id: string) {
+    let ids = this.sandboxIds.get(podUid);
+    if (!ids) this.sandboxIds.set(podUid, (ids = new Set()));
+    ids.add(id);
+  }
+
   async listSandboxes(filter?: LabelFilter): Promise<SandboxInfo[]> {
+    const knownBefore = [...this.sandboxIds.keys()];
     const pods = await this.cli.json<PodmanPodPs[]>(["pod", "ps", "--format", "json", ...labelFilterArgs(this.scoped(filter))]);
+    // A listing of the whole node tells which pods known before it began are gone.
+    if (!filter?.[LABEL_POD_UID]) for (const uid of knownBefore) if (!pods.some((p) => p.Labels?.[LABEL_POD_UID] === uid)) this.sandboxIds.delete(uid);
     if (pods.length === 0) return [];
     const infraIds = pods.map((p) => p.InfraId).filter((x): x is string => !!x);
     const infras = await this.inspectContainers(infraIds);
     const byId = new Map(infras.map((c) => [c.Id, c]));
-    return pods.map((p) => toSandboxInfo(p, p.InfraId ? byId.get(p.InfraId) : undefined, this.settings.networkName));
+    const found = pods.map((p) => toSandboxInfo(p, p.InfraId ? byId.get(p.InfraId) : undefined, this.settings.networkName));
+    for (const sb of found) this.rememberSandbox(sb.podUid, sb.id);
+    return found;
   }
 
   private containerLabels(sandbox: SandboxInfo, spec: ContainerSpec): Record<string, string> {
@@ -256,16 +286,17 @@ export class PodmanDriver implements RuntimeDriver {
     return inspected.filter((c) => !c.IsInfra).map(toContainerInfo);
   }
 
-  /** Inspects several containers at once; ones removed meanwhile are skipped. */
+  /**
+   * Inspects several containers with one call; ones removed meanwhile are skipped. podman
+   * prints those it found and names the missing ones on stderr (exit 125), so a listing
+   * made while pods come and go costs one call, not one per container.
+   */
   private async inspectContainers(ids: string[]): Promise<PodmanInspect[]> {
     if (ids.length === 0) return [];
-    try {
-      return await this.cli.json<PodmanInspect[]>(["container", "inspect", ...ids]);
-    } catch (err) {
-      if (!(err instanceof RuntimeError && err.code === "NotFound")) throw err;
-      if (ids.length === 1) return [];
-      return (await Promise.all(ids.map((id) => this.inspectContainers([id])))).flat();
-    }
+    const { stdout, stderr, exitCode } = await this.cli.run(["container", "inspect", ...ids], { okExitCodes: [125] });
+    const found = parseInspectAnswer(stdout, stderr, exitCode);
+    if (found) return found;
+    throw new RuntimeError(classifyPodmanStderr(stderr), podmanMessage(stderr) || `podman container inspect exited with ${exitCode}`, stderr, ["container", "inspect"], exitCode);
   }
 
   logs(id: string, opts: LogOptions = {}): ReadableStream<Uint8Array> {
@@ -280,9 +311,17 @@ export class PodmanDriver implements RuntimeDriver {
     return openAttachSession(this.cli, id, opts);
   }
 
-  /** One `podman stats` for all; a container with no process left (exited) is not reported. */
+  /**
+   * From the containers' cgroup files; `podman stats` (one call for all) only for those not
+   * found there. A container with no process left (exited) is not reported.
+   */
   async stats(ids: string[]): Promise<ContainerStats[]> {
     if (ids.length === 0) return [];
+    const { stats, unknown } = readCgroupStats(ids);
+    return unknown.length ? [...stats, ...(await this.statsFromPodman(unknown))] : stats;
+  }
+
+  private async statsFromPodman(ids: string[]): Promise<ContainerStats[]> {
     const format = "{{.ContainerID}} {{.ContainerStats.CPUNano}} {{.ContainerStats.MemUsage}} {{.ContainerStats.PIDs}}";
     const statsOf = async (list: string[]) => parseStatsLines((await this.cli.run(["stats", "--no-stream", "--format", format, ...list])).stdout);
     try {
@@ -301,8 +340,20 @@ export class PodmanDriver implements RuntimeDriver {
   /** Images seen present, with their IDs: skiff never removes images, and a run that misses one forgets it. */
   private readonly presentImages = new Map<string, string>();
 
-  async imageExists(ref: string): Promise<boolean> {
-    if (this.presentImages.has(ref)) return true;
+  /** Image lookups under way: a burst of pods of one image asks podman once. */
+  private readonly imageLookups = new Map<string, Promise<boolean>>();
+
+  imageExists(ref: string): Promise<boolean> {
+    if (this.presentImages.has(ref)) return Promise.resolve(true);
+    let lookup = this.imageLookups.get(ref);
+    if (!lookup) {
+      lookup = this.lookUpImage(ref).finally(() => this.imageLookups.delete(ref));
+      this.imageLookups.set(ref, lookup);
+    }
+    return lookup;
+  }
+
+  private async lookUpImage(ref: string): Promise<boolean> {
     try {
       const { stdout } = await this.cli.run(["image", "inspect", "--format", "{{.Id}}", ref]);
       this.presentImages.set(ref, `sha256:${stdout.trim().replace(/^sha256:/, "")}`);

@@ -157,3 +157,22 @@ export function parseEventLine(line: string): RuntimeEvent | undefined {
   if (!type) return undefined;
   return type === "exited" && typeof e.ContainerExitCode === "number" ? { containerId: e.ID, podUid, type, exitCode: e.ContainerExitCode } : { containerId: e.ID, podUid, type };
 }
+
+/**
+ * What `podman container inspect A B…` found, given its output: with some containers gone it
+ * prints the others and names each missing one on stderr (exit 125). Undefined when the
+ * call failed for any other reason.
+ */
+export function parseInspectAnswer(stdout: string, stderr: string, exitCode: number): PodmanInspect[] | undefined {
+  let found: PodmanInspect[] | undefined;
+  const text = stdout.trim();
+  try {
+    const parsed = text === "" ? [] : JSON.parse(text);
+    if (Array.isArray(parsed)) found = parsed;
+  } catch {
+    return undefined;
+  }
+  if (exitCode === 0) return found;
+  const otherErrors = stderr.split("\n").filter((l) => l.trim() && !/no such container|no such object|no container with name or id/i.test(l));
+  return otherErrors.length ? undefined : found;
+}

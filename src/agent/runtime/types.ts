@@ -177,6 +177,12 @@ export interface RuntimeDriver {
   ensureSandbox(spec: SandboxSpec, opts?: EnsureSandboxOptions): Promise<SandboxInfo>;
   /** Removes the pod's sandbox and every container in it; missing is fine. */
   removeSandbox(podUid: string): Promise<void>;
+  /**
+   * stopContainer on each running container of the pod (`graceSeconds` each, at once), then
+   * removeSandbox, in as few runtime calls as the runtime allows; drivers without a cheaper
+   * way leave it out and the agent makes those calls itself.
+   */
+  stopAndRemoveSandbox?(podUid: string, graceSeconds: number): Promise<void>;
   listSandboxes(filter?: LabelFilter): Promise<SandboxInfo[]>;
   createContainer(sandbox: SandboxInfo, spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;

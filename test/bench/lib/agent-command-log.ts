@@ -2,8 +2,10 @@
 // folder of tiny bash wrappers put first on its PATH runs the real tool and logs
 // "START END PPID NAME ARGS" (epoch seconds) for each call. The parent pid tells the
 // agent's own calls from those of the tools it runs (netavark calling iptables, say).
-// The wrapper waits for the tool instead of exec'ing it, so a killed wrapper leaves the
-// tool running to its end: fine for the short calls a benchmark makes.
+// The wrapper waits for the tool instead of exec'ing it and passes SIGTERM/SIGINT on; a
+// long-lived stream (`podman events`, `ctr events`) is exec'd instead and not logged, so the
+// signals and the parent-death signal its caller sets reach the tool itself (a wrapper
+// killed in its place left the stream running after the agent ended).
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -22,7 +24,20 @@ export function createCommandLog(dir: string, tools: string[]): CommandLog {
     // EPOCHREALTIME and printf are bash builtins: timing adds no process of its own.
     writeFileSync(
       wrapper,
-      `#!/bin/bash\nstart=$EPOCHREALTIME\n'${real}' "$@"\nrc=$?\nprintf '%s %s %s %s %s\\n' "$start" "$EPOCHREALTIME" "$PPID" "${tool}" "$*" >> '${logPath}'\nexit $rc\n`,
+      [
+        "#!/bin/bash",
+        `for a in "$@"; do [ "$a" = events ] && exec '${real}' "$@"; done`,
+        "start=$EPOCHREALTIME",
+        `'${real}' "$@" <&0 &`, // explicit stdin: a background job's default is /dev/null
+        "child=$!",
+        `trap 'kill -TERM $child 2>/dev/null' TERM INT`,
+        // wait returns early when a trapped signal arrives: wait again for the tool's own exit.
+        "wait $child; rc=$?",
+        "while kill -0 $child 2>/dev/null; do wait $child; rc=$?; done",
+        `printf '%s %s %s %s %s\\n' "$start" "$EPOCHREALTIME" "$PPID" "${tool}" "$*" >> '${logPath}'`,
+        "exit $rc",
+        "",
+      ].join("\n"),
     );
     chmodSync(wrapper, 0o755);
     wrapped.push(tool);

@@ -5,6 +5,7 @@ import {
   containerState,
   infraIp,
   parseEventLine,
+  parseInspectAnswer,
   parseLoadedImages,
   parseStatsLines,
   podmanTime,
@@ -115,5 +116,24 @@ describe("podman JSON parsing", () => {
       "localhost/b:2",
     ]);
     expect(parseLoadedImages("Loaded image: localhost/a:1\n")).toEqual(["localhost/a:1"]);
+  });
+});
+
+describe("container inspect of several, some gone", () => {
+  // As podman 4.3.1 answers `container inspect LIVE GONE`: the live one on stdout, exit 125.
+  const stdout = JSON.stringify([server], null, 5);
+  const stderr = "Error: inspecting object: no such container 0123456789ab\n";
+
+  test("the containers found are kept, the missing ones skipped", () => {
+    const found = parseInspectAnswer(stdout, stderr, 125)!;
+    expect(found.map((c) => c.Id)).toEqual([server.Id]);
+  });
+  test("all gone is an empty answer", () => {
+    expect(parseInspectAnswer("[]", stderr, 125)).toEqual([]);
+  });
+  test("any other failure is no answer", () => {
+    expect(parseInspectAnswer("", "Error: database is locked\n", 125)).toBeUndefined();
+    expect(parseInspectAnswer("[{", "", 0)).toBeUndefined();
+    expect(parseInspectAnswer(stdout, `${stderr}Error: database is locked\n`, 125)).toBeUndefined();
   });
 });
