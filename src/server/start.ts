@@ -8,7 +8,7 @@ import { allKinds } from "../api/kinds/index.ts";
 import { installCustomResources } from "../api/crd/serve.ts";
 import { Registry } from "../api/registry/registry.ts";
 import { createApiApp } from "../api/http/app.ts";
-import { ANONYMOUS_IDLE_SECONDS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_URL_BYTES, bearerToken, frontDoor } from "../api/http/front-door.ts";
+import { ANONYMOUS_IDLE_SECONDS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_REQUESTS_PER_ADDRESS, MAX_URL_BYTES, bearerToken, frontDoor } from "../api/http/front-door.ts";
 import { SERVED_METHODS } from "../api/http/app.ts";
 import { startTlsFront, type TlsFront } from "../api/http/tls-front.ts";
 import { spdyPortForward } from "./spdy-port-forward.ts";
@@ -202,7 +202,12 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
           if (upgraded !== null) return upgraded;
           return app.fetch(req);
         },
-        { authenticated: (req) => bearerToken(req) !== "" && authenticate(bearerToken(req)) !== undefined, clientOf: (port) => front?.clientOf(port) },
+        {
+          authenticated: (req) => bearerToken(req) !== "" && authenticate(bearerToken(req)) !== undefined,
+          clientOf: (port) => front?.clientOf(port),
+          // Each request in flight holds a connection: an address allowed more connections may have as many requests open (a fleet behind one NAT).
+          maxRequestsPerAddress: Math.max(MAX_REQUESTS_PER_ADDRESS, opts.maxConnectionsPerAddress ?? 0),
+        },
       ),
       websocket: execBridgeHandler,
       // The API enforces its own 3 MiB limit with a Status; this only stops abuse earlier.

@@ -45,7 +45,7 @@ describe("skiff hollow-agents", () => {
     hollow = spawnSkiff(skiffCommand("source"), ["hollow-agents", "--server", `https://127.0.0.1:${port}`, "--token", token, "--count", String(COUNT), "--data-dir", join(dir, "hollow"), "--max-in-flight", "200", "--report-seconds", "2", "--pods-per-node", "8"]);
     await hollow.waitFor(/hollow-agents ready: 20 nodes joined/, 60_000);
 
-    type Node = { metadata: { name: string; labels: Record<string, string> }; status: { capacity: Record<string, string>; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } };
+    type Node = { metadata: { name: string; labels: Record<string, string> }; status: { capacity: Record<string, string>; conditions?: { type: string; status: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } } };
     const nodes = await eventually("20 Ready hollow nodes", async () => {
       const list = (await json<{ items: Node[] }>(["get", "nodes", "-l", "skiff.io/hollow-agent=true"])).items;
       return list.length === COUNT && list.every(ready) ? list : undefined;
