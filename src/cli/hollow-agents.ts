@@ -21,7 +21,8 @@ and Ready through pods/status, and confirms their deletion. No containers run.
   --name-prefix P           node names are P0, P1, … (default hollow-)
   --lease-renew-seconds N   how often each Lease is renewed (default 10)
   --data-dir DIR            where the nodes' credentials are kept (default DATA/hollow-agents)
-  --max-in-flight N         requests in flight across all agents, watches aside (default 128)
+  --max-in-flight N         requests in flight across all agents, watches aside (default 128;
+                            Lease renewals have half as many of their own)
   --join-concurrency N      joins in flight (default 16)
   --report-seconds N        print the fleet's counters and latencies as a JSON line this often (default 10)
 `;
@@ -71,7 +72,7 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   // Every agent holds a watch: fetch must allow them all, plus the shared requests.
-  const needed = count + maxInFlight + 64;
+  const needed = count + Math.ceil(maxInFlight * 1.5) + 64;
   if (Number(process.env[MAX_HTTP_REQUESTS] ?? 256) < needed) return relaunchWith({ [MAX_HTTP_REQUESTS]: String(Math.min(needed, 65_535)) });
 
   const shutdown = handleShutdownSignals("skiff hollow-agents");

@@ -1,7 +1,7 @@
 // Bounds the requests a hollow fleet has in flight, so thousands of agents share a small
 // pool of keep-alive connections (as many real agents behind one NAT would not, but the
 // server sees the same requests) and the process stays within its descriptor limit: one
-// watch connection per agent plus at most `limit` request connections.
+// watch connection per agent plus at most `limit` request connections per gate.
 import type { FleetStats } from "./fleet-stats.ts";
 
 export class RequestGate {

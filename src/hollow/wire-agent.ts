@@ -26,6 +26,8 @@ export type WireAgentOptions = {
   leaseRenewSeconds: number;
   podsPerNode: number;
   gate: RequestGate;
+  /** Lease renewals' own gate: a burst of pod status writes must not hold a heartbeat back (a kubelet's lease client is its own too). */
+  leaseGate: RequestGate;
   stats: FleetStats;
 };
 
@@ -41,6 +43,8 @@ export class WireAgent {
   private readonly timers: Timer[] = [];
   /** Pods reported Running (or finished), by uid: what this node "runs". */
   private readonly running = new Set<string>();
+  /** Pods whose status write is in flight. */
+  private readonly reporting = new Set<string>();
   private lastLease = 0;
   private podCidr?: string;
   private nextIp = 2;
@@ -82,7 +86,7 @@ export class WireAgent {
     if (this.abort.signal.aborted) return;
     const stats = this.opts.stats;
     try {
-      await this.opts.gate.run("lease", () => renewLease(this.client, this.reg));
+      await this.opts.leaseGate.run("lease", () => renewLease(this.client, this.reg));
       const now = Date.now();
       if (this.lastLease && now - this.lastLease > GRACE_MS) stats.leaseMisses++;
       this.lastLease = now;
@@ -133,21 +137,22 @@ export class WireAgent {
       });
       return;
     }
-    if (this.running.has(uid) || reported(pod)) {
-      if (!this.running.has(uid)) {
-        this.running.add(uid);
-        this.opts.stats.podsRunning++;
-      }
-      return;
+    if (!this.running.has(uid)) {
+      this.running.add(uid);
+      this.opts.stats.podsRunning++;
     }
-    this.running.add(uid);
-    this.opts.stats.podsRunning++;
+    // Reported again whenever the server's copy says otherwise (the node lifecycle controller
+    // marks pods not ready while their node's Lease is late), as a kubelet's status sync does.
+    if (reported(pod) || this.reporting.has(uid)) return;
+    this.reporting.add(uid);
     const status = hollowPodStatus(pod, this.podIp(), nowTimestamp());
-    void this.opts.gate.run("podStatus", () => this.client.patch(resources.pods, pod.metadata.namespace, pod.metadata.name!, [{ op: "add", path: "/status", value: status }], "json", "status")).catch((e) => {
-      // Not reported: the next event or re-list tries again.
-      this.forget(uid);
-      if (!(e instanceof ApiRequestError && e.code === 404)) this.opts.stats.requestErrors++;
-    });
+    void this.opts.gate
+      .run("podStatus", () => this.client.patch(resources.pods, pod.metadata.namespace, pod.metadata.name!, [{ op: "add", path: "/status", value: status }], "json", "status"))
+      .catch((e) => {
+        // Not reported: the next event or re-list tries again.
+        if (!(e instanceof ApiRequestError && e.code === 404)) this.opts.stats.requestErrors++;
+      })
+      .finally(() => this.reporting.delete(uid));
   }
 
   private podIp(): string {

@@ -32,9 +32,11 @@ export class WireFleet {
   readonly stats = new FleetStats();
   private readonly agents: WireAgent[] = [];
   private readonly gate: RequestGate;
+  private readonly leaseGate: RequestGate;
 
   constructor(private readonly opts: WireFleetOptions) {
     this.gate = new RequestGate(opts.maxInFlight, this.stats);
+    this.leaseGate = new RequestGate(Math.max(8, Math.ceil(opts.maxInFlight / 2)), this.stats);
   }
 
   /** Joins and starts every agent; resolves once all are registered and hold their Lease. */
@@ -60,7 +62,7 @@ export class WireFleet {
           dirty = true;
         }
         this.stats.joined++;
-        const agent = new WireAgent({ nodeName: name, token: cred.token, server: opts.server, caPem, leaseRenewSeconds: opts.leaseRenewSeconds, podsPerNode: opts.podsPerNode, gate: this.gate, stats: this.stats });
+        const agent = new WireAgent({ nodeName: name, token: cred.token, server: opts.server, caPem, leaseRenewSeconds: opts.leaseRenewSeconds, podsPerNode: opts.podsPerNode, gate: this.gate, leaseGate: this.leaseGate, stats: this.stats });
         this.agents.push(agent);
         await retry(() => agent.start(), opts.signal);
         this.stats.registered++;

@@ -30,7 +30,7 @@ function startHollow(server: SkiffServer, prefix: string, count: number, dataDir
   const joinToken = readFileSync(join(server.dataDir, "server", "token"), "utf8").trim();
   const args = ["hollow-agents", "--server", server.url, "--token", joinToken, "--count", String(count), "--name-prefix", prefix, "--data-dir", dataDir, "--pods-per-node", String(Math.max(110, podsPerNode * 2)), "--report-seconds", "5"];
   // The fetch limit set here, so the process is the one whose PID we hold (no relaunch).
-  const proc = Bun.spawn([skiffBinary, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(count + 512) } });
+  const proc = Bun.spawn([skiffBinary, ...args], { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, BUN_CONFIG_MAX_HTTP_REQUESTS: String(count + 1024) } });
   const h: Hollow = { proc, names: Array.from({ length: count }, (_, i) => `${prefix}${i}`), reports: [], out: () => out };
   let out = "";
   const pump = async (stream: ReadableStream<Uint8Array>) => {
