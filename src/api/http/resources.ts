@@ -17,6 +17,7 @@ import { watchResponse } from "./watch-stream.ts";
 import { handleOtherVersion, otherVersionOf } from "./other-versions.ts";
 import { nowTimestamp } from "../registry/metadata.ts";
 import { listOptions } from "./list-options.ts";
+import { selectedNode } from "../watch-fanout.ts";
 
 export type ResourceContext = {
   registry: Registry;
@@ -158,6 +159,7 @@ function startWatch(req: Request, url: URL, kind: KindDef, namespace: string | u
   return watchResponse(ctx.registry, kind, {
     namespace,
     matches: objectFilter(kind, params),
+    nodeName: selectedNode(params.get("fieldSelector")),
     resourceVersion: resourceVersionParam(params),
     sendInitialEvents,
     allowBookmarks: params.get("allowWatchBookmarks") === "true",
