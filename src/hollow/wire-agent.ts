@@ -9,7 +9,7 @@ import type { KubeObject } from "../api/kinds/kind.ts";
 import { ApiClient, ApiRequestError, resources } from "../client/api-client.ts";
 import { listWatchLoop } from "../client/list-watch-loop.ts";
 import { nowTimestamp } from "../api/registry/metadata.ts";
-import { registerNode, renewLease, type NodeRegistrationOptions } from "../agent/node-registration.ts";
+import { NODE_STATUS_REPORT_MS, registerNode, renewLease, type NodeRegistrationOptions } from "../agent/node-registration.ts";
 import type { NodeFacts } from "../agent/node-info.ts";
 import { KUBE_VERSION } from "../version.ts";
 import type { RequestGate } from "./request-gate.ts";
@@ -33,8 +33,6 @@ export type WireAgentOptions = {
 
 /** Seconds a Lease may age before the server counts the node as missing (the default --node-monitor-grace-period). */
 const GRACE_MS = 15_000;
-/** The real agent re-registers (labels and status) this often. */
-const REGISTER_EVERY_MS = 60_000;
 
 export class WireAgent {
   private readonly client: ApiClient;
@@ -70,9 +68,9 @@ export class WireAgent {
     const every = this.opts.leaseRenewSeconds * 1000;
     this.timers.push(setInterval(() => void this.heartbeat(), every));
     // Spread re-registrations as real agents that started at different times do.
-    const offset = Math.random() * REGISTER_EVERY_MS;
+    const offset = Math.random() * NODE_STATUS_REPORT_MS;
     this.timers.push(setTimeout(() => {
-      this.timers.push(setInterval(() => void this.opts.gate.run("register", () => registerNode(this.client, this.facts(), this.reg)).catch(() => {}), REGISTER_EVERY_MS));
+      this.timers.push(setInterval(() => void this.opts.gate.run("register", () => registerNode(this.client, this.facts(), this.reg)).catch(() => {}), NODE_STATUS_REPORT_MS));
     }, offset));
     void this.followPods();
   }

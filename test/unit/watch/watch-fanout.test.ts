@@ -55,3 +55,25 @@ describe("watch fan-out", () => {
     expect(selectedNode(null)).toBeUndefined();
   });
 });
+
+describe("pods by node", () => {
+  test("a node's list reads the pods bound to it now: bound later, moved, deleted, and per namespace", async () => {
+    const { PodsByNode } = await import("../../../src/api/pods-by-node.ts");
+    const pods = c.kind("pods");
+    await c.registry.create(c.kind("namespaces"), "", { metadata: { name: "other" } });
+    await c.registry.create(pods, "default", pod("x1", "node-x"));
+    const index = PodsByNode.of(c.registry, pods);
+    await c.registry.create(pods, "other", { ...pod("x2", "node-x"), metadata: { name: "x2", namespace: "other" } });
+    await c.registry.create(pods, "default", pod("later"));
+    await c.registry.replace(pods, "default", "later", (p) => ({ ...p!, spec: { ...(p!.spec as object), nodeName: "node-x" } }));
+    await c.registry.create(pods, "default", pod("y1", "node-y"));
+    await c.registry.delete(pods, "default", "x1", { gracePeriodSeconds: 0 });
+    const names = (node: string, ns?: string) => c.registry.list(pods, ns, fieldMatcher(pods, `spec.nodeName=${node}`), undefined, undefined, index.podsOn(node)).items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+    expect(names("node-x")).toEqual(["default/later", "other/x2"]);
+    expect(names("node-x", "other")).toEqual(["other/x2"]);
+    expect(names("node-y")).toEqual(["default/y1"]);
+    expect(names("node-z")).toEqual([]);
+    // The same as filtering every pod.
+    expect(names("node-x")).toEqual(c.registry.list(pods, undefined, fieldMatcher(pods, "spec.nodeName=node-x")).items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`));
+  });
+});
