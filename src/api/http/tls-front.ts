@@ -364,19 +364,23 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
           s.timeout(0);
         }
       },
+      // A socket that fails before open (a TLS handshake error) has no connection yet.
       drain(s) {
+        if (!s.data) return;
         flush(s.data.client, s.data.server);
         if (!s.data.client.queued) s.data.raw?.drain();
       },
       timeout(s) {
+        if (!s.data) return void s.terminate();
         s.data.server.socket?.terminate();
         close(s.data);
       },
       close(s) {
-        close(s.data);
+        if (s.data) close(s.data);
       },
-      error(s) {
-        close(s.data);
+      error(s, e) {
+        if (s.data) close(s.data);
+        else opts.log?.(`skiff server: a connection failed before it opened: ${e.message}`);
       },
     },
   });
