@@ -294,7 +294,7 @@ async function runSize(n: number): Promise<Figure[]> {
     figures.push({ name: "failure detection (p99)", value: quantile(delays, 0.99), unit: "s", goal: 18, note: `${sizeC} silent at once; last renewal → NotReady (1 s clock resolution); all NotReady ${allDown.toFixed(1)} s after the kill` });
 
     // Then half the fleet more: 60 % silent, past the 55 % storm guard: no pod of theirs may be evicted.
-    const podsOn = async (names: Set<string>) => (await getJson<{ items: { spec: { nodeName?: string } }[] }>(server, "/api/v1/pods")).items.filter((p) => names.has(p.spec.nodeName ?? "")).length;
+    const podsOn = async (names: Set<string>) => new Set((await getJson<{ items: { metadata: { uid: string }; spec: { nodeName?: string } }[] }>(server, "/api/v1/pods")).items.filter((p) => names.has(p.spec.nodeName ?? "")).map((p) => p.metadata.uid));
     const bNames = new Set(b.names);
     const bPodsBefore = await podsOn(bNames);
     await stopHollow(b, "SIGKILL");
@@ -305,7 +305,7 @@ async function runSize(n: number): Promise<Figure[]> {
     // The default pod-eviction timeout is 30 s; 45 s more shows whether evictions were held.
     await Bun.sleep(45_000);
     const bPodsAfter = await podsOn(bNames);
-    figures.push({ name: "storm guard: pods evicted", value: bPodsBefore - bPodsAfter, unit: "pods", goal: 0, note: `${sizeB + sizeC} of ${n} nodes silent (${Math.round(((sizeB + sizeC) / n) * 100)} %), 45 s past NotReady` });
+    figures.push({ name: "storm guard: pods evicted", value: [...bPodsBefore].filter((uid) => !bPodsAfter.has(uid)).length, unit: "pods", goal: 0, note: `${sizeB + sizeC} of ${n} nodes silent (${Math.round(((sizeB + sizeC) / n) * 100)} %), 45 s past NotReady` });
 
     const stopS = await stopHollow(a);
     figures.push({ name: "hollow process stop", value: stopS, unit: "s", goal: 10, note: `SIGTERM, ${sizeA} agents` });
