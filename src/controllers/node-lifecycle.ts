@@ -111,7 +111,8 @@ export function nodeLifecycleController(registry: Registry, informers: InformerF
       const doomed = !disrupted && evictionDelayFor(p, taint ?? { key: UNREACHABLE, effect: "NoExecute" }) !== Infinity;
       if (isReady(p) || (doomed && !awaitsEviction(p))) await markPodLost(p, doomed);
     }
-    if (disrupted) return { requeueAfterMs: 1000 };
+    // Evictions resume with the next pass once the disruption ends (the resync visits every node every grace/3 too).
+    if (disrupted) return { requeueAfterMs: 5000 };
 
     const since = taintedAt.get(name) ?? (taint?.timeAdded ? Date.parse(taint.timeAdded) : now());
     let nextCheck: number | undefined;
