@@ -43,6 +43,8 @@ export class WireAgent {
   private readonly running = new Set<string>();
   /** Pods whose status write is in flight. */
   private readonly reporting = new Set<string>();
+  /** The latest copy of each pod, for a status write tried again after a failure. */
+  private readonly latest = new Map<string, Pod>();
   private lastLease = 0;
   private podCidr?: string;
   private nextIp = 2;
@@ -123,15 +125,19 @@ export class WireAgent {
   }
 
   private forget(uid: string) {
+    this.latest.delete(uid);
     if (this.running.delete(uid)) this.opts.stats.podsRunning--;
   }
 
   /** What the real agent's pod worker ends with, without the containers in between. */
   private act(pod: Pod) {
     const uid = pod.metadata.uid!;
+    this.latest.set(uid, pod);
     if (pod.metadata.deletionTimestamp) {
       void this.opts.gate.run("podDelete", () => this.client.delete(resources.pods, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } })).catch((e) => {
-        if (!(e instanceof ApiRequestError && (e.code === 404 || e.code === 409))) this.opts.stats.requestErrors++;
+        if (e instanceof ApiRequestError && (e.code === 404 || e.code === 409)) return;
+        this.opts.stats.requestErrors++;
+        this.retryLater(uid);
       });
       return;
     }
@@ -146,11 +152,28 @@ export class WireAgent {
     const status = hollowPodStatus(pod, this.podIp(), nowTimestamp());
     void this.opts.gate
       .run("podStatus", () => this.client.patch(resources.pods, pod.metadata.namespace, pod.metadata.name!, [{ op: "add", path: "/status", value: status }], "json", "status"))
-      .catch((e) => {
-        // Not reported: the next event or re-list tries again.
-        if (!(e instanceof ApiRequestError && e.code === 404)) this.opts.stats.requestErrors++;
-      })
-      .finally(() => this.reporting.delete(uid));
+      .then(
+        () => this.reporting.delete(uid),
+        (e) => {
+          this.reporting.delete(uid);
+          if (e instanceof ApiRequestError && e.code === 404) return;
+          this.opts.stats.requestErrors++;
+          this.retryLater(uid);
+        },
+      );
+  }
+
+  /**
+   * A failed status write or delete is tried again a few seconds later, as the real agent's
+   * pod worker syncs again (a busy server's timeout would otherwise leave the pod unreported
+   * until the watch re-lists).
+   */
+  private retryLater(uid: string) {
+    const retry = setTimeout(() => {
+      const current = this.latest.get(uid);
+      if (current && !this.abort.signal.aborted) this.act(current);
+    }, 2000 + Math.random() * 3000);
+    this.timers.push(retry);
   }
 
   private podIp(): string {
