@@ -8,7 +8,7 @@
 // growth of each figure against the first size (the baseline run in the same process).
 // Run: flock /tmp/skiff-bench.lock node_modules/.bin/bun test/bench/fleet.ts [sizes=1000,5000,10000] [holdSeconds=60] [podsPerNode=10]
 import { Database } from "bun:sqlite";
-import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { skiffBinary, ensureFreshSkiffBinary } from "./lib/skiff-binary.ts";
@@ -335,4 +335,3 @@ const rows = names.map((name) => {
 });
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 console.log(["growth:", [header, widths.map((w) => "-".repeat(w)), ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n")].join("\n"));
-writeFileSync(join(tmpdir(), "skiff-bench-fleet.json"), JSON.stringify(results));
