@@ -17,10 +17,11 @@ const commands: Record<string, () => Promise<Command>> = {
   killall: () => import("./cli/killall.ts"),
   uninstall: () => import("./cli/uninstall.ts"),
   chart: () => import("./cli/chart.ts"),
+  "hollow-agents": () => import("./cli/hollow-agents.ts"),
 };
 
 /** Commands that keep running and call settleAfterStartup (src/cli/settle.ts) once they serve. */
-const services = new Set(["server", "agent"]);
+const services = new Set(["server", "agent", "hollow-agents"]);
 
 const usage = `skiff ${VERSION}: a single-binary edge orchestrator
 
@@ -35,6 +36,7 @@ Commands:
   killall    stop every pod of this node and remove what skiff put in the host network
   uninstall  killall, then delete the data dir
   chart      render, install, upgrade and roll back charts (Helm-compatible)
+  hollow-agents  simulate many node agents over the API (a test and benchmark tool)
   version    print the version
 `;
 

@@ -60,7 +60,7 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
         const inst = await agent.findContainer(ns, pod, container);
         if (!inst || inst.state !== "running") return new Response(`container ${container} is not running\n`, { status: 400 });
         const data: ExecData = { mode, container: inst.id, command: q.getAll("command"), stdin: q.get("stdin") === "true", tty: q.get("tty") === "true" };
-        if (server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": "v5.channel.k8s.io" } })) return undefined;
+        if (server?.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": "v5.channel.k8s.io" } })) return undefined;
         return new Response("expected a websocket upgrade\n", { status: 400 });
       }
       if (parts[0] === "podProxy") return proxyToPod(agent, req, url);
@@ -71,7 +71,7 @@ export function startAgentServer(agent: Agent, opts: { port: number; hostname: s
         const address = await podAddress(agent, ns, pod);
         if ("error" in address) return new Response(`${address.error}\n`, { status: 400 });
         const data: StreamData = { mode: "portforward", host: address.ip, port, podName: pod };
-        if (server.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": RELAY_PROTOCOL } })) return undefined;
+        if (server?.upgrade(req, { data, headers: { "Sec-WebSocket-Protocol": RELAY_PROTOCOL } })) return undefined;
         return new Response("expected a websocket upgrade\n", { status: 400 });
       }
       return new Response("not found\n", { status: 404 });

@@ -10,7 +10,7 @@ import type { RuntimeDriver, RuntimeEvent, RuntimeEventStream } from "./runtime/
 import { LABEL_NODE, LABEL_POD_UID } from "./runtime/labels.ts";
 import { ensureCredential, JoinRefused, type NodeCredential } from "./credentials.ts";
 import { nodeFacts, nodeIpFor } from "./node-info.ts";
-import { registerNode, renewLease, type NodeRegistrationOptions } from "./node-registration.ts";
+import { NODE_STATUS_REPORT_MS, registerNode, renewLease, type NodeRegistrationOptions } from "./node-registration.ts";
 import { refreshServers } from "./server-list.ts";
 import { PodSource, type Pod } from "./pod-source.ts";
 import { LocalVolumes } from "./local-volumes.ts";
@@ -197,8 +197,8 @@ export class Agent {
     await this.step(registerNode(this.client, facts(), reg).catch(() => {}));
     await this.step(heartbeat());
     this.timers.push(setInterval(heartbeat, this.opts.leaseRenewSeconds * 1000));
-    this.timers.push(setInterval(() => void registerNode(this.client, facts(), reg).catch(() => {}), 60_000));
-    // Other servers of the cluster, for failover: learned now and again at every node status refresh.
+    this.timers.push(setInterval(() => void registerNode(this.client, facts(), reg).catch(() => {}), NODE_STATUS_REPORT_MS));
+    // Other servers of the cluster, for failover: learned now and again every minute.
     const learnServers = () => void refreshServers(this.client, this.givenServers()).catch(() => {});
     learnServers();
     this.timers.push(setInterval(learnServers, 60_000));

@@ -50,16 +50,21 @@ export async function ensureCredential(opts: { agentDir: string; server: string;
     if (/does not match|is malformed/.test(e.message)) throw new JoinRefused(e.message);
     throw e;
   });
+  const cred = await requestNodeCredential({ server: opts.server, token: opts.token, caPem, nodeName: opts.nodeName, password: nodePassword(opts.agentDir) });
+  writeFileSync(credPath, JSON.stringify(cred), { mode: 0o600 });
+  return cred;
+}
+
+/** Trades a join token and a node password for the node's credential (the server's CA already verified). */
+export async function requestNodeCredential(opts: { server: string; token: string; caPem: string; nodeName: string; password: string }): Promise<NodeCredential> {
   const res = await fetch(`${opts.server}/v1-skiff/join`, {
     method: "POST",
     headers: { Authorization: `Bearer ${opts.token}`, "Content-Type": "application/json" },
-    body: JSON.stringify({ nodeName: opts.nodeName, password: nodePassword(opts.agentDir) }),
-    tls: { ca: caPem },
+    body: JSON.stringify({ nodeName: opts.nodeName, password: opts.password }),
+    tls: { ca: opts.caPem },
   } as RequestInit);
   const body = (await res.json().catch(() => ({}))) as { token?: string; proxyToken?: string; servingCertPem?: string; servingKeyPem?: string; serviceCidr?: string; message?: string };
   if (res.status === 401) throw new JoinRefused("the server refused the join token (401 Unauthorized): check --token");
   if (!res.ok || !body.token) throw new JoinRefused(`the server refused to join node "${opts.nodeName}" (${res.status}): ${body.message ?? "no reason given"}`);
-  const cred: NodeCredential = { server: opts.server, nodeName: opts.nodeName, token: body.token, caPem, proxyToken: body.proxyToken!, servingCertPem: body.servingCertPem!, servingKeyPem: body.servingKeyPem!, serviceCidr: body.serviceCidr };
-  writeFileSync(credPath, JSON.stringify(cred), { mode: 0o600 });
-  return cred;
+  return { server: opts.server, nodeName: opts.nodeName, token: body.token, caPem: opts.caPem, proxyToken: body.proxyToken!, servingCertPem: body.servingCertPem!, servingKeyPem: body.servingKeyPem!, serviceCidr: body.serviceCidr };
 }

@@ -6,6 +6,12 @@ import { microTimestamp, nowTimestamp } from "../api/registry/metadata.ts";
 import type { NodeFacts } from "./node-info.ts";
 import { goArch } from "./node-info.ts";
 
+/**
+ * How often a node's status is written when nothing changed (the kubelet's
+ * nodeStatusReportFrequency): liveness travels by the Lease, so a fleet's status writes stay
+ * a small share of its heartbeats.
+ */
+export const NODE_STATUS_REPORT_MS = 5 * 60_000;
 
 export type NodeRegistrationOptions = {
   nodeName: string;
@@ -62,7 +68,8 @@ export async function registerNode(client: ApiClient, facts: NodeFacts, opts: No
   const labels = nodeLabels(opts);
   try {
     const existing = await client.get(resources.nodes, undefined, opts.nodeName);
-    await client.patch(resources.nodes, undefined, opts.nodeName, { metadata: { labels } });
+    const stored = existing.metadata.labels ?? {};
+    if (Object.entries(labels).some(([k, v]) => stored[k] !== v)) await client.patch(resources.nodes, undefined, opts.nodeName, { metadata: { labels } });
     return await client.patch(resources.nodes, undefined, opts.nodeName, { status: nodeStatus(facts, opts, existing) }, "merge", "status");
   } catch (e) {
     if (!(e instanceof ApiRequestError && e.code === 404)) throw e;

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { KubeObject } from "../api/kinds/kind.ts";
 import { ApiClient, ApiRequestError, resources } from "../client/api-client.ts";
+import { listWatchLoop } from "../client/list-watch-loop.ts";
 
 export type Pod = KubeObject & { spec: any; status?: any };
 type LocalState = { pods: Pod[]; objects: Record<string, KubeObject> };
@@ -49,20 +50,8 @@ export class PodSource {
     this.save();
   }
 
-  private async loop() {
-    let delay = 500;
-    while (!this.abort.signal.aborted) {
-      try {
-        await this.listAndWatch();
-        delay = 500;
-      } catch (e) {
-        if (this.abort.signal.aborted) return;
-        this.connected = false;
-        if (e instanceof ApiRequestError && e.code === 410) delay = 0;
-      }
-      await Bun.sleep(delay);
-      delay = Math.min(delay * 2, 10_000);
-    }
+  private loop() {
+    return listWatchLoop(this.abort.signal, () => this.listAndWatch(), { firstDelayMs: 500, maxDelayMs: 10_000, onError: () => (this.connected = false) });
   }
 
   private async listAndWatch() {

@@ -4,11 +4,14 @@ import type { KindDef, KubeObject } from "./kinds/kind.ts";
 import type { Change } from "../store/store.ts";
 import { expired } from "./errors.ts";
 import { resourceKey, type Registry } from "./registry/registry.ts";
+import { WatchFanout } from "./watch-fanout.ts";
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED";
 export type WatchOptions = {
   namespace?: string;
   matches?: (o: KubeObject) => boolean;
+  /** Pods only: `matches` passes no pod bound elsewhere (a `spec.nodeName=X` field selector), so only changes of this node's pods are offered. */
+  nodeName?: string;
   /** undefined or "0": start with synthetic ADDED events for the current state. */
   resourceVersion?: string;
   /**
@@ -58,11 +61,11 @@ export function openWatch(registry: Registry, kind: KindDef, opts: WatchOptions,
     if (!Number.isInteger(from) || from < 0) throw expired(`invalid resource version "${rv}"`);
     const replay = registry.store.changesSince(from);
     if (replay === "expired") throw expired(`too old resource version: ${from} (${registry.store.compactedRevision})`);
-    if (replay === "stored") return replayStored(registry, resource, from, deliver, fail);
+    if (replay === "stored") return replayStored(registry, resource, from, deliver, fail, opts.nodeName);
     for (const c of replay) deliver(c);
   }
   // Listing and subscribing happen in the same tick as the store's writes, so nothing falls between them.
-  return registry.subscribe(deliver);
+  return WatchFanout.of(registry).subscribe(resource, deliver, opts.nodeName);
 }
 
 /**
@@ -70,10 +73,10 @@ export function openWatch(registry: Registry, kind: KindDef, opts: WatchOptions,
  * Live changes are held from now until it arrives; those it already covers are dropped.
  * `fail` gets a 410 when the history is gone meanwhile, or the read's error.
  */
-function replayStored(registry: Registry, resource: string, from: number, deliver: (c: Change) => void, fail: (e: unknown) => void): () => void {
+function replayStored(registry: Registry, resource: string, from: number, deliver: (c: Change) => void, fail: (e: unknown) => void, nodeName?: string): () => void {
   let held: Change[] | undefined = [];
   let stopped = false;
-  const unsubscribe = registry.subscribe((c) => (held ? held.push(c) : deliver(c)));
+  const unsubscribe = WatchFanout.of(registry).subscribe(resource, (c) => (held ? held.push(c) : deliver(c)), nodeName);
   registry.store.storedChangesSince(from, resource).then(
     (stored) => {
       if (stopped) return;

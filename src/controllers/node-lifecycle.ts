@@ -44,8 +44,23 @@ export function nodeLifecycleController(registry: Registry, informers: InformerF
   const heardFrom = (name: string) => lastSeen.get(name) ?? started;
   const isUnreachable = (name: string) => now() - heardFrom(name) > grace;
 
+  // The share of unreachable nodes, judged at most twice a second: every unreachable node's
+  // reconcile asks, and counting ten thousand nodes for each of a thousand would take seconds.
+  let disruption = { at: -Infinity, disrupted: false };
+  const clusterDisrupted = () => {
+    if (now() - disruption.at >= 500) {
+      const all = nodes.list();
+      const down = all.filter((n) => isUnreachable(n.metadata.name!)).length;
+      disruption = { at: now(), disrupted: all.length > 0 && down / all.length > UNHEALTHY_THRESHOLD };
+    }
+    return disruption.disrupted;
+  };
+
   const controller = new Controller({
     name: "node-lifecycle",
+    // Nodes are independent: when a thousand go silent at once, each is marked (and its pods
+    // with it) without waiting for the others' writes.
+    workers: 16,
     resyncMs: Math.max(1000, Math.floor(grace / 3)),
     allKeys: () => nodes.list().map((n) => n.metadata.name!),
     reconcile: async (name) => {
@@ -88,17 +103,16 @@ export function nodeLifecycleController(registry: Registry, informers: InformerF
     const current = nodes.get("", name) ?? node;
     const nodePods = pods.byIndex(POD_BY_NODE, name);
     const taint = taintsOf(current).find((t) => t.key === UNREACHABLE && t.effect === "NoExecute");
-    const all = nodes.list();
-    const down = all.filter((n) => isUnreachable(n.metadata.name!)).length;
-    const clusterDisrupted = all.length > 0 && down / all.length > UNHEALTHY_THRESHOLD;
+    const disrupted = clusterDisrupted();
     // Pods on an unreachable node stop being ready at once, so they leave endpoints. Those
     // due for eviction are also marked as disruption targets: their controllers replace
     // them now, while the objects themselves stay until the eviction delay is over.
     for (const p of nodePods) {
-      const doomed = !clusterDisrupted && evictionDelayFor(p, taint ?? { key: UNREACHABLE, effect: "NoExecute" }) !== Infinity;
+      const doomed = !disrupted && evictionDelayFor(p, taint ?? { key: UNREACHABLE, effect: "NoExecute" }) !== Infinity;
       if (isReady(p) || (doomed && !awaitsEviction(p))) await markPodLost(p, doomed);
     }
-    if (clusterDisrupted) return { requeueAfterMs: 1000 };
+    // Evictions resume with the next pass once the disruption ends (the resync visits every node every grace/3 too).
+    if (disrupted) return { requeueAfterMs: 5000 };
 
     const since = taintedAt.get(name) ?? (taint?.timeAdded ? Date.parse(taint.timeAdded) : now());
     let nextCheck: number | undefined;

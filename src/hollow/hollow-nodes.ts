@@ -1,4 +1,6 @@
-// Hollow nodes, for control-plane benchmarks only (as kubemark's): simulated nodes that
+// In-process hollow nodes, for controller benchmarks only: simulated nodes inside the server
+// process that write straight into the registry (no HTTP, no credentials; what a fleet does
+// to a server over the wire is `skiff hollow-agents`, src/hollow/wire-agent.ts). They
 // register through the registry, hold and renew their Leases, and report the pods bound to
 // them Running and Ready without any container, with addresses from a fake range; pods
 // that run to completion (restartPolicy Never/OnFailure) finish at once.

@@ -30,7 +30,7 @@ const STREAM_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attac
 type Deps = { registry: Registry; proxy: NodeProxy; authenticate: (t: string) => UserInfo | undefined; authorize: (u: UserInfo, a: RequestAttributes) => void };
 
 /** Upgrades an exec, attach or port-forward request (answers one that asks no websocket with a Status); null for any other path. */
-export function tryExecUpgrade(req: Request, server: Server<BridgeData>, deps: Deps): Response | undefined | null {
+export function tryExecUpgrade(req: Request, server: Server<BridgeData> | undefined, deps: Deps): Response | undefined | null {
   const url = new URL(req.url);
   const m = url.pathname.match(STREAM_PATH);
   if (!m) return null;
@@ -49,7 +49,7 @@ export function tryExecUpgrade(req: Request, server: Server<BridgeData>, deps: D
     }
     const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((s) => s.trim());
     const data = verb === "portforward" ? portForwardData(url, namespace, name, offered, deps) : channelData(url, namespace, name, verb, offered, deps);
-    if (server.upgrade(req, { data, headers: data.protocol ? { "Sec-WebSocket-Protocol": data.protocol } : {} })) return undefined;
+    if (server?.upgrade(req, { data, headers: data.protocol ? { "Sec-WebSocket-Protocol": data.protocol } : {} })) return undefined;
     throw new ApiError(400, "BadRequest", "websocket upgrade failed");
   } catch (e) {
     const err = toApiError(e);

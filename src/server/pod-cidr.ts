@@ -1,6 +1,6 @@
 // Each node gets its own pod subnet (spec.podCIDR) out of the cluster CIDR when it
 // registers, as flannel's subnet manager does; a deleted node's subnet becomes free again.
-import type { Registry } from "../api/registry/registry.ts";
+import { resourceKey, type Registry } from "../api/registry/registry.ts";
 import { ApiError } from "../api/errors.ts";
 
 function parseCidr(cidr: string): { base: number; bits: number } {
@@ -22,6 +22,7 @@ export function podCidrAllocator(registry: Registry, clusterCidr = "10.42.0.0/16
     const cidr = (n.spec as { podCIDR?: string } | undefined)?.podCIDR;
     return cidr ? [`podcidr/${cidr.replace("/", "_")}`] : [];
   });
+  let hint = 0;
   registry.addAdmission((op, kind, next, old) => {
     if (kind.kind !== "Node") return;
     const spec = ((next.spec as Record<string, unknown>) ??= {}) as { podCIDR?: string; podCIDRs?: string[] };
@@ -32,12 +33,18 @@ export function podCidrAllocator(registry: Registry, clusterCidr = "10.42.0.0/16
       return;
     }
     if (op !== "create" && spec.podCIDR) return;
-    const used = new Set(registry.list(kind, undefined).items.map((n) => (n.spec as { podCIDR?: string } | undefined)?.podCIDR));
-    for (let i = 0; i < count; i++) {
+    // The store's own list (with the writes planned beside this one), unsorted: a fleet of
+    // thousands joining must not pay for a sorted copy of every node per join.
+    const used = new Set<string | undefined>();
+    for (const n of registry.store.list(resourceKey(kind))) used.add((n.spec as { podCIDR?: string } | undefined)?.podCIDR);
+    // From just after the last subnet handed out, so the search does not walk every taken one first.
+    for (let k = 0; k < count; k++) {
+      const i = (hint + k) % count;
       const cidr = `${toIp((base + i * size) >>> 0)}/${nodeMaskBits}`;
       if (!used.has(cidr)) {
         spec.podCIDR = cidr;
         spec.podCIDRs = [cidr];
+        hint = (i + 1) % count;
         return;
       }
     }

@@ -8,7 +8,7 @@ import { allKinds } from "../api/kinds/index.ts";
 import { installCustomResources } from "../api/crd/serve.ts";
 import { Registry } from "../api/registry/registry.ts";
 import { createApiApp } from "../api/http/app.ts";
-import { ANONYMOUS_IDLE_SECONDS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_URL_BYTES, bearerToken, frontDoor } from "../api/http/front-door.ts";
+import { ANONYMOUS_IDLE_SECONDS, MAX_CONNECTIONS_PER_ADDRESS, MAX_HEADER_BYTES, MAX_REQUESTS_PER_ADDRESS, MAX_URL_BYTES, bearerToken, frontDoor } from "../api/http/front-door.ts";
 import { SERVED_METHODS } from "../api/http/app.ts";
 import { startTlsFront, type TlsFront } from "../api/http/tls-front.ts";
 import { spdyPortForward } from "./spdy-port-forward.ts";
@@ -239,24 +239,32 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
 
   let server: Server<BridgeData>;
   let front: TlsFront | undefined;
-  // The HTTP server listens on a loopback port of its own; the public port is the TLS front's.
+  // The API enforces its own 3 MiB limit with a Status; this only stops abuse earlier.
+  const MAX_REQUEST_BODY_BYTES = 16 * 1024 * 1024;
+  const door = frontDoor<BridgeData>(
+    (req, srv) => {
+      const upgraded = tryExecUpgrade(req, srv, { registry, proxy, authenticate, authorize: authz.authorizeKind });
+      if (upgraded !== null) return upgraded;
+      return app.fetch(req);
+    },
+    {
+      authenticated: (req) => bearerToken(req) !== "" && authenticate(bearerToken(req)) !== undefined,
+      clientOf: (port) => front?.clientOf(port),
+      // Each request in flight holds a connection: an address allowed more connections may have as many requests open (a fleet behind one NAT).
+      maxRequestsPerAddress: Math.max(MAX_REQUESTS_PER_ADDRESS, opts.maxConnectionsPerAddress ?? 0),
+    },
+  );
+  // The TLS front serves requests itself; the HTTP server on a loopback port of its own only gets the WebSocket upgrades.
   try {
     server = Bun.serve<BridgeData>({
       hostname: "127.0.0.1",
       port: 0,
       // Never Bun's error page (sources and paths of this machine), whatever NODE_ENV says.
       development: false,
-      ...frontDoor<BridgeData>(
-        (req, srv) => {
-          const upgraded = tryExecUpgrade(req, srv, { registry, proxy, authenticate, authorize: authz.authorizeKind });
-          if (upgraded !== null) return upgraded;
-          return app.fetch(req);
-        },
-        { authenticated: (req) => bearerToken(req) !== "" && authenticate(bearerToken(req)) !== undefined, clientOf: (port) => front?.clientOf(port) },
-      ),
+      fetch: door.fetch,
+      error: door.error,
       websocket: execBridgeHandler,
-      // The API enforces its own 3 MiB limit with a Status; this only stops abuse earlier.
-      maxRequestBodySize: 16 * 1024 * 1024,
+      maxRequestBodySize: MAX_REQUEST_BODY_BYTES,
       // Before a valid token; the front door lengthens it per connection after one.
       idleTimeout: ANONYMOUS_IDLE_SECONDS,
     });
@@ -278,6 +286,7 @@ async function startParts(opts: ServerOptions, closers: Closers, signal: AbortSi
       firstRequestSeconds: ANONYMOUS_IDLE_SECONDS,
       log: opts.log,
       takeOver: spdyPortForward({ registry, proxy, authenticate, authorize: authz.authorizeKind }),
+      inProcess: { handle: (req, conn) => door.serve(req, conn), idleSeconds: ANONYMOUS_IDLE_SECONDS, maxBodyBytes: MAX_REQUEST_BODY_BYTES },
     });
   } catch (e) {
     const msg = (e as Error).message ?? String(e);

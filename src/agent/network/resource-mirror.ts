@@ -3,6 +3,7 @@
 // each read their inputs from these.
 import type { KubeObject } from "../../api/kinds/kind.ts";
 import { ApiRequestError, type ApiClient, type ResourceRef } from "../../client/api-client.ts";
+import { listWatchLoop } from "../../client/list-watch-loop.ts";
 
 export class ResourceMirror<T extends KubeObject = KubeObject> {
   readonly items = new Map<string, T>();
@@ -27,19 +28,8 @@ export class ResourceMirror<T extends KubeObject = KubeObject> {
     this.abort.abort();
   }
 
-  private async loop() {
-    let delay = 250;
-    while (!this.abort.signal.aborted) {
-      try {
-        await this.listAndWatch();
-        delay = 250;
-      } catch (e) {
-        if (this.abort.signal.aborted) return;
-        if (e instanceof ApiRequestError && e.code === 410) delay = 0;
-      }
-      await Bun.sleep(delay);
-      delay = Math.min(delay * 2, 5_000);
-    }
+  private loop() {
+    return listWatchLoop(this.abort.signal, () => this.listAndWatch(), { firstDelayMs: 250, maxDelayMs: 5_000 });
   }
 
   private async listAndWatch() {

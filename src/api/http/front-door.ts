@@ -31,7 +31,11 @@ export type FrontDoorOptions = {
   maxRequestsPerAddress?: number;
 };
 
-type Handler<T> = (req: Request, server: Server<T>) => Response | undefined | Promise<Response | undefined>;
+/** The handler; `server` is absent for requests the TLS front serves in process (never upgrades). */
+type Handler<T> = (req: Request, server?: Server<T>) => Response | undefined | Promise<Response | undefined>;
+
+/** The client of a request and its connection's idle bound, however the request arrived. */
+export type RequestConnection = { address: string | undefined; setIdleTimeout(seconds: number): void };
 
 export function statusResponse(e: ApiError): Response {
   return new Response(JSON.stringify(e.toStatus()), { status: e.code, headers: { "Content-Type": "application/json" } });
@@ -43,7 +47,7 @@ export function bearerToken(req: Request): string {
   return header.startsWith("Bearer ") ? header.slice(7).trim() : "";
 }
 
-/** Bun.serve's `fetch` and `error` around `handler`. */
+/** Bun.serve's `fetch` and `error` around `handler`, and `serve` for the TLS front's in-process requests. */
 export function frontDoor<T>(handler: Handler<T>, opts: FrontDoorOptions) {
   raiseParserHeaderLimit();
   const limits = new ClientLimits(opts.maxRequestsPerAddress ?? MAX_REQUESTS_PER_ADDRESS);
@@ -53,16 +57,23 @@ export function frontDoor<T>(handler: Handler<T>, opts: FrontDoorOptions) {
     if (checked instanceof ApiError) return statusResponse(checked);
     const peer = server.requestIP(req);
     const address = opts.clientOf ? (peer ? opts.clientOf(peer.port) : undefined) : peer?.address;
+    return serve(checked, { address, setIdleTimeout: (seconds) => server.timeout(req, seconds) }, server);
+  }
+
+  async function serve(req: Request, conn: RequestConnection, server?: Server<T>): Promise<Response | undefined> {
+    const checked = server ? req : checkRequest(req);
+    if (checked instanceof ApiError) return statusResponse(checked);
+    const address = conn.address;
     if (address === undefined) return statusResponse(new ApiError(403, "Forbidden", "connections are served on the API port only"));
     const release = limits.acquire(address);
     if (!release) {
       return statusResponse(new ApiError(429, "TooManyRequests", `too many requests in flight from ${address} (limit ${limits.maxPerAddress})`, { retryAfterSeconds: 1 }));
     }
-    const longRunning = isLongRunning(req);
-    if (longRunning) req.signal.addEventListener("abort", release, { once: true });
+    const longRunning = isLongRunning(checked);
+    if (longRunning) checked.signal.addEventListener("abort", release, { once: true });
     let res: Response | undefined;
     try {
-      if (opts.authenticated(req)) server.timeout(req, longRunning ? 0 : AUTHENTICATED_IDLE_SECONDS);
+      if (opts.authenticated(checked)) conn.setIdleTimeout(longRunning ? 0 : AUTHENTICATED_IDLE_SECONDS);
       res = await handler(checked, server);
     } catch (e) {
       res = statusResponse(toApiError(e));
@@ -75,30 +86,31 @@ export function frontDoor<T>(handler: Handler<T>, opts: FrontDoorOptions) {
     // connection gets back an idle timeout, or it could stay open forever.
     const done = () => {
       release();
-      server.timeout(req, AUTHENTICATED_IDLE_SECONDS);
+      conn.setIdleTimeout(AUTHENTICATED_IDLE_SECONDS);
     };
     const body = res.body.pipeThrough(new TransformStream({ flush: done, cancel: () => release() } as Transformer & { cancel: () => void }));
     return new Response(body, res);
   }
 
-  /** Bun.serve's `error`: what escaped fetch (a rejected stream...) answered without details. */
+/** Bun.serve's `error`: what escaped fetch (a rejected stream...) answered without details. */
   function error(e: Error): Response {
     return statusResponse(toApiError(e));
   }
 
-  return { fetch, error };
+  return { fetch, error, serve };
 }
 
 /**
  * The request the handler gets, or the Status to answer: a target Bun made a URL of, a Host
  * it could read, sizes within bounds.
  */
-function checkRequest<T>(req: Request, server: Server<T>): Request | ApiError {
+function checkRequest<T>(req: Request, server?: Server<T>): Request | ApiError {
   // Bun leaves req.url relative ("/livez") when the Host header is missing, empty or malformed.
   if (!req.url.startsWith("https://") && !req.url.startsWith("http://")) {
     if (req.headers.get("host")) return new ApiError(400, "BadRequest", "the Host header of the request is not a valid host");
     if (!req.url.startsWith("/")) return new ApiError(400, "BadRequest", "the request target is not a path");
     // HTTP/1.0 without a Host, or an empty one: served as net/http does, on the listener's own address.
+    if (!server) return new ApiError(400, "BadRequest", "the request target is not a path");
     req = new Request(new URL(req.url, server.url).href, req);
   }
   if (req.url.length > MAX_URL_BYTES) return new ApiError(414, "RequestURITooLong", `the request URL is longer than ${MAX_URL_BYTES} bytes`);

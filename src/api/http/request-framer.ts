@@ -5,7 +5,12 @@
 
 /** What the front does with the bytes it was given. */
 export type FramerOutput =
-  | { kind: "forward"; bytes: Uint8Array }
+  /** `framing`: a chunk-size line, a chunk's CRLF or a trailer line (not body data). */
+  | { kind: "forward"; bytes: Uint8Array; framing?: true }
+  /** With `parseHeads`: the head of an ordinary request (its body follows as "forward", then "end"). */
+  | { kind: "request"; bytes: Uint8Array; head: RequestHead }
+  /** With `parseHeads`: the request whose head came last is complete. */
+  | { kind: "end" }
   /** The head of a request asking to switch protocols; a "tunnel" follows it. */
   | { kind: "upgrade"; bytes: Uint8Array; head: RequestHead }
   /** The connection stops being HTTP (a WebSocket or SPDY upgrade): pass every later byte as is. */
@@ -22,10 +27,12 @@ export type FramerOptions = {
    */
   methods: ReadonlySet<string>;
   methodHeader: string;
+  /** Give every request's head (and mark its end), for a front that serves requests itself. */
+  parseHeads?: boolean;
 };
 
 /** What the front may need of an upgrade request to answer it itself. */
-export type RequestHead = { method: string; target: string; headers: Headers };
+export type RequestHead = { method: string; target: string; headers: Headers; version: string };
 
 const CRLF_CRLF = Buffer.from("\r\n\r\n");
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -42,6 +49,8 @@ type State =
 
 export class RequestFramer {
   private state: State = { at: "head" };
+  /** A request just completed: "end" is the next output. */
+  private endPending = false;
   private pending: Buffer = Buffer.alloc(0);
   /** The header only the front may set: a request carrying it is refused. */
   private readonly reserved: string;
@@ -56,10 +65,16 @@ export class RequestFramer {
     if (this.state.at === "closed") return [];
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const out: FramerOutput[] = [];
-    while (this.pending.length) {
+    for (;;) {
+      if (this.endPending) {
+        this.endPending = false;
+        out.push({ kind: "end" });
+      }
+      if (!this.pending.length) break;
       const step = this.step();
       if (!step) break;
       out.push(step);
+      if (this.endPending) continue;
       if (step.kind === "reject") {
         this.state = { at: "closed" };
         this.pending = Buffer.alloc(0);
@@ -89,7 +104,7 @@ export class RequestFramer {
         const n = Math.min(s.left, this.pending.length);
         const bytes = this.take(n);
         s.left -= n;
-        if (s.left === 0) this.state = s.at === "body" ? { at: "head" } : { at: "chunk-end" };
+        if (s.left === 0) this.state = s.at === "body" ? this.requestEnd() : { at: "chunk-end" };
         return { kind: "forward", bytes };
       }
       case "chunk-size": {
@@ -100,20 +115,20 @@ export class RequestFramer {
         if (!size) return reject(400, "BadRequest", "the request body's chunked encoding is malformed");
         const n = parseInt(size[1]!, 16);
         this.state = n === 0 ? { at: "trailers" } : { at: "chunk-data", left: n };
-        return { kind: "forward", bytes: this.take(end + 2) };
+        return { kind: "forward", bytes: this.take(end + 2), framing: true };
       }
       case "chunk-end": {
         if (this.pending.length < 2) return undefined;
         if (this.pending[0] !== 13 || this.pending[1] !== 10) return reject(400, "BadRequest", "the request body's chunked encoding is malformed");
         this.state = { at: "chunk-size" };
-        return { kind: "forward", bytes: this.take(2) };
+        return { kind: "forward", bytes: this.take(2), framing: true };
       }
       case "trailers": {
         // Trailer lines, then an empty line.
         const end = this.pending.indexOf("\r\n");
         if (end < 0) return this.pending.length > this.opts.maxHeadBytes ? reject(431, "RequestHeaderFieldsTooLarge", "the request trailers are too large") : undefined;
-        if (end === 0) this.state = { at: "head" };
-        return { kind: "forward", bytes: this.take(end + 2) };
+        if (end === 0) this.state = this.requestEnd();
+        return { kind: "forward", bytes: this.take(end + 2), framing: true };
       }
       default:
         return undefined;
@@ -153,7 +168,8 @@ export class RequestFramer {
     const headers = this.pending.subarray(lineEnd + 2, end + 2).toString("latin1");
     let length = -1;
     let chunked = false;
-    let upgrade: Headers | undefined;
+    let upgrade: Headers | undefined = this.opts.parseHeads ? new Headers() : undefined;
+    let upgrading = false;
     for (const line of headers.split("\r\n")) {
       const colon = line.indexOf(":");
       if (colon <= 0) continue;
@@ -169,7 +185,8 @@ export class RequestFramer {
         chunked = value.toLowerCase().split(",").map((v) => v.trim()).includes("chunked");
         if (!chunked) return reject(400, "BadRequest", `transfer encoding ${value.slice(0, 32)} is not supported`);
       } else if (name === "upgrade") {
-        upgrade = new Headers();
+        upgrading = true;
+        upgrade ??= new Headers();
       }
     }
     if (upgrade) {
@@ -188,11 +205,20 @@ export class RequestFramer {
     const bytes = this.opts.methods.has(method)
       ? head
       : Buffer.concat([Buffer.from(`GET ${parts[1]} ${parts[2]}\r\n${this.opts.methodHeader}: ${method}\r\n`, "latin1"), head.subarray(lineEnd + 2)]);
-    if (upgrade) this.state = { at: "tunnel" };
+    if (upgrading) this.state = { at: "tunnel" };
     else if (chunked) this.state = { at: "chunk-size" };
     else if (length > 0) this.state = { at: "body", left: length };
-    if (upgrade) return { kind: "upgrade", bytes, head: { method, target: parts[1], headers: upgrade } };
+    else this.state = this.requestEnd();
+    const parsed = { method, target: parts[1], headers: upgrade!, version: parts[2]! };
+    if (upgrading) return { kind: "upgrade", bytes, head: parsed };
+    if (this.opts.parseHeads) return { kind: "request", bytes, head: parsed };
     return { kind: "forward", bytes };
+  }
+
+  /** Back to reading heads; with parseHeads an "end" is given first. */
+  private requestEnd(): State {
+    if (this.opts.parseHeads) this.endPending = true;
+    return { at: "head" };
   }
 
   private take(n: number): Buffer {

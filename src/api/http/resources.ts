@@ -4,6 +4,7 @@ import type { KindDef, KubeObject } from "../kinds/kind.ts";
 import { apiVersionOf } from "../kinds/kind.ts";
 import { ApiError, badRequest, methodNotAllowed, notFound } from "../errors.ts";
 import type { DeleteOptions, FieldValidation, Registry, WriteOptions } from "../registry/registry.ts";
+import { resourceKey } from "../registry/registry.ts";
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError, serverSideApply, ApplyConflictError } from "../patch/index.ts";
 import { toTable } from "../tables/index.ts";
 import { scaleOf, writePath } from "./scale-paths.ts";
@@ -17,6 +18,8 @@ import { watchResponse } from "./watch-stream.ts";
 import { handleOtherVersion, otherVersionOf } from "./other-versions.ts";
 import { nowTimestamp } from "../registry/metadata.ts";
 import { listOptions } from "./list-options.ts";
+import { selectedNode } from "../watch-fanout.ts";
+import { PodsByNode } from "../pods-by-node.ts";
 
 export type ResourceContext = {
   registry: Registry;
@@ -137,7 +140,10 @@ function list(req: Request, url: URL, kind: KindDef, namespace: string | undefin
   const params = url.searchParams;
   resourceVersionParam(params);
   listOptions(params, false);
-  const result = ctx.registry.list(kind, namespace, objectFilter(kind, params), intParam(params, "limit"), params.get("continue") ?? undefined);
+  // An agent listing its own pods reads them from the index of pods by node.
+  const node = resourceKey(kind) === "pods" ? selectedNode(params.get("fieldSelector")) : undefined;
+  const among = node !== undefined ? PodsByNode.of(ctx.registry, kind).podsOn(node) : undefined;
+  const result = ctx.registry.list(kind, namespace, objectFilter(kind, params), intParam(params, "limit"), params.get("continue") ?? undefined, among);
   const table = render(req, url, kind, result.items);
   const metadata = { resourceVersion: result.resourceVersion, ...(result.continue ? { continue: result.continue, remainingItemCount: result.remainingItemCount } : {}) };
   if (table) return json({ ...table, metadata });
@@ -158,6 +164,7 @@ function startWatch(req: Request, url: URL, kind: KindDef, namespace: string | u
   return watchResponse(ctx.registry, kind, {
     namespace,
     matches: objectFilter(kind, params),
+    nodeName: selectedNode(params.get("fieldSelector")),
     resourceVersion: resourceVersionParam(params),
     sendInitialEvents,
     allowBookmarks: params.get("allowWatchBookmarks") === "true",

@@ -12,6 +12,7 @@
 // an asynchronous response on unix sockets, and the front door relies on those.)
 import type { Socket, TCPSocketListener } from "bun";
 import { RequestFramer, type RequestHead } from "./request-framer.ts";
+import { keepsAlive, toRequest, writeResponse } from "./http1-exchange.ts";
 
 /** The method of a request the front passed on as GET because Bun's parser would drop it. */
 export const METHOD_HEADER = "x-skiff-method";
@@ -27,6 +28,22 @@ export type Takeover = {
   start?: (io: { write(bytes: Uint8Array): boolean; end(): void }) => RawSession;
 };
 export type RawSession = { receive(chunk: Uint8Array): void; drain(): void; close(): void };
+
+/** A client connection as the in-process handler sees it. */
+export type ClientConnection = {
+  address: string;
+  /** Seconds the connection may stay idle after this request's response (0: no limit). */
+  setIdleTimeout(seconds: number): void;
+};
+
+/** What the front needs to serve ordinary requests itself. */
+export type InProcessServing = {
+  handle: (req: Request, conn: ClientConnection) => Promise<Response | undefined>;
+  /** Idle seconds of a connection until a request lengthens them. */
+  idleSeconds: number;
+  /** Body bytes a request may carry (413 past it). */
+  maxBodyBytes: number;
+};
 
 export type TlsFrontOptions = {
   hostname: string;
@@ -44,7 +61,16 @@ export type TlsFrontOptions = {
   log?: (line: string) => void;
   /** Offered every upgrade request: a takeover serves it here instead of the HTTP server. */
   takeOver?: (head: RequestHead, clientAddress: string) => Takeover | undefined;
+  /**
+   * Serve ordinary requests in this process (one descriptor per client connection); only
+   * upgrades the front does not take over go to the HTTP server. Without it every
+   * connection is passed on (three descriptors each).
+   */
+  inProcess?: InProcessServing;
 };
+
+/** A request framed and waiting for its turn on its connection. */
+type Pending = { head: RequestHead; body: Uint8Array[]; bodyBytes: number; complete: boolean };
 
 type Side = { socket?: Socket<unknown>; queue: Buffer[]; queued: number; ended: boolean };
 
@@ -58,9 +84,17 @@ type Conn = {
   overLimit: boolean;
   sawRequest: boolean;
   closed: boolean;
+  connecting?: boolean;
   /** Set once the front answers the connection itself (a takeover). */
   taken?: boolean;
   raw?: RawSession;
+  /** In-process serving: requests in arrival order; the first is being answered. */
+  requests: Pending[];
+  serving: boolean;
+  /** Aborted when the connection closes: ends the handler's streams (watches). */
+  gone: AbortController;
+  idleSeconds: number;
+  drainWaiters: (() => void)[];
 };
 
 export type TlsFront = {
@@ -75,8 +109,12 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
   const open = new Set<Conn>();
   const byUpstreamPort = new Map<number, Conn>();
 
+  function statusBody(code: number, reason: string, message: string): string {
+    return JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code });
+  }
+
   function statusBytes(code: number, reason: string, message: string): Buffer {
-    const body = JSON.stringify({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code });
+    const body = statusBody(code, reason, message);
     const text = REASON_PHRASES[code] ?? "Bad Request";
     return Buffer.from(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${code === 429 ? "Retry-After: 1\r\n" : ""}\r\n${body}`);
   }
@@ -113,6 +151,8 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
     }
     from.socket?.resume();
     if (to.ended) to.socket.end();
+    const c = (to.socket as Socket<Conn | undefined>).data;
+    if (c && to === c.client) for (const w of c.drainWaiters.splice(0)) w();
   }
 
   function endSide(side: Side) {
@@ -132,6 +172,8 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
     endSide(c.client);
     endSide(c.server);
     c.raw?.close();
+    c.gone.abort();
+    for (const w of c.drainWaiters.splice(0)) w();
   }
 
   function refuse(c: Conn, code: number, reason: string, message: string) {
@@ -142,6 +184,7 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
   }
 
   function connectUpstream(c: Conn) {
+    c.connecting = true;
     Bun.connect<Conn>({
       hostname: "127.0.0.1",
       port: opts.upstreamPort,
@@ -185,13 +228,87 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
       opts.log?.(`skiff server: an upgrade failed: ${(e as Error).message}`);
       return refuse(c, 500, "InternalError", "Internal error occurred");
     }
-    if (!taken) return void send(c.server, bytes, c.client);
+    if (!taken) {
+      if (!c.server.socket && !c.connecting) connectUpstream(c);
+      return void send(c.server, bytes, c.client);
+    }
     c.taken = true;
     c.server.ended = true;
     c.server.socket?.terminate();
     send(c.client, taken.response, c.server);
     if (!taken.start) return endSide(c.client);
     c.raw = taken.start({ write: (b) => send(c.client, b, c.server), end: () => endSide(c.client) });
+  }
+
+  /** Adds a framed part of a request to the connection's queue; false when the connection was refused. */
+  function takeRequestPart(c: Conn, out: { kind: "forward"; bytes: Uint8Array; framing?: true } | { kind: "request"; head: RequestHead } | { kind: "end" }): boolean {
+    const serving = opts.inProcess!;
+    const last = c.requests.at(-1);
+    if (out.kind === "request") {
+      c.requests.push({ head: out.head, body: [], bodyBytes: 0, complete: false });
+      // A client waiting for 100 Continue sends its body only after it.
+      if (out.head.headers.get("expect")?.toLowerCase() === "100-continue" && c.requests.length === 1) send(c.client, Buffer.from("HTTP/1.1 100 Continue\r\n\r\n"), c.server);
+      // Quiet while reading a request's body and answering it; idle timeouts start again after.
+      c.client.socket?.timeout(0);
+    } else if (out.kind === "end") {
+      if (last) last.complete = true;
+      void serveNext(c);
+    } else if (last && !last.complete && !out.framing) {
+      last.bodyBytes += out.bytes.byteLength;
+      if (last.bodyBytes > serving.maxBodyBytes) {
+        refuse(c, 413, "RequestEntityTooLarge", `the request body is larger than ${serving.maxBodyBytes} bytes`);
+        return false;
+      }
+      last.body.push(Buffer.from(out.bytes));
+    }
+    return true;
+  }
+
+  /** Answers the connection's requests one after another, in order. */
+  async function serveNext(c: Conn) {
+    if (c.serving) return;
+    c.serving = true;
+    try {
+      while (!c.closed && c.requests[0]?.complete) {
+        const p = c.requests.shift()!;
+        const close = !keepsAlive(p.head);
+        await serveOne(c, p, close);
+        if (close) {
+          endSide(c.client);
+          return;
+        }
+      }
+      // Waiting for the next request: the connection's idle bound applies again.
+      if (!c.closed && !c.requests.length) c.client.socket?.timeout(c.idleSeconds);
+    } finally {
+      c.serving = false;
+    }
+  }
+
+  async function serveOne(c: Conn, p: Pending, close: boolean) {
+    const serving = opts.inProcess!;
+    const method = opts.methods.has(p.head.method) ? p.head.method : "GET";
+    if (method !== p.head.method) p.head.headers.set(METHOD_HEADER, p.head.method);
+    const req = toRequest(p.head, p.body, `${opts.hostname.includes(":") ? `[${opts.hostname}]` : opts.hostname}:${listener.port}`, c.gone.signal, method);
+    let res: Response | undefined;
+    if (typeof req === "string") res = new Response(statusBody(400, "BadRequest", req), { status: 400, headers: { "Content-Type": "application/json" } });
+    else {
+      try {
+        res = await serving.handle(req, { address: c.address, setIdleTimeout: (seconds) => (c.idleSeconds = seconds) });
+      } catch (e) {
+        opts.log?.(`skiff server: a request failed: ${(e as Error).message}`);
+      }
+      res ??= new Response(statusBody(500, "InternalError", "Internal error occurred"), { status: 500, headers: { "Content-Type": "application/json" } });
+    }
+    if (c.closed) return void (await res.body?.cancel().catch(() => {}));
+    const out = {
+      write: (bytes: Uint8Array) => send(c.client, bytes, c.server),
+      drained: () => (c.closed || c.client.queued <= HIGH_WATER / 4 ? Promise.resolve() : new Promise<void>((r) => c.drainWaiters.push(r))),
+    };
+    await writeResponse(res, out, { head: p.head.method === "HEAD", close, stream: isStreaming(p.head.target), gone: () => c.closed }).catch((e) => {
+      opts.log?.(`skiff server: a response could not be written: ${(e as Error).message}`);
+      close = true;
+    });
   }
 
   const listener: TCPSocketListener<Conn> = Bun.listen<Conn>({
@@ -205,17 +322,22 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
         perAddress.set(address, n);
         const c: Conn = {
           address,
-          framer: new RequestFramer({ maxHeadBytes: opts.maxHeadBytes, maxUrlBytes: opts.maxUrlBytes, methods: opts.methods, methodHeader: METHOD_HEADER }),
+          framer: new RequestFramer({ maxHeadBytes: opts.maxHeadBytes, maxUrlBytes: opts.maxUrlBytes, methods: opts.methods, methodHeader: METHOD_HEADER, parseHeads: !!opts.inProcess }),
           client: { socket: s as Socket<unknown>, queue: [], queued: 0, ended: false },
           server: { queue: [], queued: 0, ended: false },
           overLimit: n > opts.maxConnectionsPerAddress,
           sawRequest: false,
           closed: false,
+          requests: [],
+          serving: false,
+          gone: new AbortController(),
+          idleSeconds: opts.inProcess?.idleSeconds ?? 0,
+          drainWaiters: [],
         };
         s.data = c;
         open.add(c);
         s.timeout(opts.firstRequestSeconds);
-        if (!c.overLimit) connectUpstream(c);
+        if (!c.overLimit && !opts.inProcess) connectUpstream(c);
       },
       data(s, chunk) {
         const c = s.data;
@@ -229,30 +351,36 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
           const raw = c.raw as RawSession | undefined;
           if (raw) {
             if (out.kind === "forward") raw.receive(out.bytes);
+          } else if (opts.inProcess && out.kind !== "upgrade" && out.kind !== "tunnel" && out.kind !== "reject" && !c.server.socket && !c.connecting) {
+            if (!takeRequestPart(c, out)) return;
           } else if (out.kind === "forward") send(c.server, out.bytes, c.client);
           else if (out.kind === "upgrade") takeOverOrForward(c, out.head, out.bytes);
           else if (out.kind === "reject") return refuse(c, out.code, out.reason, out.message);
           if (c.client.ended) return;
         }
-        if (!c.sawRequest) {
+        if (!c.sawRequest && !opts.inProcess) {
           // From the first request on, the HTTP server's own idle timeouts govern the connection.
           c.sawRequest = true;
           s.timeout(0);
         }
       },
+      // A socket that fails before open (a TLS handshake error) has no connection yet.
       drain(s) {
+        if (!s.data) return;
         flush(s.data.client, s.data.server);
         if (!s.data.client.queued) s.data.raw?.drain();
       },
       timeout(s) {
+        if (!s.data) return void s.terminate();
         s.data.server.socket?.terminate();
         close(s.data);
       },
       close(s) {
-        close(s.data);
+        if (s.data) close(s.data);
       },
-      error(s) {
-        close(s.data);
+      error(s, e) {
+        if (s.data) close(s.data);
+        else opts.log?.(`skiff server: a connection failed before it opened: ${e.message}`);
       },
     },
   });
@@ -269,4 +397,15 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
       }
     },
   };
+}
+
+/** Responses that stream for as long as the client wants (watches, followed logs): written chunked as they come. */
+function isStreaming(target: string): boolean {
+  const query = target.indexOf("?");
+  const path = query < 0 ? target : target.slice(0, query);
+  if (/\/watch\//.test(path)) return true;
+  if (query < 0) return false;
+  const params = new URLSearchParams(target.slice(query + 1));
+  const watch = params.get("watch");
+  return watch === "true" || watch === "1" || params.get("follow") === "true";
 }

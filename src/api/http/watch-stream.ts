@@ -10,6 +10,8 @@ import type { WatchMetrics } from "./types.ts";
 export type WatchStreamOptions = {
   namespace?: string;
   matches?: (o: KubeObject) => boolean;
+  /** Pods of one node only (see WatchOptions). */
+  nodeName?: string;
   resourceVersion?: string;
   /** Watch-list (sendInitialEvents): the initial state ends with a BOOKMARK annotated k8s.io/initial-events-end. */
   sendInitialEvents?: boolean;

@@ -120,8 +120,10 @@ export class Registry {
   }
 
   /** Objects sorted by namespace and name, as etcd's key order gives them upstream. */
-  list(kind: KindDef, namespace: string | undefined, filter?: (o: KubeObject) => boolean, limit?: number, continueToken?: string): ListResult {
-    const all = this.store.list(resourceKey(kind), kind.namespaced ? namespace : undefined);
+  /** `among`: the objects that can match (from an index), instead of every object of the kind. */
+  list(kind: KindDef, namespace: string | undefined, filter?: (o: KubeObject) => boolean, limit?: number, continueToken?: string, among?: KubeObject[]): ListResult {
+    const ns = kind.namespaced ? namespace : undefined;
+    const all = among ? (ns === undefined ? among : among.filter((o) => (o.metadata.namespace ?? "") === ns)) : this.store.list(resourceKey(kind), ns);
     let items = filter ? all.filter(filter) : all;
     items.sort(byNamespaceAndName);
     let start = 0;

@@ -15,10 +15,11 @@ const fmt = (v: number) => (Number.isNaN(v) ? "n/a" : Math.abs(v) >= 100 ? v.toF
 
 /** value/goal: ≤ 1 meets an upper-bound goal, ≥ 1 a lower-bound one. */
 export const ratio = (f: Figure) => f.value / f.goal;
-const met = (f: Figure) => (f.atLeast ? ratio(f) >= 1 : ratio(f) <= 1);
+// Compared directly, so a goal of 0 (no lease missed) can be met.
+const met = (f: Figure) => (f.atLeast ? f.value >= f.goal : f.value <= f.goal);
 
 export function renderTable(figures: Figure[]): string {
-  const rows = figures.map((f) => [f.name, `${fmt(f.value)} ${f.unit}`, `${f.atLeast ? "≥" : "≤"} ${fmt(f.goal)} ${f.unit}`, `${ratio(f).toFixed(2)}×`, Number.isNaN(f.value) ? "n/a" : met(f) ? "met" : "MISSED", f.note ?? ""]);
+  const rows = figures.map((f) => [f.name, `${fmt(f.value)} ${f.unit}`, `${f.atLeast ? "≥" : "≤"} ${fmt(f.goal)} ${f.unit}`, f.goal ? `${ratio(f).toFixed(2)}×` : "", Number.isNaN(f.value) ? "n/a" : met(f) ? "met" : "MISSED", f.note ?? ""]);
   const header = ["figure", "value", "goal", "value/goal", "", "notes"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();

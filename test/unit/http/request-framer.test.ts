@@ -89,3 +89,45 @@ describe("request framing", () => {
     expect(feed("G(T garbage", undefined, f)).toEqual({ text: "G(T garbage", events: [] });
   });
 });
+
+describe("request framing for a front that serves requests itself (parseHeads)", () => {
+  const parsing = () => new RequestFramer({ maxHeadBytes: 1024, maxUrlBytes: 256, methods: METHODS, methodHeader: "x-skiff-method", parseHeads: true });
+  /** Each request as method, target, body data (chunk framing left out) and whether it ended. */
+  function requests(input: string, size: number) {
+    const f = parsing();
+    const out: { method: string; target: string; version: string; host: string | null; body: string; ended: boolean }[] = [];
+    const bytes = Buffer.from(input, "latin1");
+    for (let i = 0; i < bytes.length; i += size) {
+      for (const o of f.push(bytes.subarray(i, i + size))) {
+        if (o.kind === "request") out.push({ method: o.head.method, target: o.head.target, version: o.head.version, host: o.head.headers.get("host"), body: "", ended: false });
+        else if (o.kind === "forward" && !o.framing && out.length && !out.at(-1)!.ended) out.at(-1)!.body += Buffer.from(o.bytes).toString("latin1");
+        else if (o.kind === "end") out.at(-1)!.ended = true;
+        else if (o.kind !== "forward") throw new Error(`unexpected ${o.kind}`);
+      }
+    }
+    return out;
+  }
+
+  test("every head with its headers, bodies without chunk framing, and an end per request, however the bytes are split", () => {
+    const input = post('{"a":1}') + "GET /livez HTTP/1.0\r\nHost: b\r\n\r\n" + chunked + "FOO /x HTTP/1.1\r\n\r\n";
+    for (const size of [1, 3, 17, input.length]) {
+      expect(requests(input, size)).toEqual([
+        { method: "POST", target: "/api/v1/namespaces/default/configmaps", version: "HTTP/1.1", host: "a", body: '{"a":1}', ended: true },
+        { method: "GET", target: "/livez", version: "HTTP/1.0", host: "b", body: "", ended: true },
+        { method: "PUT", target: "/x", version: "HTTP/1.1", host: "a", body: "hello world", ended: true },
+        { method: "FOO", target: "/x", version: "HTTP/1.1", host: null, body: "", ended: true },
+      ]);
+    }
+  });
+
+  test("a request whose body has not all arrived has not ended", () => {
+    const input = post('{"a":1}');
+    expect(requests(input.slice(0, -2), 5)).toEqual([{ method: "POST", target: "/api/v1/namespaces/default/configmaps", version: "HTTP/1.1", host: "a", body: '{"a":', ended: false }]);
+  });
+
+  test("an upgrade is still an upgrade, then a tunnel", () => {
+    const f = parsing();
+    const kinds = f.push(Buffer.from("GET /exec HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nraw")).map((o) => o.kind);
+    expect(kinds).toEqual(["upgrade", "tunnel", "forward"]);
+  });
+});
