@@ -221,6 +221,10 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
 
   /** An upgrade the front answers itself (opts.takeOver), or the head passed on as any other. */
   function takeOverOrForward(c: Conn, head: RequestHead, bytes: Uint8Array) {
+    // An upgraded connection may be quiet on the client's side for as long as the stream lasts
+    // (exec output only flows towards the client, which does not reset a socket's timeout):
+    // the HTTP server's WebSocket bounds or the takeover session govern it from here.
+    c.client.socket?.timeout(0);
     let taken: Takeover | undefined;
     try {
       taken = opts.takeOver?.(head, c.address);
