@@ -15,6 +15,12 @@ export interface PodmanCliOptions {
   env: Record<string, string>;
   commandPrefix?: string[];
   defaultTimeoutMs?: number;
+  /**
+   * The directory every call runs in. conmon, started by podman, writes a file named `oom` into
+   * its working directory when a container is OOM-killed; this keeps it out of whatever
+   * directory the agent was started from.
+   */
+  cwd?: string;
   /** Arguments every call starts with (ctr's `--address SOCK -n NS`). */
   baseArgs?: string[];
   /** The tool's name in messages; "podman" unless told. */
@@ -76,7 +82,7 @@ export class PodmanCli {
     let proc: Subprocess<"ignore", "pipe", "pipe">;
     try {
       // As execa did: the process environment, with skiff's own settings over it.
-      proc = Bun.spawn([file, ...argv], { env: { ...process.env, ...this.options.env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+      proc = Bun.spawn([file, ...argv], { cwd: this.options.cwd, env: { ...process.env, ...this.options.env }, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     } catch (err) {
       throw new RuntimeError("Failed", `${tool} ${args[0]}: ${(err as Error).message}`, "", args);
     }
@@ -123,6 +129,7 @@ export class PodmanCli {
     const [file, argv] = guard ? [guard, ["--pdeathsig", "KILL", command, ...commandArgs]] : [command, commandArgs];
     return killOnExit(
       execa(file, argv, {
+        cwd: this.options.cwd,
         env: this.options.env,
         stdin,
         stdout: "pipe",

@@ -152,6 +152,7 @@ export async function createPodmanDriver(opts: PodmanDriverOptions): Promise<Pod
   const cli = new PodmanCli({
     podmanPath,
     env: { CONTAINERS_CONF: paths.containersConf, CONTAINERS_STORAGE_CONF: paths.storageConf },
+    cwd: paths.root,
     commandPrefix: opts.commandPrefix,
     defaultTimeoutMs: opts.timeoutMs,
   });
