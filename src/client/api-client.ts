@@ -126,17 +126,7 @@ export class ApiClient {
     const qs = new URLSearchParams({ ...query, watch: "true", allowWatchBookmarks: "true" }).toString();
     const res = await this.request("GET", `${this.path(ref, namespace)}?${qs}`, undefined, undefined, signal);
     if (!res.ok) await this.json(res);
-    const decoder = new TextDecoder();
-    let buf = "";
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buf += decoder.decode(chunk, { stream: true });
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line) yield JSON.parse(line) as WatchEvent;
-      }
-    }
+    yield* watchEvents(res);
   }
 }
 
@@ -152,3 +142,18 @@ export const resources = {
   leases: { group: "coordination.k8s.io", version: "v1", plural: "leases", namespaced: true },
   endpointslices: { group: "discovery.k8s.io", version: "v1", plural: "endpointslices", namespaced: true },
 } satisfies Record<string, ResourceRef>;
+
+/** The events of a watch response: newline-delimited JSON (an idle watch may send bare newlines). */
+export async function* watchEvents(res: Response): AsyncGenerator<WatchEvent> {
+  const decoder = new TextDecoder();
+  let buf = "";
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    buf += decoder.decode(chunk, { stream: true });
+    let nl;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) yield JSON.parse(line) as WatchEvent;
+    }
+  }
+}

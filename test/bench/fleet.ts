@@ -15,6 +15,7 @@ import { skiffBinary, ensureFreshSkiffBinary } from "./lib/skiff-binary.ts";
 import { startSkiffServer, type SkiffServer } from "./lib/skiff-server-process.ts";
 import { renderTable, type Figure } from "./lib/report-table.ts";
 import { quantile } from "./lib/stats.ts";
+import { watchEvents } from "../../src/client/api-client.ts";
 
 const sizes = (process.argv[2] ?? "1000,5000,10000").split(",").map(Number);
 const holdSeconds = Number(process.argv[3] ?? 60);
@@ -119,21 +120,12 @@ function flapCounter(server: SkiffServer) {
     while (!ac.signal.aborted) {
       try {
         const res = await server.api("/api/v1/nodes?watch=true&allowWatchBookmarks=true", { signal: ac.signal });
-        const decoder = new TextDecoder();
-        let buf = "";
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          buf += decoder.decode(chunk, { stream: true });
-          let nl;
-          while ((nl = buf.indexOf("\n")) >= 0) {
-            const line = buf.slice(0, nl).trim();
-            buf = buf.slice(nl + 1);
-            if (!line) continue;
-            const ev = JSON.parse(line) as { type: string; object: NodeObj };
-            if (ev.type === "BOOKMARK" || ev.type === "ERROR") continue;
-            const now = isReady(ev.object);
-            if (ready.get(ev.object.metadata.name) === true && !now) flaps++;
-            ready.set(ev.object.metadata.name, now);
-          }
+        for await (const ev of watchEvents(res)) {
+          if (ev.type === "BOOKMARK" || ev.type === "ERROR") continue;
+          const node = ev.object as unknown as NodeObj;
+          const now = isReady(node);
+          if (ready.get(node.metadata.name) === true && !now) flaps++;
+          ready.set(node.metadata.name, now);
         }
       } catch {
         if (!ac.signal.aborted) await Bun.sleep(500);

@@ -11,7 +11,8 @@ export type ReplyWriter = {
   drained(): Promise<void>;
 };
 
-const REASONS: Record<number, string> = {
+/** Reason phrases of the status lines the front writes (its own refusals and served responses). */
+export const REASONS: Record<number, string> = {
   100: "Continue", 101: "Switching Protocols", 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 206: "Partial Content",
   301: "Moved Permanently", 302: "Found", 304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect",
   400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",

@@ -12,11 +12,10 @@
 // an asynchronous response on unix sockets, and the front door relies on those.)
 import type { Socket, TCPSocketListener } from "bun";
 import { RequestFramer, type RequestHead } from "./request-framer.ts";
-import { keepsAlive, toRequest, writeResponse } from "./http1-exchange.ts";
+import { keepsAlive, REASONS, toRequest, writeResponse } from "./http1-exchange.ts";
 
 /** The method of a request the front passed on as GET because Bun's parser would drop it. */
 export const METHOD_HEADER = "x-skiff-method";
-const REASON_PHRASES: Record<number, string> = { 400: "Bad Request", 405: "Method Not Allowed", 414: "URI Too Long", 429: "Too Many Requests", 431: "Request Header Fields Too Large", 500: "Internal Server Error", 503: "Service Unavailable" };
 /** Bytes waiting for a slow peer before the other side stops being read. */
 const HIGH_WATER = 1024 * 1024;
 
@@ -115,7 +114,7 @@ export function startTlsFront(opts: TlsFrontOptions): TlsFront {
 
   function statusBytes(code: number, reason: string, message: string): Buffer {
     const body = statusBody(code, reason, message);
-    const text = REASON_PHRASES[code] ?? "Bad Request";
+    const text = REASONS[code] ?? "Bad Request";
     return Buffer.from(`HTTP/1.1 ${code} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n${code === 429 ? "Retry-After: 1\r\n" : ""}\r\n${body}`);
   }
 
