@@ -5,7 +5,8 @@ import type { KindDef, KubeObject } from "./kinds/kind.ts";
 import type { Registry } from "./registry/registry.ts";
 
 const indexes = new WeakMap<Registry, PodsByNode>();
-const nodeOf = (o: KubeObject | undefined) => (o?.spec as { nodeName?: string } | undefined)?.nodeName;
+/** The node a pod is bound to, if any. */
+export const nodeOf = (o: KubeObject | undefined) => (o?.spec as { nodeName?: string } | undefined)?.nodeName;
 
 export class PodsByNode {
   /** Node name → "namespace/name" of its pods. */

@@ -3,13 +3,12 @@
 // that node too. Without the index every change (a thousand Lease renewals a second at ten
 // thousand nodes) would be offered to every open watch.
 import type { Change } from "../store/store.ts";
-import type { KubeObject } from "./kinds/kind.ts";
 import type { Registry } from "./registry/registry.ts";
+import { nodeOf } from "./pods-by-node.ts";
 
 type Listener = (c: Change) => void;
 
 const fanouts = new WeakMap<Registry, WatchFanout>();
-const nodeOf = (o: KubeObject | undefined) => (o?.spec as { nodeName?: string } | undefined)?.nodeName;
 
 export class WatchFanout {
   private readonly byResource = new Map<string, Set<Listener>>();
